@@ -1,0 +1,334 @@
+//! The sans-IO core: a single-threaded state machine with no threads, sockets or clock of its
+//! own (the shape of quinn-proto). The worker feeds it player calls, HTTP outcomes and the
+//! current time; it hands back requests to send, notices for the callbacks and its next
+//! deadline. Tests drive it with a fake clock.
+//!
+//! - `rules`: Adobe's tracker rule engine, one per tracker (calls → MC events).
+//! - `delivery`: per MC session sending: sid queueing, one request in flight, retries.
+
+pub mod slot;
+
+use std::time::{Duration, Instant};
+
+pub use crate::stats::Counter;
+pub use crate::wire::EventType;
+pub use slot::{Qoe, TrackerSlot};
+
+/// Identifies a tracker inside one client (the worker's key, not the C handle).
+pub type TrackerId = u64;
+
+/// When a call was made: the monotonic instant (for deadlines) and the wall-clock ms that
+/// becomes the event's `playerTime.ts`. Stamped on the player's thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub mono: Instant,
+    pub ts: i64,
+}
+
+impl Stamp {
+    /// The stamp `d` later on both clocks.
+    pub fn after(self, d: Duration) -> Stamp {
+        Stamp { mono: self.mono + d, ts: self.ts + d.as_millis() as i64 }
+    }
+}
+
+/// The Adobe identity and defaults every sessionStart carries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Identity {
+    pub tracking_server: String,
+    pub report_suite: String,
+    pub org_id: String,
+    pub ecid: Option<String>,
+    pub visitor_id: Option<String>,
+    pub aid: Option<String>,
+    pub aam_location_hint: Option<i64>,
+    pub customer_ids: Vec<CustomerId>,
+    pub app_installation_id: Option<String>,
+    pub opt_out_server_side_forwarding: bool,
+    pub opt_out_share: bool,
+    /// `media.sdkVersion` (the player app's version).
+    pub app_version: Option<String>,
+    /// Default `media.channel` (a tracker may override it).
+    pub channel: Option<String>,
+    /// Default `media.playerName` (a tracker may override it); also `media.ad.playerName`.
+    pub player_name: Option<String>,
+    /// `media.libraryVersion`, e.g. "c-media-0.1.0".
+    pub library_version: String,
+}
+
+/// One `visitor.customerIDs` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerId {
+    pub id_type: String,
+    pub id: String,
+    /// 0 unknown, 1 authenticated, 2 logged out.
+    pub auth_state: u8,
+}
+
+/// Every clock knob of the tracker rules. Defaults are Adobe's SDK values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    /// Pings in content (and in ads without granular tracking).
+    pub ping_interval: Duration,
+    /// Pings inside an ad when the session asks for granular ad tracking.
+    pub granular_ad_ping_interval: Duration,
+    /// Pings of downloaded sessions, in content and in ads.
+    pub offline_ping_interval: Duration,
+    /// Main content playing this long → the content-start `play`.
+    pub content_start_delay: Duration,
+    /// Default pre-roll waiting window (a media info may override it; 0 disables).
+    pub preroll_window: Duration,
+    /// Idle this long → `sessionEnd`; the next play resumes.
+    pub idle_timeout: Duration,
+    /// A session this old restarts as a resumed one.
+    pub session_cap: Duration,
+    /// Consecutive `ts` of one session are at least this far apart (0 = Adobe's SDK exactly).
+    pub min_ts_gap: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            ping_interval: Duration::from_secs(10),
+            granular_ad_ping_interval: Duration::from_secs(1),
+            offline_ping_interval: Duration::from_secs(50),
+            content_start_delay: Duration::from_secs(1),
+            preroll_window: Duration::from_millis(250),
+            idle_timeout: Duration::from_secs(30 * 60),
+            session_cap: Duration::from_secs(24 * 3600),
+            min_ts_gap: Duration::from_millis(1),
+        }
+    }
+}
+
+/// DESIGN's retry table for real-time requests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// First backoff; doubles each try.
+    pub base: Duration,
+    pub cap: Duration,
+    /// ± share of each backoff, e.g. 0.2.
+    pub jitter: f64,
+    pub session_start_max_attempts: u32,
+    /// sessionStart gives up after this long since its first try.
+    pub session_start_budget: Duration,
+    /// An event gives up after this long since its first try.
+    pub event_budget: Duration,
+    /// `Retry-After` is honoured up to this.
+    pub retry_after_cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            base: Duration::from_millis(500),
+            cap: Duration::from_secs(8),
+            jitter: 0.2,
+            session_start_max_attempts: 5,
+            session_start_budget: Duration::from_secs(60),
+            event_budget: Duration::from_secs(60),
+            retry_after_cap: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Memory caps of the delivery layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Events held per session (before its sid, or behind a retry).
+    pub session_queue_cap: usize,
+    /// Events held over all sessions.
+    pub global_pending_cap: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { session_queue_cap: 500, global_pending_cap: 4096 }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoreConfig {
+    pub identity: Identity,
+    pub timing: Timing,
+    pub retry: RetryPolicy,
+    pub limits: Limits,
+}
+
+/// Per-tracker configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrackerConfig {
+    pub channel: Option<String>,
+    pub player_name: Option<String>,
+    /// Downloaded content: events go to the offline store (not in this version of the core).
+    pub downloaded: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MediaType {
+    #[default]
+    Video,
+    Audio,
+}
+
+/// What `mc_track_session_start` describes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MediaInfo {
+    pub id: String,
+    pub name: String,
+    /// Seconds; 86400 for live content of unknown length.
+    pub length: f64,
+    /// `media.contentType`: free text such as "vod", "live", "aod".
+    pub content_type: String,
+    /// `media.streamType`: "video" or "audio".
+    pub media_type: MediaType,
+    /// Playhead of the sessionStart (the slot is set to it as well).
+    pub initial_playhead: f64,
+    /// `media.resume: true` (a session resumed from another device or run).
+    pub resumed: bool,
+    /// Pre-roll waiting window; None = the client default.
+    pub preroll_wait: Option<Duration>,
+    pub granular_ad_tracking: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdBreakInfo {
+    pub name: String,
+    /// ≥ 1.
+    pub position: u32,
+    pub start_time: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdInfo {
+    pub id: String,
+    pub name: String,
+    /// ≥ 1.
+    pub position: u32,
+    pub length: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChapterInfo {
+    pub name: String,
+    /// ≥ 1.
+    pub position: u32,
+    pub start_time: f64,
+    pub length: f64,
+}
+
+/// `{key, value}` pairs as the player gave them (keys already checked on the player's thread).
+pub type Metadata = Vec<(String, String)>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorSource {
+    Player,
+    External,
+}
+
+/// One tracker call, as it travels to the worker. Large payloads are boxed so the command stays
+/// small on the channel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    SessionStart { media: Box<MediaInfo>, metadata: Metadata },
+    Play,
+    Pause,
+    Complete,
+    SessionEnd,
+    Error { id: Box<str>, source: ErrorSource },
+    BufferStart,
+    BufferComplete,
+    SeekStart,
+    SeekComplete,
+    AdBreakStart(Box<AdBreakInfo>),
+    AdBreakComplete,
+    AdStart { ad: Box<AdInfo>, metadata: Metadata },
+    AdComplete,
+    AdSkip,
+    ChapterStart { chapter: Box<ChapterInfo>, metadata: Metadata },
+    ChapterComplete,
+    ChapterSkip,
+    BitrateChange,
+    StateStart(Box<str>),
+    StateEnd(Box<str>),
+}
+
+impl Call {
+    /// The C function's name without the `mc_track_` prefix, for logs and callbacks.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::SessionStart { .. } => "session_start",
+            Call::Play => "play",
+            Call::Pause => "pause",
+            Call::Complete => "complete",
+            Call::SessionEnd => "session_end",
+            Call::Error { .. } => "error",
+            Call::BufferStart => "buffer_start",
+            Call::BufferComplete => "buffer_complete",
+            Call::SeekStart => "seek_start",
+            Call::SeekComplete => "seek_complete",
+            Call::AdBreakStart(_) => "ad_break_start",
+            Call::AdBreakComplete => "ad_break_complete",
+            Call::AdStart { .. } => "ad_start",
+            Call::AdComplete => "ad_complete",
+            Call::AdSkip => "ad_skip",
+            Call::ChapterStart { .. } => "chapter_start",
+            Call::ChapterComplete => "chapter_complete",
+            Call::ChapterSkip => "chapter_skip",
+            Call::BitrateChange => "bitrate_change",
+            Call::StateStart(_) => "state_start",
+            Call::StateEnd(_) => "state_end",
+        }
+    }
+}
+
+/// Identifies a request handed to the transport.
+pub type RequestId = u64;
+
+/// An HTTP POST the worker must send. `path` is relative to the configured base URL
+/// (e.g. `/api/v1/sessions`); `body` is JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub id: RequestId,
+    pub tracker: TrackerId,
+    pub event_type: EventType,
+    pub path: String,
+    pub body: Vec<u8>,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The server answered.
+    Http { status: u16, location: Option<String>, retry_after: Option<String> },
+    /// No usable answer: connect failure, reset, timeout, ...
+    Network { message: String, timed_out: bool },
+    /// Aborted by the worker at shutdown.
+    Aborted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Error = 1,
+    Warn = 2,
+    Info = 3,
+    Debug = 4,
+}
+
+/// What the core tells the host through the event and log callbacks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// A sessionStart got its sid.
+    SessionStarted { tracker: TrackerId, sid: String },
+    /// The server accepted an event (2xx).
+    Delivered { tracker: TrackerId, event_type: EventType, status: u16 },
+    /// A request failed; `retrying` says whether it will be tried again.
+    RequestFailed { tracker: TrackerId, event_type: EventType, status: Option<u16>, retrying: bool, message: String },
+    /// The tracker rules rejected a call: no hit was produced.
+    CallIgnored { tracker: TrackerId, call: &'static str, rule: &'static str },
+    /// An event was dropped; `reason` is the counter it was added to.
+    Dropped { tracker: TrackerId, event_type: EventType, reason: Counter },
+    /// The tracker's MC session was restarted as a resumed one (idle, cap, 404/410).
+    SessionRestarted { tracker: TrackerId, reason: &'static str },
+    Log { level: LogLevel, message: String },
+}

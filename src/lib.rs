@@ -1,0 +1,7 @@
+//! media-collection: report playback to Adobe's Streaming Media Collection API from native
+//! players, through a C ABI. See the README for the architecture.
+
+pub mod core;
+pub mod stats;
+pub mod status;
+pub mod wire;
