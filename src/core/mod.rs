@@ -5,8 +5,20 @@
 //!
 //! - `rules`: Adobe's tracker rule engine, one per tracker (calls → MC events).
 //! - `delivery`: per MC session sending: sid queueing, one request in flight, retries.
+//! - `facade`: `Core`, which the worker drives, tying the two together.
 
+pub(crate) mod backoff;
+pub(crate) mod delivery;
+pub mod facade;
+pub(crate) mod notices;
+pub mod parse;
+pub(crate) mod rules;
 pub mod slot;
+#[cfg(test)]
+mod tests;
+
+pub use facade::Core;
+pub use parse::{parse_location, parse_retry_after};
 
 use std::time::{Duration, Instant};
 
@@ -319,16 +331,43 @@ pub enum LogLevel {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
     /// A sessionStart got its sid.
-    SessionStarted { tracker: TrackerId, sid: String },
+    SessionStarted {
+        tracker: TrackerId,
+        sid: String,
+    },
     /// The server accepted an event (2xx).
-    Delivered { tracker: TrackerId, event_type: EventType, status: u16 },
+    Delivered {
+        tracker: TrackerId,
+        event_type: EventType,
+        status: u16,
+    },
     /// A request failed; `retrying` says whether it will be tried again.
-    RequestFailed { tracker: TrackerId, event_type: EventType, status: Option<u16>, retrying: bool, message: String },
+    RequestFailed {
+        tracker: TrackerId,
+        event_type: EventType,
+        status: Option<u16>,
+        retrying: bool,
+        message: String,
+    },
     /// The tracker rules rejected a call: no hit was produced.
-    CallIgnored { tracker: TrackerId, call: &'static str, rule: &'static str },
+    CallIgnored {
+        tracker: TrackerId,
+        call: &'static str,
+        rule: &'static str,
+    },
     /// An event was dropped; `reason` is the counter it was added to.
-    Dropped { tracker: TrackerId, event_type: EventType, reason: Counter },
+    Dropped {
+        tracker: TrackerId,
+        event_type: EventType,
+        reason: Counter,
+    },
     /// The tracker's MC session was restarted as a resumed one (idle, cap, 404/410).
-    SessionRestarted { tracker: TrackerId, reason: &'static str },
-    Log { level: LogLevel, message: String },
+    SessionRestarted {
+        tracker: TrackerId,
+        reason: &'static str,
+    },
+    Log {
+        level: LogLevel,
+        message: String,
+    },
 }

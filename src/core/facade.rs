@@ -1,0 +1,204 @@
+//! `Core`: the one object the worker drives. It routes player calls to the trackers, their
+//! hits to delivery (or, for downloaded trackers, to a per-tracker store), deadlines to both,
+//! and 404/410 answers back to the tracker that must restart.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::delivery::Delivery;
+use super::notices::Notices;
+use super::rules::{Env, Hit, SessionKey, Tracker};
+use super::{Call, CoreConfig, Notice, Outcome, Request, RequestId, Stamp, TrackerConfig, TrackerId, TrackerSlot};
+use crate::stats::Stats;
+use crate::wire::Event;
+
+/// Deadline firings per tracker in one `handle_timeout` (each normally clears what was due).
+const MAX_FIRINGS: usize = 8;
+
+/// The sans-IO core: trackers (rule engines) and delivery, driven by the worker with player
+/// calls, HTTP outcomes and the current time. Single-threaded; never blocks, never sleeps.
+pub struct Core {
+    config: CoreConfig,
+    stats: Arc<Stats>,
+    trackers: BTreeMap<TrackerId, Tracker>,
+    delivery: Delivery,
+    notices: Notices,
+    /// Hits of downloaded trackers, until the offline store takes them.
+    stored: BTreeMap<TrackerId, Vec<Event>>,
+    next_key: SessionKey,
+}
+
+/// Where one tracker's hits go.
+fn route(
+    delivery: &mut Delivery,
+    stored: &mut BTreeMap<TrackerId, Vec<Event>>,
+    notices: &mut Notices,
+    tracker: TrackerId,
+    downloaded: bool,
+    hits: Vec<Hit>,
+) {
+    for h in hits {
+        if downloaded {
+            stored.entry(tracker).or_default().push(h.event);
+        } else {
+            delivery.push(notices, tracker, h.key, h.event);
+        }
+    }
+}
+
+impl Core {
+    pub fn new(config: CoreConfig, stats: Arc<Stats>, seed: u64) -> Core {
+        let delivery = Delivery::new(config.retry.clone(), config.limits.clone(), stats.clone(), seed);
+        Core {
+            config,
+            stats,
+            trackers: BTreeMap::new(),
+            delivery,
+            notices: Notices::default(),
+            stored: BTreeMap::new(),
+            next_key: 0,
+        }
+    }
+
+    /// Registers a tracker. An existing one with the same id is replaced: its pending events are
+    /// still delivered, but an open session gets no sessionEnd (there is no stamp for one).
+    pub fn add_tracker(&mut self, id: TrackerId, config: TrackerConfig, slot: Arc<TrackerSlot>) {
+        if self.trackers.insert(id, Tracker::new(id, config, slot)).is_some() {
+            self.delivery.close_tracker(id);
+        }
+    }
+
+    /// Removes a tracker. An open session ends as trackSessionEnd ends it (adSkip,
+    /// adBreakComplete, chapterSkip, sessionEnd); its pending events are still delivered.
+    pub fn remove_tracker(&mut self, id: TrackerId, now: Stamp) {
+        self.delivery.observe(now.mono);
+        let Some(mut t) = self.trackers.remove(&id) else {
+            return;
+        };
+        let mut hits = Vec::new();
+        let mut env = Env {
+            config: &self.config,
+            stats: &self.stats,
+            notices: &mut self.notices,
+            hits: &mut hits,
+            next_key: &mut self.next_key,
+        };
+        t.remove(&mut env, now);
+        route(&mut self.delivery, &mut self.stored, &mut self.notices, id, t.downloaded(), hits);
+        self.delivery.close_tracker(id);
+    }
+
+    /// A player call. `playhead` is the snapshot taken on the player's thread at call time.
+    pub fn handle_call(&mut self, id: TrackerId, at: Stamp, playhead: f64, call: Call) {
+        self.delivery.observe(at.mono);
+        let mut hits = Vec::new();
+        let mut env = Env {
+            config: &self.config,
+            stats: &self.stats,
+            notices: &mut self.notices,
+            hits: &mut hits,
+            next_key: &mut self.next_key,
+        };
+        let Some(t) = self.trackers.get_mut(&id) else {
+            return env.ignored(id, call.name(), "unknown_tracker");
+        };
+        t.handle_call(&mut env, at, playhead, call);
+        let downloaded = t.downloaded();
+        route(&mut self.delivery, &mut self.stored, &mut self.notices, id, downloaded, hits);
+    }
+
+    /// Fires every deadline at or before `now.mono`: pings, content-start play, pre-roll
+    /// release, idle timeout, session cap, retry backoffs.
+    pub fn handle_timeout(&mut self, now: Stamp) {
+        self.delivery.observe(now.mono);
+        for (id, t) in self.trackers.iter_mut() {
+            // A pre-roll replay may open a new window that is already due: fire again, a few
+            // times at most, so nothing due is left behind.
+            for _ in 0..MAX_FIRINGS {
+                if t.next_deadline(&self.config.timing).is_none_or(|d| d > now.mono) {
+                    break;
+                }
+                let mut hits = Vec::new();
+                let mut env = Env {
+                    config: &self.config,
+                    stats: &self.stats,
+                    notices: &mut self.notices,
+                    hits: &mut hits,
+                    next_key: &mut self.next_key,
+                };
+                t.on_deadline(&mut env, now);
+                route(&mut self.delivery, &mut self.stored, &mut self.notices, *id, t.downloaded(), hits);
+            }
+        }
+        self.delivery.handle_timeout(now.mono);
+    }
+
+    /// The earliest deadline; None when nothing is scheduled (the worker then sleeps until woken).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let trackers = self.trackers.values().filter_map(|t| t.next_deadline(&self.config.timing));
+        trackers.chain(self.delivery.poll_timeout()).min()
+    }
+
+    /// The next request to send: at most one in flight per MC session.
+    pub fn poll_request(&mut self) -> Option<Request> {
+        self.delivery.poll_request()
+    }
+
+    pub fn handle_response(&mut self, id: RequestId, now: Stamp, outcome: Outcome) {
+        let Some((tracker, key)) = self.delivery.handle_response(&mut self.notices, id, now, outcome) else {
+            return;
+        };
+        // 404/410: the old session is dead; the tracker resumes on a new one.
+        self.delivery.close(key);
+        let Some(t) = self.trackers.get_mut(&tracker) else {
+            return;
+        };
+        let mut hits = Vec::new();
+        let mut env = Env {
+            config: &self.config,
+            stats: &self.stats,
+            notices: &mut self.notices,
+            hits: &mut hits,
+            next_key: &mut self.next_key,
+        };
+        t.on_session_gone(&mut env, key, now);
+        let downloaded = t.downloaded();
+        route(&mut self.delivery, &mut self.stored, &mut self.notices, tracker, downloaded, hits);
+    }
+
+    /// Callback and log notices, in order.
+    pub fn poll_notice(&mut self) -> Option<Notice> {
+        self.notices.pop()
+    }
+
+    /// Nothing queued to send, nothing in flight, nothing waiting on a retry, and no call held
+    /// by a pre-roll window (a flush right after sessionStart + play waits for that play).
+    pub fn is_drained(&self) -> bool {
+        self.delivery.held() == 0 && !self.trackers.values().any(Tracker::holds_calls)
+    }
+
+    /// Gives up everything pending: each event is counted `ShutDown` and reported as dropped.
+    /// Returns how many.
+    pub fn shut_down(&mut self) -> u64 {
+        self.delivery.shut_down(&mut self.notices)
+    }
+
+    /// Events held for delivery, over all sessions (in flight included).
+    pub fn pending_events(&self) -> usize {
+        self.delivery.held()
+    }
+
+    /// The hits of a downloaded tracker so far (the offline store takes them; the FFI does not
+    /// create downloaded trackers yet).
+    pub fn take_stored(&mut self, id: TrackerId) -> Vec<Event> {
+        self.stored.remove(&id).unwrap_or_default()
+    }
+}
+#[cfg(test)]
+impl Core {
+    /// The delivery state, for a failing test's message.
+    pub(crate) fn debug_state(&self) -> String {
+        format!("{:#?}", self.delivery)
+    }
+}

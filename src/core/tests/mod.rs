@@ -1,0 +1,7 @@
+//! Golden and unit tests of the core on a fake clock: no sleeping, no sockets.
+
+mod delivery;
+mod driver;
+mod robustness;
+mod rules;
+mod scenarios;
