@@ -1,0 +1,399 @@
+//! HTTP transport: libcurl's multi interface, driven by the worker thread.
+//!
+//! The worker owns one [`Transport`]. It starts POSTs with [`Transport::start`], sleeps in
+//! [`Transport::wait`] (which a player thread can end early through [`Transport::waker`]) and
+//! collects finished transfers with [`Transport::perform`]. Nothing here blocks except `wait`,
+//! and nothing here knows about MC sessions: retries, ordering and backoff are the core's.
+//!
+//! `curl::multi::Multi` is not `Send`, so a `Transport` must be created on the thread that
+//! uses it.
+
+mod response;
+
+use std::collections::BTreeMap;
+use std::ffi::CStr;
+use std::os::raw::c_long;
+use std::time::Duration;
+
+use curl::easy::{Easy2, List};
+use curl::multi::{Easy2Handle, Multi, MultiWaker};
+
+use response::{Overflow, Sink};
+
+/// How the transport reaches the MC API. Every field has a production default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportConfig {
+    /// `scheme://host[:port][/prefix]`, http or https, no trailing slash (one is tolerated).
+    pub base_url: String,
+    /// Time allowed to connect, TLS handshake included. Default 5 s, as Adobe's media SDK.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole transfer. Default 10 s, so a request never outlives the 10 s
+    /// ping cadence.
+    pub request_timeout: Duration,
+    pub user_agent: String,
+    /// A CA bundle file (CURLOPT_CAINFO) instead of libcurl's built-in default.
+    pub ca_file: Option<String>,
+    /// A directory of hashed CA certificates (CURLOPT_CAPATH).
+    pub ca_path: Option<String>,
+    /// None leaves libcurl's environment handling (`http_proxy`, `https_proxy`, `no_proxy`);
+    /// `Some("")` turns every proxy off, environment included.
+    pub proxy: Option<String>,
+    /// Only for test endpoints with self-signed certificates.
+    pub insecure_skip_tls_verify: bool,
+    /// Response bodies beyond this abort the transfer (a network error).
+    pub max_response_bytes: usize,
+    /// Total response header bytes beyond this abort the transfer (a network error).
+    pub max_header_bytes: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> TransportConfig {
+        TransportConfig {
+            base_url: String::new(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            user_agent: concat!("media-collection/", env!("CARGO_PKG_VERSION")).to_owned(),
+            ca_file: None,
+            ca_path: None,
+            proxy: None,
+            insecure_skip_tls_verify: false,
+            max_response_bytes: 64 * 1024,
+            max_header_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// How a transfer ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completion {
+    /// The server answered; any status, 3xx included (redirects are never followed).
+    Http {
+        status: u16,
+        /// The `Location` header, trimmed.
+        location: Option<String>,
+        /// The `Retry-After` header, trimmed and unparsed (seconds or an HTTP date).
+        retry_after: Option<String>,
+    },
+    /// No usable answer: DNS, connect, TLS, a reset, a timeout, or a response over the caps.
+    Network { message: String, timed_out: bool },
+    /// Ended by [`Transport::abort_all`].
+    Aborted,
+}
+
+/// Idle easy handles kept for reuse. Live connections sit in the multi handle's connection
+/// cache either way; a pooled handle also keeps its TLS session cache and saves re-configuring.
+const MAX_IDLE_HANDLES: usize = 8;
+
+/// Idle connections the multi handle keeps open: a few sessions to one host need only a few.
+const MAX_CACHED_CONNECTIONS: usize = 8;
+
+/// How long `wait` may sleep while transfers run and libcurl states no deadline of its own.
+/// curl's docs ask to call perform again within "a few seconds" in that case.
+const MAX_WAIT_WHILE_BUSY: Duration = Duration::from_secs(1);
+
+/// `wait(None)` with nothing in flight: curl_multi_poll takes an int of milliseconds.
+const WAIT_FOREVER: Duration = Duration::from_millis(i32::MAX as u64);
+
+// Options the curl crate has no setter for (curl/curl.h, libcurl 7.85+ and 7.65+).
+const CURLOPT_PROTOCOLS_STR: curl_sys::CURLoption = curl_sys::CURLOPTTYPE_OBJECTPOINT + 318;
+const CURLOPT_REDIR_PROTOCOLS_STR: curl_sys::CURLoption = curl_sys::CURLOPTTYPE_OBJECTPOINT + 319;
+const CURLOPT_MAXLIFETIME_CONN: curl_sys::CURLoption = curl_sys::CURLOPTTYPE_LONG + 314;
+const CURLOPT_SUPPRESS_CONNECT_HEADERS: curl_sys::CURLoption = curl_sys::CURLOPTTYPE_LONG + 265;
+
+struct Running {
+    id: u64,
+    handle: Easy2Handle<Sink>,
+}
+
+/// A libcurl multi handle with a pool of configured easy handles.
+pub struct Transport {
+    multi: Multi,
+    cfg: TransportConfig,
+    /// Keyed by the token stored in CURLOPT_PRIVATE; tokens grow, so iteration follows start
+    /// order.
+    running: BTreeMap<usize, Running>,
+    next_token: usize,
+    idle: Vec<Easy2<Sink>>,
+}
+
+impl Transport {
+    /// Checks the configuration and sets up the multi handle. Easy handles are made on demand.
+    pub fn new(mut cfg: TransportConfig) -> Result<Transport, String> {
+        cfg.base_url = checked_base_url(&cfg.base_url)?;
+        // A CR or LF in the user agent would let it inject headers.
+        cfg.user_agent = cfg.user_agent.replace(['\r', '\n', '\0'], " ");
+        for (name, value) in [("ca_file", &cfg.ca_file), ("ca_path", &cfg.ca_path), ("proxy", &cfg.proxy)] {
+            if value.as_deref().is_some_and(|v| v.contains('\0')) {
+                return Err(format!("transport: {name} contains a NUL byte"));
+            }
+        }
+        let mut multi = Multi::new();
+        multi.set_max_connects(MAX_CACHED_CONNECTIONS).map_err(|e| format!("transport: CURLMOPT_MAXCONNECTS: {e}"))?;
+        Ok(Transport { multi, cfg, running: BTreeMap::new(), next_token: 1, idle: Vec::new() })
+    }
+
+    /// Wakes a thread blocked in [`Transport::wait`]. `Send + Sync`; after the transport is
+    /// dropped, `wakeup()` returns an error and does nothing else.
+    pub fn waker(&self) -> MultiWaker {
+        self.multi.waker()
+    }
+
+    /// Starts `POST base_url + path` with a JSON body. `path` begins with `/` (one is added
+    /// otherwise). The transfer makes progress in later `perform` calls; its completion carries
+    /// `id`. An error here means nothing was started.
+    pub fn start(&mut self, id: u64, path: &str, body: Vec<u8>) -> Result<(), String> {
+        // Paths carry session ids taken from the server's Location: refuse anything that could
+        // split the request line or header block before libcurl sees it.
+        if let Some(bad) = path.bytes().find(|b| b.is_ascii_control() || *b == b' ') {
+            return Err(format!("transport: path {path:?} contains byte {bad:#04x}"));
+        }
+        let mut easy = match self.idle.pop() {
+            Some(easy) => easy,
+            None => self.configured_handle()?,
+        };
+        easy.get_mut().begin();
+        let slash = if path.starts_with('/') { "" } else { "/" };
+        let url = format!("{}{slash}{path}", self.cfg.base_url);
+        let request = easy.url(&url).and_then(|()| easy.post_fields_copy(&body));
+        if let Err(e) = request {
+            self.recycle(easy);
+            return Err(format!("transport: request to {url}: {e}"));
+        }
+        let token = self.next_token;
+        let mut handle = self.multi.add2(easy).map_err(|e| format!("transport: adding a transfer: {e}"))?;
+        if let Err(e) = handle.set_token(token) {
+            // Without its token the transfer could never be matched to its completion.
+            if let Ok(easy) = self.multi.remove2(handle) {
+                self.recycle(easy);
+            }
+            return Err(format!("transport: CURLOPT_PRIVATE: {e}"));
+        }
+        self.next_token = self.next_token.wrapping_add(1);
+        self.running.insert(token, Running { id, handle });
+        Ok(())
+    }
+
+    /// Transfers started and not yet returned by `perform` or `abort_all`.
+    pub fn in_flight(&self) -> usize {
+        self.running.len()
+    }
+
+    /// Drives every transfer as far as it can go without blocking and returns the finished
+    /// ones.
+    pub fn perform(&mut self) -> Vec<(u64, Completion)> {
+        if self.running.is_empty() {
+            return Vec::new();
+        }
+        let performed = self.multi.perform();
+        let mut done: Vec<(usize, Result<(), curl::Error>)> = Vec::new();
+        self.multi.messages(|msg| {
+            if let (Ok(token), Some(result)) = (msg.token(), msg.result()) {
+                done.push((token, result));
+            }
+        });
+        let mut finished: Vec<(u64, Completion)> =
+            done.into_iter().filter_map(|(token, result)| self.finish(token, result)).collect();
+        if let Err(e) = performed {
+            // A multi-level error (out of memory, a broken internal state) may leave transfers
+            // that never finish: end them all so their sessions can retry.
+            let message = format!("curl_multi_perform: {e}");
+            for run in std::mem::take(&mut self.running).into_values() {
+                if let Ok(easy) = self.multi.remove2(run.handle) {
+                    self.recycle(easy);
+                }
+                let completion = Completion::Network { message: message.clone(), timed_out: false };
+                finished.push((run.id, completion));
+            }
+        }
+        finished
+    }
+
+    /// Blocks until a transfer needs attention, [`MultiWaker::wakeup`] is called, or `timeout`
+    /// passes (`None`: no deadline of our own). A wakeup that came while not waiting ends the
+    /// next wait at once, so none is lost.
+    pub fn wait(&mut self, timeout: Option<Duration>) {
+        let mut bound = timeout.unwrap_or(WAIT_FOREVER);
+        if !self.running.is_empty() {
+            // libcurl's own deadline (timeouts, connect retries, ...) comes before ours.
+            let curl_bound = match self.multi.get_timeout() {
+                Ok(Some(d)) => d,
+                _ => MAX_WAIT_WHILE_BUSY,
+            };
+            bound = bound.min(curl_bound);
+        }
+        // curl_multi_poll, unlike curl_multi_wait, sleeps the full timeout with no transfers
+        // and can be woken from another thread.
+        if self.multi.poll(&mut [], bound).is_err() {
+            // Never let a failing poll turn the worker's loop into a spin.
+            std::thread::sleep(bound.min(Duration::from_millis(10)));
+        }
+    }
+
+    /// Ends every transfer in flight (shutdown). Each comes back as [`Completion::Aborted`],
+    /// in start order.
+    pub fn abort_all(&mut self) -> Vec<(u64, Completion)> {
+        let running = std::mem::take(&mut self.running);
+        let mut aborted = Vec::with_capacity(running.len());
+        for run in running.into_values() {
+            // Removing a handle mid-transfer stops it; libcurl closes its connection.
+            if let Ok(easy) = self.multi.remove2(run.handle) {
+                self.recycle(easy);
+            }
+            aborted.push((run.id, Completion::Aborted));
+        }
+        aborted
+    }
+
+    fn finish(&mut self, token: usize, result: Result<(), curl::Error>) -> Option<(u64, Completion)> {
+        let run = self.running.remove(&token)?;
+        let completion = match self.multi.remove2(run.handle) {
+            Ok(mut easy) => {
+                let completion = completion_of(&mut easy, result);
+                self.recycle(easy);
+                completion
+            }
+            Err(e) => Completion::Network { message: format!("curl_multi_remove_handle: {e}"), timed_out: false },
+        };
+        Some((run.id, completion))
+    }
+
+    fn recycle(&mut self, mut easy: Easy2<Sink>) {
+        if self.idle.len() < MAX_IDLE_HANDLES {
+            easy.get_mut().begin();
+            let _ = easy.take_error_buf();
+            // Release libcurl's copy of the last body (downloaded batches can be large).
+            let _ = easy.post_fields_copy(&[]);
+            self.idle.push(easy);
+        }
+    }
+
+    /// A new easy handle with every per-transport option set; a request then only sets its URL
+    /// and body.
+    fn configured_handle(&self) -> Result<Easy2<Sink>, String> {
+        let cfg = &self.cfg;
+        let mut easy = Easy2::new(Sink::new(cfg.max_response_bytes, cfg.max_header_bytes));
+        let fail = |what: &str, e: curl::Error| format!("transport: {what}: {e}");
+
+        // No signals: the worker is one thread among the player's, and SIGALRM-based DNS
+        // timeouts are not thread-safe (libcurl-thread.md).
+        easy.signal(false).map_err(|e| fail("CURLOPT_NOSIGNAL", e))?;
+        // The MC API answers where a session lives with Location; following it would POST the
+        // event again elsewhere.
+        easy.follow_location(false).map_err(|e| fail("CURLOPT_FOLLOWLOCATION", e))?;
+        // Only http and https, whatever the URL or a redirect says (libcurl-security.md).
+        set_protocols(&easy, CURLOPT_PROTOCOLS_STR, curl_sys::CURLOPT_PROTOCOLS)?;
+        set_protocols(&easy, CURLOPT_REDIR_PROTOCOLS_STR, curl_sys::CURLOPT_REDIR_PROTOCOLS)?;
+        // Certificate and host name checks stay on unless a test endpoint asks otherwise.
+        let verify = !cfg.insecure_skip_tls_verify;
+        easy.ssl_verify_peer(verify).map_err(|e| fail("CURLOPT_SSL_VERIFYPEER", e))?;
+        easy.ssl_verify_host(verify).map_err(|e| fail("CURLOPT_SSL_VERIFYHOST", e))?;
+        if let Some(file) = &cfg.ca_file {
+            easy.cainfo(file).map_err(|e| fail("CURLOPT_CAINFO", e))?;
+        }
+        if let Some(dir) = &cfg.ca_path {
+            easy.capath(dir).map_err(|e| fail("CURLOPT_CAPATH", e))?;
+        }
+        if let Some(proxy) = &cfg.proxy {
+            easy.proxy(proxy).map_err(|e| fail("CURLOPT_PROXY", e))?;
+        }
+        // Answers from a proxy's CONNECT are not the MC API's: keep them out of the header caps.
+        // Older libcurl lacks the option; the status-line reset in Sink covers it there.
+        let _ = setopt_long(&easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1);
+        // Kept-alive connections through NATs and set-top-box routers survive idle gaps
+        // between pings.
+        easy.tcp_keepalive(true).map_err(|e| fail("CURLOPT_TCP_KEEPALIVE", e))?;
+        // Reconnect (and re-validate the certificate) at least hourly on a reused connection.
+        // Unknown before libcurl 7.80: then connections live by MAXAGE_CONN alone.
+        let _ = setopt_long(&easy, CURLOPT_MAXLIFETIME_CONN, 3600);
+        // libcurl reads 0 as "no timeout", so a zero from the config becomes 1 ms.
+        easy.connect_timeout(cfg.connect_timeout.max(Duration::from_millis(1)))
+            .map_err(|e| fail("CURLOPT_CONNECTTIMEOUT_MS", e))?;
+        easy.timeout(cfg.request_timeout.max(Duration::from_millis(1))).map_err(|e| fail("CURLOPT_TIMEOUT_MS", e))?;
+        easy.useragent(&cfg.user_agent).map_err(|e| fail("CURLOPT_USERAGENT", e))?;
+        let mut headers = List::new();
+        headers.append("Content-Type: application/json").map_err(|e| fail("header list", e))?;
+        // An empty Expect stops libcurl's `Expect: 100-continue` on bodies over 1 KiB, which
+        // costs a 1 s stall against servers that do not answer it.
+        headers.append("Expect:").map_err(|e| fail("header list", e))?;
+        easy.http_headers(headers).map_err(|e| fail("CURLOPT_HTTPHEADER", e))?;
+        easy.post(true).map_err(|e| fail("CURLOPT_POST", e))?;
+        Ok(easy)
+    }
+}
+
+/// What the worker learns from a finished transfer.
+fn completion_of(easy: &mut Easy2<Sink>, result: Result<(), curl::Error>) -> Completion {
+    match result {
+        Ok(()) => match easy.response_code() {
+            Ok(code @ 100..=599) => Completion::Http {
+                status: code as u16,
+                location: easy.get_mut().take_location(),
+                retry_after: easy.get_mut().take_retry_after(),
+            },
+            Ok(code) => Completion::Network { message: format!("no valid HTTP status ({code})"), timed_out: false },
+            Err(e) => Completion::Network { message: format!("CURLINFO_RESPONSE_CODE: {e}"), timed_out: false },
+        },
+        Err(e) => {
+            let sink = easy.get_ref();
+            let message = match sink.overflow() {
+                Some(Overflow::Body) => format!("response body over {} bytes, transfer aborted", sink.max_body()),
+                Some(Overflow::Headers) => {
+                    format!("response headers over {} bytes, transfer aborted", sink.max_header())
+                }
+                None => match easy.take_error_buf() {
+                    Some(detail) => format!("{} ({detail})", e.description()),
+                    None => e.description().to_owned(),
+                },
+            };
+            Completion::Network { message, timed_out: e.is_operation_timedout() }
+        }
+    }
+}
+
+/// `base_url` must be an absolute http(s) URL that a path can be appended to.
+fn checked_base_url(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let parsed = url::Url::parse(trimmed).map_err(|e| format!("transport: base_url {raw:?}: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("transport: base_url {raw:?}: only http and https are allowed"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!("transport: base_url {raw:?}: no host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("transport: base_url {raw:?}: a query or fragment cannot take a path"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Restricts protocols with the string option (7.85+), or the deprecated bitmask on an older
+/// libcurl that does not know it.
+fn set_protocols(
+    easy: &Easy2<Sink>,
+    str_option: curl_sys::CURLoption,
+    mask_option: curl_sys::CURLoption,
+) -> Result<(), String> {
+    match setopt_str(easy, str_option, c"http,https") {
+        curl_sys::CURLE_OK => Ok(()),
+        curl_sys::CURLE_UNKNOWN_OPTION => {
+            let mask = c_long::from(curl_sys::CURLPROTO_HTTP | curl_sys::CURLPROTO_HTTPS);
+            match setopt_long(easy, mask_option, mask) {
+                curl_sys::CURLE_OK => Ok(()),
+                code => Err(format!("transport: protocol restriction: {}", curl::Error::new(code))),
+            }
+        }
+        code => Err(format!("transport: protocol restriction: {}", curl::Error::new(code))),
+    }
+}
+
+fn setopt_long(easy: &Easy2<Sink>, option: curl_sys::CURLoption, value: c_long) -> curl_sys::CURLcode {
+    // SAFETY: `raw()` is the live handle owned by `easy`, used on this thread only, and
+    // `option` is one of the CURLOPTTYPE_LONG options above, which libcurl reads as a long.
+    unsafe { curl_sys::curl_easy_setopt(easy.raw(), option, value) }
+}
+
+fn setopt_str(easy: &Easy2<Sink>, option: curl_sys::CURLoption, value: &CStr) -> curl_sys::CURLcode {
+    // SAFETY: as in `setopt_long`; `option` is a string option, and libcurl copies string
+    // arguments (since 7.17.0), so `value` need not outlive the call.
+    unsafe { curl_sys::curl_easy_setopt(easy.raw(), option, value.as_ptr()) }
+}

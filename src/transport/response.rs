@@ -1,0 +1,162 @@
+//! What a transfer keeps of its response: the two headers the worker acts on, and byte counts
+//! that cap how much a server (or anything posing as one) can make us read.
+
+use curl::easy::{Handler, WriteError};
+
+/// Which cap a response went over; the transfer was aborted because of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Overflow {
+    Body,
+    Headers,
+}
+
+/// The curl handler of one easy handle. It lives as long as the handle and is cleared by
+/// `begin` before each transfer, so a pooled handle carries nothing from its last use.
+#[derive(Debug)]
+pub(crate) struct Sink {
+    max_body: usize,
+    max_header: usize,
+    body_bytes: usize,
+    header_bytes: usize,
+    location: Option<String>,
+    retry_after: Option<String>,
+    overflow: Option<Overflow>,
+}
+
+impl Sink {
+    pub(crate) fn new(max_body: usize, max_header: usize) -> Sink {
+        Sink { max_body, max_header, body_bytes: 0, header_bytes: 0, location: None, retry_after: None, overflow: None }
+    }
+
+    /// Forget the previous transfer.
+    pub(crate) fn begin(&mut self) {
+        self.body_bytes = 0;
+        self.header_bytes = 0;
+        self.location = None;
+        self.retry_after = None;
+        self.overflow = None;
+    }
+
+    pub(crate) fn overflow(&self) -> Option<Overflow> {
+        self.overflow
+    }
+
+    pub(crate) fn take_location(&mut self) -> Option<String> {
+        self.location.take()
+    }
+
+    pub(crate) fn take_retry_after(&mut self) -> Option<String> {
+        self.retry_after.take()
+    }
+
+    pub(crate) fn max_body(&self) -> usize {
+        self.max_body
+    }
+
+    pub(crate) fn max_header(&self) -> usize {
+        self.max_header
+    }
+}
+
+impl Handler for Sink {
+    /// The body is counted, not kept: every MC API answer we act on is in the status line and
+    /// headers. Returning less than was offered makes libcurl abort with CURLE_WRITE_ERROR, so
+    /// an endless body ends the transfer instead of holding the worker.
+    fn write(&mut self, data: &[u8]) -> Result<usize, WriteError> {
+        let total = self.body_bytes.saturating_add(data.len());
+        if total > self.max_body {
+            self.overflow = Some(Overflow::Body);
+            return Ok(0);
+        }
+        self.body_bytes = total;
+        Ok(data.len())
+    }
+
+    /// Called once per header line, status lines included. Returning false aborts the transfer.
+    fn header(&mut self, line: &[u8]) -> bool {
+        self.header_bytes = self.header_bytes.saturating_add(line.len());
+        if self.header_bytes > self.max_header {
+            self.overflow = Some(Overflow::Headers);
+            return false;
+        }
+        if line.starts_with(b"HTTP/") {
+            // A new response begins (after a `100 Continue`, or a proxy's CONNECT answer):
+            // only the headers of the final one count.
+            self.location = None;
+            self.retry_after = None;
+            return true;
+        }
+        if let Some((name, value)) = split_header(line) {
+            if name.eq_ignore_ascii_case(b"location") && self.location.is_none() {
+                self.location = text(value);
+            } else if name.eq_ignore_ascii_case(b"retry-after") && self.retry_after.is_none() {
+                self.retry_after = text(value);
+            }
+        }
+        true
+    }
+}
+
+/// `Name: value` with both parts trimmed; None for lines without a colon (the blank line that
+/// ends the headers, obsolete folded continuations).
+fn split_header(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    let colon = line.iter().position(|&b| b == b':')?;
+    Some((line[..colon].trim_ascii(), line[colon + 1..].trim_ascii()))
+}
+
+/// An empty value is as good as none; bytes that are not UTF-8 are replaced rather than
+/// failing the transfer, and the worker's parser then rejects them.
+fn text(value: &[u8]) -> Option<String> {
+    if value.is_empty() { None } else { Some(String::from_utf8_lossy(value).into_owned()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(sink: &mut Sink, lines: &[&str]) -> bool {
+        lines.iter().all(|l| sink.header(l.as_bytes()))
+    }
+
+    #[test]
+    fn location_and_retry_after_are_found_case_insensitively_and_trimmed() {
+        let mut s = Sink::new(64, 1024);
+        assert!(feed(
+            &mut s,
+            &["HTTP/1.1 201 Created\r\n", "LOCATION:   /api/v1/sessions/abc \r\n", "retry-AFTER:\t120\r\n", "\r\n"]
+        ));
+        assert_eq!(s.take_location().as_deref(), Some("/api/v1/sessions/abc"));
+        assert_eq!(s.take_retry_after().as_deref(), Some("120"));
+    }
+
+    #[test]
+    fn only_the_final_response_headers_count() {
+        let mut s = Sink::new(64, 1024);
+        assert!(feed(
+            &mut s,
+            &["HTTP/1.1 100 Continue\r\n", "Location: /wrong\r\n", "\r\n", "HTTP/1.1 204 No Content\r\n", "\r\n"]
+        ));
+        assert_eq!(s.take_location(), None);
+    }
+
+    #[test]
+    fn empty_values_and_lines_without_colon_are_ignored() {
+        let mut s = Sink::new(64, 1024);
+        assert!(feed(&mut s, &["HTTP/1.1 201 Created\r\n", "Location:   \r\n", " folded\r\n", "\r\n"]));
+        assert_eq!(s.take_location(), None);
+    }
+
+    #[test]
+    fn caps_abort_and_say_which() {
+        let mut s = Sink::new(10, 20);
+        assert_eq!(s.write(b"0123456789").ok(), Some(10));
+        assert_eq!(s.write(b"x").ok(), Some(0));
+        assert_eq!(s.overflow(), Some(Overflow::Body));
+
+        s.begin();
+        assert_eq!(s.overflow(), None);
+        assert!(s.header(b"HTTP/1.1 200 OK\r\n"));
+        assert!(!s.header(b"X-Long: aaaaaaaaaaaaaaaa\r\n"));
+        assert_eq!(s.overflow(), Some(Overflow::Headers));
+    }
+}
