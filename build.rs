@@ -1,1 +1,67 @@
-fn main(){}
+//! Build script: refuses to build against no libcurl, sets the shared library's SONAME, and
+//! generates the C header into OUT_DIR (tests/header.rs compares it with include/).
+
+use std::env;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-changed=build.rs");
+
+    check_libcurl();
+
+    let version = env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let major: u32 = env::var("CARGO_PKG_VERSION_MAJOR").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let minor: u32 = env::var("CARGO_PKG_VERSION_MINOR").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let patch: u32 = env::var("CARGO_PKG_VERSION_PATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+
+    // As cargo-c does: while 0.x every minor release may break the ABI, so it is in the SONAME.
+    let soname = if major == 0 {
+        format!("libmedia_collection.so.0.{minor}")
+    } else {
+        format!("libmedia_collection.so.{major}")
+    };
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
+
+    let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("media_collection.h");
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
+    config.after_includes = Some(format!(
+        "\n/** Version of this header; compare with mc_version() at run time. */\n\
+         #define MC_VERSION_MAJOR {major}\n\
+         #define MC_VERSION_MINOR {minor}\n\
+         #define MC_VERSION_PATCH {patch}\n\
+         #define MC_VERSION_STRING \"{version}\"\n\
+         #define MC_VERSION_NUMBER ((MC_VERSION_MAJOR << 16) | (MC_VERSION_MINOR << 8) | MC_VERSION_PATCH)\n"
+    ));
+    match cbindgen::Builder::new().with_config(config).with_src(crate_dir.join("src/lib.rs")).generate() {
+        Ok(bindings) => {
+            bindings.write_to_file(&out);
+        }
+        Err(e) => panic!("cbindgen could not generate the header: {e}"),
+    }
+}
+
+/// Without the `vendored` feature we link the system libcurl. curl-sys would otherwise quietly
+/// build a bundled curl without TLS when pkg-config finds none: stop with a clear message.
+fn check_libcurl() {
+    if env::var_os("CARGO_FEATURE_VENDORED").is_some() {
+        return;
+    }
+    let found = Command::new("pkg-config").args(["--exists", "libcurl"]).status().map(|s| s.success());
+    match found {
+        Ok(true) => {}
+        Ok(false) => panic!(
+            "\n\nmedia-collection needs the system libcurl development files, and pkg-config does not \
+             find libcurl.\nInstall them (Debian/Ubuntu: `apt-get install libcurl4-openssl-dev pkg-config`, \
+             or run scripts/install-deps.sh),\nor build libcurl from source with `--features vendored`.\n\n"
+        ),
+        Err(_) => panic!(
+            "\n\nmedia-collection needs pkg-config to find the system libcurl, and pkg-config is not \
+             installed.\nInstall it (Debian/Ubuntu: `apt-get install pkg-config libcurl4-openssl-dev`, or run \
+             scripts/install-deps.sh),\nor build libcurl from source with `--features vendored`.\n\n"
+        ),
+    }
+}

@@ -1,0 +1,31 @@
+# The README's two commands: `make demo` and `make test`.
+CARGO ?= cargo
+CC ?= cc
+PROFILE_DIR := target/release
+LIB := $(PROFILE_DIR)/libmedia_collection.a
+# The static library's native dependencies (pinned by tests/static_libs.rs).
+STATIC_LIBS := -lcurl -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+CFLAGS ?= -std=c11 -O2 -g -Wall -Wextra -Werror
+
+.PHONY: all deps build demo test clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+build:
+	$(CARGO) build --release --workspace
+
+target/demo/player: examples/c/player.c include/media_collection.h build
+	mkdir -p target/demo
+	$(CC) $(CFLAGS) -Iinclude examples/c/player.c $(LIB) $(STATIC_LIBS) -o $@
+
+demo: deps target/demo/player
+	./scripts/demo.sh
+
+test: deps
+	$(CARGO) test --workspace --all-targets
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,108 @@
+//! The panic boundary every exported function goes through, and the fork guard.
+//!
+//! A panic must never unwind into C (it would abort the player). `ffi_boundary!` runs the body
+//! under `catch_unwind`; a panic becomes `MC_ERR_PANIC` (or a neutral value for functions that
+//! return something else), is counted, and poisons the client the call was working on, so later
+//! calls fail fast with `MC_ERR_POISONED` instead of touching state a panic may have broken.
+
+use std::cell::Cell;
+use std::ffi::c_char;
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::status::mc_status;
+
+/// Runs a body under `catch_unwind`; see the module docs.
+macro_rules! ffi_boundary {
+    ($($body:tt)*) => {{
+        $crate::ffi::boundary::enter();
+        let result = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| { $($body)* }));
+        match result {
+            Ok(value) => value,
+            Err(_) => {
+                $crate::ffi::boundary::on_panic();
+                $crate::ffi::boundary::PanicValue::panic_value()
+            }
+        }
+    }};
+}
+pub(crate) use ffi_boundary;
+
+/// The value an export returns when its body panicked.
+pub trait PanicValue {
+    fn panic_value() -> Self;
+}
+
+impl PanicValue for mc_status {
+    fn panic_value() -> Self {
+        mc_status::MC_ERR_PANIC
+    }
+}
+
+impl PanicValue for *const c_char {
+    fn panic_value() -> Self {
+        c"panic".as_ptr()
+    }
+}
+
+impl PanicValue for u32 {
+    fn panic_value() -> Self {
+        0
+    }
+}
+
+/// Panics caught before any client existed or outside one (added to no client's stats).
+pub static STRAY_PANICS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The client handle the current call resolved, so a panic can poison it.
+    static CURRENT_CLIENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Called at the start of every boundary.
+pub fn enter() {
+    CURRENT_CLIENT.with(|c| c.set(0));
+}
+
+/// Records which client the current call works on.
+pub fn set_current_client(handle: u64) {
+    CURRENT_CLIENT.with(|c| c.set(handle));
+}
+
+/// A panic was caught: count it and poison the client the call was working on.
+pub fn on_panic() {
+    let handle = CURRENT_CLIENT.with(|c| c.replace(0));
+    if !crate::ffi::client::poison(handle) {
+        STRAY_PANICS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Set in a child process after fork(): threads do not survive fork, so every call there
+/// returns `MC_ERR_FORKED` at once and no worker is started.
+static FORKED: AtomicBool = AtomicBool::new(false);
+static ATFORK: Once = Once::new();
+
+extern "C" fn mark_forked_child() {
+    FORKED.store(true, Ordering::SeqCst);
+}
+
+/// Registers the fork handler once (at the first client creation).
+pub fn install_fork_guard() {
+    ATFORK.call_once(|| unsafe {
+        // Only the child handler matters: the parent keeps working unchanged.
+        libc::pthread_atfork(None, None, Some(mark_forked_child));
+    });
+}
+
+/// `Err(MC_ERR_FORKED)` in a forked child.
+pub fn check_forked() -> Result<(), mc_status> {
+    if FORKED.load(Ordering::Relaxed) { Err(mc_status::MC_ERR_FORKED) } else { Ok(()) }
+}
+
+/// Folds a `Result` into the status a C function returns.
+pub fn status_of(r: Result<(), mc_status>) -> mc_status {
+    match r {
+        Ok(()) => mc_status::MC_OK,
+        Err(s) => s,
+    }
+}

@@ -1,0 +1,383 @@
+//! `mc_client_*`: one client per process, owning the worker thread and the transport.
+
+use std::ffi::c_char;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use crate::config::{Callbacks, ClientConfig, HttpConfig};
+use crate::core::{CoreConfig, CustomerId, Identity, Limits, LogLevel, RetryPolicy, Timing};
+use crate::ffi::boundary::{check_forked, ffi_boundary, install_fork_guard, set_current_client, status_of};
+use crate::ffi::handles::HandleTable;
+use crate::ffi::strings::{MAX_NAME, no_control_chars, opt_str, req_nonempty, req_str};
+use crate::ffi::types::*;
+use crate::stats::{COUNTERS, Counter, Stats};
+use crate::status::mc_status;
+use crate::worker::{self, Command, Shared, Worker};
+
+/// The library version, as in Cargo.toml.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub struct ClientInner {
+    pub shared: Arc<Shared>,
+    worker: Mutex<Option<Worker>>,
+}
+
+pub static CLIENTS: LazyLock<HandleTable<ClientInner>> = LazyLock::new(|| HandleTable::new(0x43));
+
+/// Poisons the client behind `handle` after a panic in a call on it. False if there is none.
+pub fn poison(handle: u64) -> bool {
+    match CLIENTS.get(handle) {
+        Some(c) => {
+            c.shared.state.store(worker::POISONED, Ordering::SeqCst);
+            c.shared.stats.incr(Counter::Panics);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The client's state as a status: Ok while it runs.
+pub fn check_state(shared: &Shared) -> Result<(), mc_status> {
+    match shared.state.load(Ordering::Relaxed) {
+        worker::RUNNING => Ok(()),
+        worker::SHUTTING_DOWN => Err(mc_status::MC_ERR_SHUT_DOWN),
+        worker::POISONED => Err(mc_status::MC_ERR_POISONED),
+        _ => Err(mc_status::MC_ERR_INVALID_HANDLE),
+    }
+}
+
+fn resolve(handle: mc_client_t) -> Result<Arc<ClientInner>, mc_status> {
+    check_forked()?;
+    let c = CLIENTS.get(handle).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+    set_current_client(handle);
+    Ok(c)
+}
+
+fn ms(value: u32, min: u32, max: u32) -> Result<Duration, mc_status> {
+    if (min..=max).contains(&value) {
+        Ok(Duration::from_millis(value as u64))
+    } else {
+        Err(mc_status::MC_ERR_OUT_OF_RANGE)
+    }
+}
+
+fn count(value: u32, min: u32, max: u32) -> Result<usize, mc_status> {
+    if (min..=max).contains(&value) { Ok(value as usize) } else { Err(mc_status::MC_ERR_OUT_OF_RANGE) }
+}
+
+const TEN_MIN: u32 = 600_000;
+const HOUR: u32 = 3_600_000;
+
+/// Checks the endpoint and returns it as `scheme://host[:port][/prefix]`.
+fn base_url(endpoint: &str) -> Result<String, mc_status> {
+    no_control_chars(endpoint).map_err(|_| mc_status::MC_ERR_INVALID_URL)?;
+    let url = url::Url::parse(endpoint).map_err(|_| mc_status::MC_ERR_INVALID_URL)?;
+    let scheme = url.scheme();
+    if scheme != "http" && scheme != "https" {
+        return Err(mc_status::MC_ERR_INVALID_URL);
+    }
+    // Credentials, queries and fragments have no place in a base URL (and would leak into logs).
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
+        return Err(mc_status::MC_ERR_INVALID_URL);
+    }
+    let host = url.host_str().filter(|h| !h.is_empty()).ok_or(mc_status::MC_ERR_INVALID_URL)?;
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let path = url.path().trim_end_matches('/');
+    Ok(format!("{scheme}://{host}{port}{path}"))
+}
+
+unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> {
+    let endpoint = unsafe { req_nonempty(c.endpoint, MAX_NAME) }?;
+    let base_url = base_url(&endpoint)?;
+    let opt = |p: *const c_char| unsafe { opt_str(p, MAX_NAME) };
+    if c.n_customer_ids > 0 && c.customer_ids.is_null() {
+        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+    }
+    if c.n_customer_ids > 64 {
+        return Err(mc_status::MC_ERR_TOO_LONG);
+    }
+    let mut customer_ids = Vec::with_capacity(c.n_customer_ids);
+    if c.n_customer_ids > 0 {
+        for e in unsafe { std::slice::from_raw_parts(c.customer_ids, c.n_customer_ids) } {
+            if e.auth_state > 2 {
+                return Err(mc_status::MC_ERR_INVALID_ARGUMENT);
+            }
+            customer_ids.push(CustomerId {
+                id_type: unsafe { req_nonempty(e.id_type, MAX_NAME) }?,
+                id: unsafe { req_str(e.id, MAX_NAME) }?,
+                auth_state: e.auth_state as u8,
+            });
+        }
+    }
+    let identity = Identity {
+        tracking_server: unsafe { req_nonempty(c.tracking_server, MAX_NAME) }?,
+        report_suite: unsafe { req_nonempty(c.report_suite, MAX_NAME) }?,
+        org_id: unsafe { req_nonempty(c.org_id, MAX_NAME) }?,
+        ecid: opt(c.ecid)?,
+        visitor_id: opt(c.visitor_id)?,
+        aid: opt(c.aid)?,
+        aam_location_hint: (c.aam_location_hint >= 0).then_some(c.aam_location_hint as i64),
+        customer_ids,
+        app_installation_id: opt(c.app_installation_id)?,
+        opt_out_server_side_forwarding: c.opt_out_server_side_forwarding,
+        opt_out_share: c.opt_out_share,
+        app_version: opt(c.app_version)?,
+        channel: opt(c.channel)?,
+        player_name: opt(c.player_name)?,
+        library_version: format!("c-media-collection-{VERSION}"),
+    };
+    let timing = Timing {
+        ping_interval: ms(c.ping_interval_ms, 1, TEN_MIN)?,
+        granular_ad_ping_interval: ms(c.granular_ad_ping_interval_ms, 1, TEN_MIN)?,
+        offline_ping_interval: ms(c.offline_ping_interval_ms, 1, TEN_MIN)?,
+        content_start_delay: ms(c.content_start_delay_ms, 1, TEN_MIN)?,
+        preroll_window: ms(c.preroll_window_ms, 0, 60_000)?,
+        idle_timeout: ms(c.idle_timeout_ms, 1, 86_400_000)?,
+        session_cap: ms(c.session_cap_ms, 1, 604_800_000)?,
+        min_ts_gap: ms(c.min_ts_gap_ms, 0, 1000)?,
+    };
+    let retry = RetryPolicy {
+        base: ms(c.retry_base_ms, 1, TEN_MIN)?,
+        cap: ms(c.retry_cap_ms, 1, HOUR)?,
+        jitter: 0.2,
+        session_start_max_attempts: count(c.session_start_max_attempts, 1, 100)? as u32,
+        session_start_budget: ms(c.session_start_budget_ms, 1, HOUR)?,
+        event_budget: ms(c.event_retry_budget_ms, 1, HOUR)?,
+        retry_after_cap: ms(c.retry_after_cap_ms, 1, HOUR)?,
+    };
+    if retry.cap < retry.base {
+        return Err(mc_status::MC_ERR_OUT_OF_RANGE);
+    }
+    let limits = Limits {
+        session_queue_cap: count(c.session_queue_cap, 1, 100_000)?,
+        global_pending_cap: count(c.global_pending_cap, 1, 1_000_000)?,
+    };
+    let user_agent = match opt(c.user_agent)? {
+        Some(ua) => {
+            no_control_chars(&ua)?;
+            ua
+        }
+        None => format!("media-collection/{VERSION}"),
+    };
+    let proxy = opt(c.proxy)?;
+    if let Some(p) = &proxy {
+        no_control_chars(p)?;
+    }
+    let http = HttpConfig {
+        base_url,
+        connect_timeout: ms(c.connect_timeout_ms, 1, TEN_MIN)?,
+        request_timeout: ms(c.request_timeout_ms, 1, TEN_MIN)?,
+        user_agent,
+        ca_file: opt(c.ca_file)?,
+        ca_path: opt(c.ca_path)?,
+        proxy,
+    };
+    let log_level = match c.log_level {
+        MC_LOG_ERROR => LogLevel::Error,
+        MC_LOG_WARN => LogLevel::Warn,
+        MC_LOG_INFO => LogLevel::Info,
+        MC_LOG_DEBUG => LogLevel::Debug,
+        _ => return Err(mc_status::MC_ERR_OUT_OF_RANGE),
+    };
+    Ok(ClientConfig {
+        core: CoreConfig { identity, timing, retry, limits },
+        http,
+        queue_capacity: count(c.queue_capacity, 16, 1 << 20)?,
+        callbacks: Callbacks {
+            log: c.log_callback,
+            log_userdata: c.log_userdata,
+            log_level,
+            event: c.event_callback,
+            event_userdata: c.event_userdata,
+        },
+    })
+}
+
+fn client_new(config: *const mc_client_config, out: *mut mc_client_t) -> Result<(), mc_status> {
+    check_forked()?;
+    if out.is_null() {
+        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+    }
+    let c = unsafe { read_versioned(config, mc_client_config::defaults(), std::mem::size_of::<mc_client_config>()) }?;
+    let cfg = unsafe { build_config(&c) }?;
+    install_fork_guard();
+    let worker = Worker::start(cfg, Arc::new(Stats::new()))?;
+    let shared = worker.shared.clone();
+    let inner = Arc::new(ClientInner { shared, worker: Mutex::new(Some(worker)) });
+    match CLIENTS.insert(inner.clone()) {
+        Ok(handle) => {
+            unsafe { out.write(handle) };
+            Ok(())
+        }
+        Err(e) => {
+            if let Some(w) = inner.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                w.shutdown(Duration::ZERO);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Creates a client: checks `config`, starts the worker thread and the HTTP transport, and
+/// writes the handle to `*out` on success. Call once per process (each client has a thread).
+/// Thread-safe. Returns MC_ERR_OUT_OF_RANGE for a value outside its range, MC_ERR_INVALID_URL
+/// for a bad endpoint, MC_ERR_INIT when the thread or transport cannot start.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_client_new(config: *const mc_client_config, out: *mut mc_client_t) -> mc_status {
+    ffi_boundary! { status_of(client_new(config, out)) }
+}
+
+fn client_flush(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
+    let c = resolve(client)?;
+    check_state(&c.shared)?;
+    if c.shared.on_worker_thread() {
+        return Err(mc_status::MC_ERR_WOULD_DEADLOCK);
+    }
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    c.shared.send_control(Command::Flush { reply: tx })?;
+    match rx.recv_timeout(Duration::from_millis(timeout_ms as u64)) {
+        Ok(mc_status::MC_OK) => Ok(()),
+        Ok(status) => Err(status),
+        Err(crossbeam_channel::RecvTimeoutError::Timeout) => Err(mc_status::MC_ERR_TIMEOUT),
+        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+            Err(check_state(&c.shared).err().unwrap_or(mc_status::MC_ERR_SHUT_DOWN))
+        }
+    }
+}
+
+/// Waits up to `timeout_ms` until every event accepted before this call was delivered or given
+/// up (counted). MC_OK: all delivered. MC_ERR_DELIVERY: done, but some events were dropped since
+/// the previous flush (see `mc_client_stats`). MC_ERR_TIMEOUT: still sending; nothing is lost,
+/// the worker keeps going. MC_ERR_WOULD_DEADLOCK from a callback. Blocks the calling thread
+/// (never call it from a latency-sensitive thread).
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_client_flush(client: mc_client_t, timeout_ms: u32) -> mc_status {
+    ffi_boundary! { status_of(client_flush(client, timeout_ms)) }
+}
+
+fn client_free(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
+    if client == 0 {
+        return Ok(());
+    }
+    let c = resolve(client)?;
+    if c.shared.on_worker_thread() {
+        return Err(mc_status::MC_ERR_WOULD_DEADLOCK);
+    }
+    CLIENTS.remove(client).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+    // Trackers of this client become invalid handles at once.
+    crate::ffi::tracker::forget_client(client);
+    let worker = c.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let poisoned = c.shared.state.load(Ordering::SeqCst) == worker::POISONED;
+    if !poisoned {
+        c.shared.state.store(worker::SHUTTING_DOWN, Ordering::SeqCst);
+    }
+    let status = match worker {
+        Some(w) if !poisoned => w.shutdown(Duration::from_millis(timeout_ms as u64)),
+        _ => mc_status::MC_OK,
+    };
+    if !poisoned {
+        c.shared.state.store(worker::STOPPED, Ordering::SeqCst);
+    }
+    if status == mc_status::MC_OK { Ok(()) } else { Err(status) }
+}
+
+/// Ends every open session (as `mc_tracker_free` would), sends what it can within `timeout_ms`,
+/// then stops the worker and frees the client. Events not delivered by then are counted
+/// (`shut_down`). Returns MC_ERR_TIMEOUT when the worker had to be left to finish aborting; the
+/// handle is freed either way. Later calls on the client or its trackers return
+/// MC_ERR_INVALID_HANDLE at once. `mc_client_free(0, ...)` is a no-op. From a callback:
+/// MC_ERR_WOULD_DEADLOCK.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_client_free(client: mc_client_t, timeout_ms: u32) -> mc_status {
+    ffi_boundary! { status_of(client_free(client, timeout_ms)) }
+}
+
+fn client_stats(client: mc_client_t, out: *mut mc_stats) -> Result<(), mc_status> {
+    let c = resolve(client)?;
+    if out.is_null() {
+        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+    }
+    let size = unsafe { std::ptr::read_unaligned(out as *const u32) } as usize;
+    if size < std::mem::size_of::<u32>() + 8 || size > std::mem::size_of::<mc_stats>() {
+        return Err(mc_status::MC_ERR_STRUCT_SIZE);
+    }
+    let snap = c.shared.stats.snapshot();
+    let mut s = mc_stats::defaults();
+    s.struct_size = size as u32;
+    let mut fields: [&mut u64; COUNTERS] = [
+        &mut s.calls_accepted,
+        &mut s.hits_generated,
+        &mut s.events_delivered,
+        &mut s.sessions_started,
+        &mut s.requests_sent,
+        &mut s.retries,
+        &mut s.ignored_call,
+        &mut s.queue_overflow,
+        &mut s.cache_overflow,
+        &mut s.session_not_created,
+        &mut s.rejected_400,
+        &mut s.session_gone,
+        &mut s.retry_exhausted,
+        &mut s.shut_down,
+        &mut s.opted_out,
+        &mut s.disk_error,
+        &mut s.torn_tail_discarded,
+        &mut s.store_evicted,
+        &mut s.quarantined,
+        &mut s.batches_uploaded,
+        &mut s.clock_jumps,
+        &mut s.panics,
+        &mut s.sessions_resumed,
+    ];
+    for (f, v) in fields.iter_mut().zip(snap) {
+        **f = v;
+    }
+    // Only the bytes the caller's struct has room for.
+    unsafe { std::ptr::copy_nonoverlapping(&s as *const mc_stats as *const u8, out as *mut u8, size) };
+    Ok(())
+}
+
+/// Copies the counters into `*stats`, whose `struct_size` must be set (`mc_stats_init`).
+/// Lock-free; callable from any thread, callbacks included. Works on a poisoned client.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_client_stats(client: mc_client_t, stats: *mut mc_stats) -> mc_status {
+    ffi_boundary! { status_of(client_stats(client, stats)) }
+}
+
+static VERSION_C: LazyLock<std::ffi::CString> = LazyLock::new(|| std::ffi::CString::new(VERSION).unwrap_or_default());
+
+/// The library version at run time, e.g. "0.1.0" (static string).
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_version() -> *const c_char {
+    ffi_boundary! { VERSION_C.as_ptr() }
+}
+
+/// The name of a status code, e.g. "MC_ERR_TIMEOUT" (static string); "MC_ERR_UNKNOWN" for a
+/// number that is not a code.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_status_str(status: u32) -> *const c_char {
+    ffi_boundary! {
+        match mc_status::from_u32(status) {
+            Some(s) => s.name_c().as_ptr(),
+            None => c"MC_ERR_UNKNOWN".as_ptr(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalised_and_checked() {
+        assert_eq!(base_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
+        assert_eq!(base_url("https://ns.hb-api.omtrdc.net/").unwrap(), "https://ns.hb-api.omtrdc.net");
+        assert_eq!(base_url("https://cname.example.com/mc/").unwrap(), "https://cname.example.com/mc");
+        assert_eq!(base_url("http://[::1]:9/").unwrap(), "http://[::1]:9");
+        for bad in ["ftp://x", "file:///etc", "http://", "not a url", "http://u:p@h", "http://h/?q=1", "http://h\r\n/"]
+        {
+            assert_eq!(base_url(bad), Err(mc_status::MC_ERR_INVALID_URL), "{bad}");
+        }
+    }
+}

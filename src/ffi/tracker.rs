@@ -1,0 +1,418 @@
+//! `mc_tracker_*`, `mc_track_*` and `mc_update_*`: the calls a player makes from any thread.
+//!
+//! What a call's status can say: bad arguments, an invalid or stale handle, a client shut down,
+//! poisoned or forked, a full queue. Whether the tracker rules accept the call is decided later
+//! on the worker: a rejected call is counted (`ignored_call`), logged and reported through the
+//! event callback with the rule that rejected it.
+//!
+//! Thread safety: every function may be called from any thread. Calls on one tracker should
+//! come from one thread at a time (or be ordered by the player): their order is the order they
+//! reach the queue.
+
+use std::ffi::c_char;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use crate::core::{
+    AdBreakInfo, AdInfo, Call, ChapterInfo, ErrorSource, LogLevel, MediaInfo, MediaType, Qoe, TrackerConfig,
+    TrackerSlot,
+};
+use crate::ffi::boundary::{check_forked, ffi_boundary, set_current_client, status_of};
+use crate::ffi::client::{CLIENTS, check_state};
+use crate::ffi::handles::HandleTable;
+use crate::ffi::strings::{MAX_NAME, MAX_STRING, metadata, opt_str, req_nonempty, valid_state_name};
+use crate::ffi::types::*;
+use crate::stats::Counter;
+use crate::status::mc_status;
+use crate::worker::{Command, Shared};
+
+pub struct TrackerInner {
+    client: u64,
+    shared: Arc<Shared>,
+    slot: Arc<TrackerSlot>,
+}
+
+static TRACKERS: LazyLock<HandleTable<TrackerInner>> = LazyLock::new(|| HandleTable::new(0x54));
+
+/// Invalidates every tracker handle of a client being freed.
+pub fn forget_client(client: u64) {
+    for (h, t) in TRACKERS.live() {
+        if t.client == client {
+            TRACKERS.remove(h);
+        }
+    }
+}
+
+fn resolve(handle: mc_tracker_t) -> Result<Arc<TrackerInner>, mc_status> {
+    check_forked()?;
+    let t = TRACKERS.get(handle).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+    set_current_client(t.client);
+    check_state(&t.shared)?;
+    Ok(t)
+}
+
+fn finite_non_negative(v: f64) -> Result<f64, mc_status> {
+    if v.is_finite() && v >= 0.0 { Ok(v) } else { Err(mc_status::MC_ERR_INVALID_ARGUMENT) }
+}
+
+fn position(p: u32) -> Result<u32, mc_status> {
+    // Adobe's SDK refuses positions below 1; so do we, on the caller's thread.
+    if p >= 1 { Ok(p) } else { Err(mc_status::MC_ERR_INVALID_ARGUMENT) }
+}
+
+/// Stamps and queues a call. A bad argument is reported with its status and a log line.
+fn track(handle: mc_tracker_t, name: &'static str, build: impl FnOnce() -> Result<Call, mc_status>) -> mc_status {
+    let t = match resolve(handle) {
+        Ok(t) => t,
+        Err(s) => return s,
+    };
+    let call = match build() {
+        Ok(c) => c,
+        Err(s) => {
+            t.shared.log(LogLevel::Warn, || format!("mc_track_{name}: refused with {}", s.name()));
+            return s;
+        }
+    };
+    let at = t.shared.clock.stamp(&t.shared.stats);
+    let playhead = t.slot.playhead();
+    match t.shared.send_event(Command::Call { id: handle, at, playhead, call }) {
+        Ok(()) => {
+            t.shared.stats.incr(Counter::CallsAccepted);
+            mc_status::MC_OK
+        }
+        Err(s) => s,
+    }
+}
+
+fn tracker_new(client: mc_client_t, config: *const mc_tracker_config, out: *mut mc_tracker_t) -> Result<(), mc_status> {
+    check_forked()?;
+    let c = CLIENTS.get(client).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+    set_current_client(client);
+    check_state(&c.shared)?;
+    if out.is_null() {
+        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+    }
+    let cfg = if config.is_null() {
+        mc_tracker_config::defaults()
+    } else {
+        unsafe { read_versioned(config, mc_tracker_config::defaults(), std::mem::size_of::<mc_tracker_config>()) }?
+    };
+    let config = TrackerConfig {
+        channel: unsafe { opt_str(cfg.channel, MAX_NAME) }?,
+        player_name: unsafe { opt_str(cfg.player_name, MAX_NAME) }?,
+        downloaded: cfg.downloaded,
+    };
+    if config.downloaded {
+        // Downloaded content needs the offline store, which this client has no directory for.
+        return Err(mc_status::MC_ERR_NO_STORE);
+    }
+    let slot = Arc::new(TrackerSlot::new());
+    let inner = Arc::new(TrackerInner { client, shared: c.shared.clone(), slot: slot.clone() });
+    let handle = TRACKERS.insert(inner)?;
+    if let Err(s) = c.shared.send_event(Command::AddTracker { id: handle, config, slot }) {
+        TRACKERS.remove(handle);
+        return Err(s);
+    }
+    unsafe { out.write(handle) };
+    Ok(())
+}
+
+/// Creates a tracker (one per player instance) on `client`. `config` may be NULL for the
+/// defaults. Writes the handle to `*out` on success. A downloaded tracker needs a store
+/// directory: MC_ERR_NO_STORE in this version. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_tracker_new(
+    client: mc_client_t,
+    config: *const mc_tracker_config,
+    out: *mut mc_tracker_t,
+) -> mc_status {
+    ffi_boundary! { status_of(tracker_new(client, config, out)) }
+}
+
+fn tracker_free(tracker: mc_tracker_t) -> Result<(), mc_status> {
+    if tracker == 0 {
+        return Ok(());
+    }
+    check_forked()?;
+    let t = TRACKERS.remove(tracker).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+    set_current_client(t.client);
+    if t.shared.state.load(Ordering::Relaxed) != crate::worker::RUNNING {
+        return Ok(());
+    }
+    let at = t.shared.clock.stamp(&t.shared.stats);
+    // Removal travels on the control channel: never dropped, and after the tracker's calls.
+    t.shared.send_control(Command::RemoveTracker { id: tracker, at })
+}
+
+/// Frees a tracker. An open session is ended (`sessionEnd`, closing an open ad, break or chapter
+/// first); its events already queued are still delivered. `mc_tracker_free(0)` is a no-op; a
+/// stale handle returns MC_ERR_INVALID_HANDLE. Never blocks.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_tracker_free(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { status_of(tracker_free(tracker)) }
+}
+
+/// Starts a session: `sessionStart` with the media info, the client's identity and the
+/// metadata (`a.media.*` standard keys become params, other keys customMetadata). `metadata`
+/// may be NULL when `n_metadata` is 0. Events the player sends before the server answers are
+/// held and sent after it, in order.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_session_start(
+    tracker: mc_tracker_t,
+    media: *const mc_media_info,
+    metadata_entries: *const mc_metadata,
+    n_metadata: usize,
+) -> mc_status {
+    ffi_boundary! {
+        track(tracker, "session_start", || {
+            let m = unsafe { read_versioned(media, mc_media_info::defaults(), std::mem::size_of::<mc_media_info>()) }?;
+            let media_type = match m.media_type {
+                MC_MEDIA_TYPE_VIDEO => MediaType::Video,
+                MC_MEDIA_TYPE_AUDIO => MediaType::Audio,
+                _ => return Err(mc_status::MC_ERR_INVALID_ARGUMENT),
+            };
+            let preroll_wait = match m.preroll_wait_ms {
+                -1 => None,
+                w if (0..=60_000).contains(&w) => Some(Duration::from_millis(w as u64)),
+                _ => return Err(mc_status::MC_ERR_OUT_OF_RANGE),
+            };
+            let info = MediaInfo {
+                id: unsafe { req_nonempty(m.id, MAX_NAME) }?,
+                name: unsafe { req_nonempty(m.name, MAX_STRING) }?,
+                length: finite_non_negative(m.length)?,
+                content_type: unsafe { req_nonempty(m.content_type, MAX_NAME) }?,
+                media_type,
+                initial_playhead: finite_non_negative(m.initial_playhead)?,
+                resumed: m.resumed,
+                preroll_wait,
+                granular_ad_tracking: m.granular_ad_tracking,
+            };
+            let md = unsafe { metadata(metadata_entries, n_metadata) }?;
+            Ok(Call::SessionStart { media: Box::new(info), metadata: md })
+        })
+    }
+}
+
+/// The player is playing (first frame, resume after pause, buffering or seeking). Hits:
+/// `play` when the playback state changes; before a pre-roll it is held by the pre-roll window.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_play(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "play", || Ok(Call::Play)) }
+}
+
+/// The player paused. Hit: `pauseStart`. Ignored while buffering or seeking, and inside an ad
+/// break outside an ad.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_pause(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "pause", || Ok(Call::Pause)) }
+}
+
+/// The content reached its end. Hits: [adSkip] [adBreakComplete] [chapterSkip]
+/// `sessionComplete`; the session is over (no sessionEnd follows).
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_complete(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "complete", || Ok(Call::Complete)) }
+}
+
+/// The viewer left for good. Hits: [adSkip] [adBreakComplete] [chapterSkip] `sessionEnd`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_session_end(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "session_end", || Ok(Call::SessionEnd)) }
+}
+
+/// Buffering started. Hit: `bufferStart`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_buffer_start(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "buffer_start", || Ok(Call::BufferStart)) }
+}
+
+/// Buffering ended. Hit: `play` or `pauseStart` (back to the underlying state).
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_buffer_complete(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "buffer_complete", || Ok(Call::BufferComplete)) }
+}
+
+/// Seeking started. Hit: `pauseStart` (the MC API has no seek events).
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_seek_start(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "seek_start", || Ok(Call::SeekStart)) }
+}
+
+/// Seeking ended. Hit: `play` or `pauseStart`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_seek_complete(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "seek_complete", || Ok(Call::SeekComplete)) }
+}
+
+/// The ad break ended. Hits: [adSkip] `adBreakComplete`, then `play` (or `pauseStart`).
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_ad_break_complete(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "ad_break_complete", || Ok(Call::AdBreakComplete)) }
+}
+
+/// The ad played to its end. Hit: `adComplete`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_ad_complete(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "ad_complete", || Ok(Call::AdComplete)) }
+}
+
+/// The ad was skipped. Hit: `adSkip`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_ad_skip(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "ad_skip", || Ok(Call::AdSkip)) }
+}
+
+/// The chapter ended. Hit: `chapterComplete`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_chapter_complete(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "chapter_complete", || Ok(Call::ChapterComplete)) }
+}
+
+/// The chapter was skipped. Hit: `chapterSkip`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_chapter_skip(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "chapter_skip", || Ok(Call::ChapterSkip)) }
+}
+
+/// The bitrate changed (set it first with `mc_update_qoe`). Hit: `bitrateChange` with the
+/// whole current QoE.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_bitrate_change(tracker: mc_tracker_t) -> mc_status {
+    ffi_boundary! { track(tracker, "bitrate_change", || Ok(Call::BitrateChange)) }
+}
+
+/// A playback error. `error_id` non-empty; `source` is MC_ERROR_SOURCE_PLAYER or
+/// MC_ERROR_SOURCE_EXTERNAL. Hit: `error` with `media.qoe.errorID` and `media.qoe.errorSource`.
+/// The session goes on; call `mc_track_session_end` if the error is fatal.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_error(tracker: mc_tracker_t, error_id: *const c_char, source: u32) -> mc_status {
+    ffi_boundary! {
+        track(tracker, "error", || {
+            let id = unsafe { req_nonempty(error_id, MAX_NAME) }?;
+            let source = match source {
+                MC_ERROR_SOURCE_PLAYER => ErrorSource::Player,
+                MC_ERROR_SOURCE_EXTERNAL => ErrorSource::External,
+                _ => return Err(mc_status::MC_ERR_INVALID_ARGUMENT),
+            };
+            Ok(Call::Error { id: id.into_boxed_str(), source })
+        })
+    }
+}
+
+/// An ad break starts. Hits: [adSkip] [adBreakComplete] `adBreakStart`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_ad_break_start(tracker: mc_tracker_t, info: *const mc_ad_break_info) -> mc_status {
+    ffi_boundary! {
+        track(tracker, "ad_break_start", || {
+            let b = unsafe { read_versioned(info, mc_ad_break_info::defaults(), std::mem::size_of::<mc_ad_break_info>()) }?;
+            Ok(Call::AdBreakStart(Box::new(AdBreakInfo {
+                name: unsafe { req_nonempty(b.name, MAX_STRING) }?,
+                position: position(b.position)?,
+                start_time: finite_non_negative(b.start_time)?,
+            })))
+        })
+    }
+}
+
+/// An ad starts inside the current break. Hits: [adSkip] `adStart` (standard `a.media.ad.*`
+/// metadata → params, the rest customMetadata), then `play`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_ad_start(
+    tracker: mc_tracker_t,
+    info: *const mc_ad_info,
+    metadata_entries: *const mc_metadata,
+    n_metadata: usize,
+) -> mc_status {
+    ffi_boundary! {
+        track(tracker, "ad_start", || {
+            let a = unsafe { read_versioned(info, mc_ad_info::defaults(), std::mem::size_of::<mc_ad_info>()) }?;
+            let ad = AdInfo {
+                id: unsafe { req_nonempty(a.id, MAX_NAME) }?,
+                name: unsafe { req_nonempty(a.name, MAX_STRING) }?,
+                position: position(a.position)?,
+                length: finite_non_negative(a.length)?,
+            };
+            let md = unsafe { metadata(metadata_entries, n_metadata) }?;
+            Ok(Call::AdStart { ad: Box::new(ad), metadata: md })
+        })
+    }
+}
+
+/// A chapter starts. Hits: [chapterSkip] `chapterStart` (all metadata → customMetadata).
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_chapter_start(
+    tracker: mc_tracker_t,
+    info: *const mc_chapter_info,
+    metadata_entries: *const mc_metadata,
+    n_metadata: usize,
+) -> mc_status {
+    ffi_boundary! {
+        track(tracker, "chapter_start", || {
+            let c = unsafe { read_versioned(info, mc_chapter_info::defaults(), std::mem::size_of::<mc_chapter_info>()) }?;
+            let chapter = ChapterInfo {
+                name: unsafe { req_nonempty(c.name, MAX_STRING) }?,
+                position: position(c.position)?,
+                start_time: finite_non_negative(c.start_time)?,
+                length: finite_non_negative(c.length)?,
+            };
+            let md = unsafe { metadata(metadata_entries, n_metadata) }?;
+            Ok(Call::ChapterStart { chapter: Box::new(chapter), metadata: md })
+        })
+    }
+}
+
+fn state_name(name: *const c_char) -> Result<Box<str>, mc_status> {
+    let n = unsafe { req_nonempty(name, 64) }?;
+    if !valid_state_name(&n) {
+        return Err(mc_status::MC_ERR_INVALID_ARGUMENT);
+    }
+    Ok(n.into_boxed_str())
+}
+
+/// A player state starts (`fullscreen`, `mute`, `closedCaptioning`, `pictureInPicture`,
+/// `inFocus`, or a custom name matching `[a-zA-Z0-9_.]{1,64}`). Hit: `stateStart`. At most 10
+/// distinct names per session (more are ignored and reported).
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_state_start(tracker: mc_tracker_t, name: *const c_char) -> mc_status {
+    ffi_boundary! { track(tracker, "state_start", || Ok(Call::StateStart(state_name(name)?))) }
+}
+
+/// A player state ends. Hit: `stateEnd`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_track_state_end(tracker: mc_tracker_t, name: *const c_char) -> mc_status {
+    ffi_boundary! { track(tracker, "state_end", || Ok(Call::StateEnd(state_name(name)?))) }
+}
+
+fn update_playhead(tracker: mc_tracker_t, seconds: f64) -> Result<(), mc_status> {
+    let t = resolve(tracker)?;
+    t.slot.set_playhead(finite_non_negative(seconds)?);
+    Ok(())
+}
+
+/// The current playhead in seconds (content position; for live, the second of the day). Call it
+/// often (e.g. every second); during ads keep the content position. Only stores a number: no
+/// queue, no wake-up, no syscall. Negative or non-finite → MC_ERR_INVALID_ARGUMENT.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_update_playhead(tracker: mc_tracker_t, seconds: f64) -> mc_status {
+    ffi_boundary! { status_of(update_playhead(tracker, seconds)) }
+}
+
+fn update_qoe(tracker: mc_tracker_t, qoe: *const mc_qoe) -> Result<(), mc_status> {
+    let t = resolve(tracker)?;
+    let q = unsafe { read_versioned(qoe, mc_qoe::defaults(), std::mem::size_of::<mc_qoe>()) }?;
+    t.slot.set_qoe(Qoe {
+        bitrate: finite_non_negative(q.bitrate)?,
+        dropped_frames: finite_non_negative(q.dropped_frames)?,
+        fps: finite_non_negative(q.fps)?,
+        startup_time: finite_non_negative(q.startup_time)?,
+    });
+    Ok(())
+}
+
+/// The current quality of experience. Only stores it (no queue, no wake-up); the next hit
+/// carries it when it changed, `bitrateChange` and `error` always.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_update_qoe(tracker: mc_tracker_t, qoe: *const mc_qoe) -> mc_status {
+    ffi_boundary! { status_of(update_qoe(tracker, qoe)) }
+}

@@ -1,0 +1,576 @@
+//! Every struct that crosses the ABI. Each begins with `uint32_t struct_size` and has an
+//! `mc_<name>_init()` that fills the defaults and the size. Later versions only append fields;
+//! the library reads only the bytes the caller's `struct_size` covers (see `read_versioned`).
+
+use std::ffi::{c_char, c_void};
+
+use crate::ffi::boundary::ffi_boundary;
+use crate::status::mc_status;
+
+/// A client handle: an index and a generation. 0 is never valid.
+pub type mc_client_t = u64;
+/// A tracker handle: an index and a generation. 0 is never valid.
+pub type mc_tracker_t = u64;
+
+/// Log levels for `mc_client_config.log_level` and the log callback.
+pub const MC_LOG_ERROR: u32 = 1;
+pub const MC_LOG_WARN: u32 = 2;
+pub const MC_LOG_INFO: u32 = 3;
+pub const MC_LOG_DEBUG: u32 = 4;
+
+/// `mc_media_info.media_type`: sent as `media.streamType` "video".
+pub const MC_MEDIA_TYPE_VIDEO: u32 = 0;
+/// `mc_media_info.media_type`: sent as `media.streamType` "audio".
+pub const MC_MEDIA_TYPE_AUDIO: u32 = 1;
+
+/// `mc_track_error` source: the player itself.
+pub const MC_ERROR_SOURCE_PLAYER: u32 = 0;
+/// `mc_track_error` source: something outside the player (CDN, DRM, network).
+pub const MC_ERROR_SOURCE_EXTERNAL: u32 = 1;
+
+/// `mc_event.kind`: a sessionStart got its session id (`session_id`).
+pub const MC_EVENT_SESSION_STARTED: u32 = 1;
+/// `mc_event.kind`: the server accepted an event (`event_type`, `http_status`).
+pub const MC_EVENT_DELIVERED: u32 = 2;
+/// `mc_event.kind`: a request failed (`event_type`, `http_status` or 0, `reason`, `retrying`).
+pub const MC_EVENT_REQUEST_FAILED: u32 = 3;
+/// `mc_event.kind`: the tracker rules ignored a call (`call`, `reason` = the rule).
+pub const MC_EVENT_CALL_IGNORED: u32 = 4;
+/// `mc_event.kind`: an event was dropped (`event_type`, `reason` = the counter name).
+pub const MC_EVENT_DROPPED: u32 = 5;
+/// `mc_event.kind`: the tracker's session restarted as a resumed one (`reason`: idle, session_cap, session_gone).
+pub const MC_EVENT_SESSION_RESTARTED: u32 = 6;
+
+/// Receives log lines, on the worker thread only. `message` is valid during the call.
+pub type mc_log_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
+
+/// Receives delivery and rule notices, on the worker thread only. `event` is valid during the call.
+pub type mc_event_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const mc_event)>;
+
+/// One notice for the event callback. Strings are NULL when they do not apply.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mc_event {
+    pub struct_size: u32,
+    /// One of `MC_EVENT_*`.
+    pub kind: u32,
+    /// The tracker the notice is about.
+    pub tracker: mc_tracker_t,
+    /// The MC session id (MC_EVENT_SESSION_STARTED).
+    pub session_id: *const c_char,
+    /// The MC eventType concerned, e.g. "play".
+    pub event_type: *const c_char,
+    /// The ignored call, e.g. "ad_complete" (MC_EVENT_CALL_IGNORED).
+    pub call: *const c_char,
+    /// The rule, counter or failure message, depending on `kind`.
+    pub reason: *const c_char,
+    /// The HTTP status, or 0 when there was none.
+    pub http_status: i32,
+    /// The failed request will be tried again (MC_EVENT_REQUEST_FAILED).
+    pub retrying: bool,
+}
+
+/// One `visitor.customerIDs` entry.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mc_customer_id {
+    /// The id type, e.g. "userId" (the key in `visitor.customerIDs`).
+    pub id_type: *const c_char,
+    pub id: *const c_char,
+    /// 0 unknown, 1 authenticated, 2 logged out.
+    pub auth_state: u32,
+}
+
+/// A `{key, value}` metadata entry. Keys must match `[a-zA-Z0-9_.]+`. Standard keys (`a.media.*`,
+/// `a.media.ad.*`) become params; the rest goes to `customMetadata`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mc_metadata {
+    pub key: *const c_char,
+    pub value: *const c_char,
+}
+
+/// Client configuration. Fill with `mc_client_config_init`, then set what you need. Strings
+/// are copied by `mc_client_new`. Every interval, timeout and backoff is in milliseconds and
+/// accepts values from 1 ms (tests run on short scales) up to the documented maximum; a value
+/// outside its range makes `mc_client_new` return `MC_ERR_OUT_OF_RANGE`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mc_client_config {
+    pub struct_size: u32,
+    /// Base URL of the MC API: `https://<namespace>.hb-api.omtrdc.net`, with an optional port and
+    /// path prefix. http is accepted for local testing. Required.
+    pub endpoint: *const c_char,
+    /// `analytics.trackingServer`. Required.
+    pub tracking_server: *const c_char,
+    /// `analytics.reportSuite`. Required.
+    pub report_suite: *const c_char,
+    /// `visitor.marketingCloudOrgId`, e.g. "0123456789@AdobeOrg". Required.
+    pub org_id: *const c_char,
+    /// `visitor.marketingCloudUserId` (ECID). Optional, strongly recommended.
+    pub ecid: *const c_char,
+    /// `analytics.visitorId`. Optional.
+    pub visitor_id: *const c_char,
+    /// `analytics.aid`. Optional.
+    pub aid: *const c_char,
+    /// `visitor.aamLocationHint`; negative = not sent. Default -1.
+    pub aam_location_hint: i32,
+    /// `visitor.customerIDs`: array of `n_customer_ids` entries, copied. May be NULL when 0.
+    pub customer_ids: *const mc_customer_id,
+    pub n_customer_ids: usize,
+    /// `appInstallationId`. Optional.
+    pub app_installation_id: *const c_char,
+    /// CCPA: `analytics.optOutServerSideForwarding: true` on every sessionStart. Default false.
+    pub opt_out_server_side_forwarding: bool,
+    /// CCPA: `analytics.optOutShare: true` on every sessionStart. Default false.
+    pub opt_out_share: bool,
+    /// `media.sdkVersion`: the player app's version. Optional.
+    pub app_version: *const c_char,
+    /// Default `media.channel` (a tracker may override it). Default "unknown" when unset.
+    pub channel: *const c_char,
+    /// Default `media.playerName` and `media.ad.playerName`. Default "unknown" when unset.
+    pub player_name: *const c_char,
+    /// Log callback (worker thread only), its userdata and the most verbose level passed
+    /// (`MC_LOG_*`, default MC_LOG_INFO).
+    pub log_callback: mc_log_callback,
+    pub log_userdata: *mut c_void,
+    pub log_level: u32,
+    /// Event callback (worker thread only) and its userdata.
+    pub event_callback: mc_event_callback,
+    pub event_userdata: *mut c_void,
+    /// Ping interval in content and in ads without granular tracking. Default 10000, max 600000.
+    pub ping_interval_ms: u32,
+    /// Ping interval inside an ad with granular ad tracking. Default 1000, max 600000.
+    pub granular_ad_ping_interval_ms: u32,
+    /// Ping interval of downloaded sessions. Default 50000, max 600000.
+    pub offline_ping_interval_ms: u32,
+    /// Main content playing this long → the content-start `play`. Default 1000, max 600000.
+    pub content_start_delay_ms: u32,
+    /// Default pre-roll waiting window (0 disables). Default 250, max 60000.
+    pub preroll_window_ms: u32,
+    /// Idle (paused, buffering, seeking, not started) this long → sessionEnd; the next play
+    /// resumes. Default 1800000 (30 min), max 86400000.
+    pub idle_timeout_ms: u32,
+    /// A session this old restarts as a resumed one. Default 86400000 (24 h), max 604800000.
+    pub session_cap_ms: u32,
+    /// Consecutive `ts` of one session are at least this far apart. Default 1 (the MC docs);
+    /// 0 reproduces Adobe's SDK. Max 1000.
+    pub min_ts_gap_ms: u32,
+    /// TCP/TLS connect timeout. Default 5000, max 600000.
+    pub connect_timeout_ms: u32,
+    /// Whole-request timeout. Default 10000, max 600000.
+    pub request_timeout_ms: u32,
+    /// First retry backoff (doubles per try, ±20 % jitter). Default 500, max 600000.
+    pub retry_base_ms: u32,
+    /// Backoff cap. Default 8000, max 3600000; must be ≥ retry_base_ms.
+    pub retry_cap_ms: u32,
+    /// sessionStart tries before its session is given up. Default 5, range 1–100.
+    pub session_start_max_attempts: u32,
+    /// sessionStart gives up this long after its first try. Default 60000, max 3600000.
+    pub session_start_budget_ms: u32,
+    /// An event gives up this long after its first try. Default 60000, max 3600000.
+    pub event_retry_budget_ms: u32,
+    /// `Retry-After` is honoured up to this. Default 300000, max 3600000.
+    pub retry_after_cap_ms: u32,
+    /// `User-Agent` header. NULL = "media-collection/<version>". No control characters.
+    pub user_agent: *const c_char,
+    /// CA bundle file / directory for TLS verification. NULL = libcurl's default.
+    pub ca_file: *const c_char,
+    pub ca_path: *const c_char,
+    /// Proxy URL. NULL = libcurl's environment handling (`https_proxy`, `no_proxy`, ...).
+    pub proxy: *const c_char,
+    /// Calls queued to the worker at most; beyond, calls return MC_ERR_QUEUE_FULL and count
+    /// `queue_overflow`. Default 8192, range 16–1048576.
+    pub queue_capacity: u32,
+    /// Events held per session (before its id arrives or behind a retry). Default 500, range 1–100000.
+    pub session_queue_cap: u32,
+    /// Events held over all sessions. Default 4096, range 1–1000000.
+    pub global_pending_cap: u32,
+}
+
+/// Per-tracker configuration. Fill with `mc_tracker_config_init`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mc_tracker_config {
+    pub struct_size: u32,
+    /// `media.channel` for this tracker's sessions. NULL = the client's.
+    pub channel: *const c_char,
+    /// `media.playerName` (and `media.ad.playerName`) for this tracker. NULL = the client's.
+    pub player_name: *const c_char,
+    /// Downloaded content: events go to the offline store and are uploaded as one batch.
+    pub downloaded: bool,
+}
+
+/// What is played. Fill with `mc_media_info_init`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mc_media_info {
+    pub struct_size: u32,
+    /// `media.id`. Required, non-empty.
+    pub id: *const c_char,
+    /// `media.name`. Required, non-empty.
+    pub name: *const c_char,
+    /// `media.length` in seconds, ≥ 0. Use 86400 for live content of unknown length.
+    pub length: f64,
+    /// `media.contentType`, free text: "vod", "live", "linear", "aod", "podcast", ... Required.
+    pub content_type: *const c_char,
+    /// `MC_MEDIA_TYPE_VIDEO` or `MC_MEDIA_TYPE_AUDIO` → `media.streamType`.
+    pub media_type: u32,
+    /// Playhead of the sessionStart in seconds, ≥ 0. Default 0.
+    pub initial_playhead: f64,
+    /// `media.resume: true`: this session resumes one closed earlier. Default false.
+    pub resumed: bool,
+    /// Pre-roll waiting window in ms; -1 = the client's `preroll_window_ms`. Default -1.
+    pub preroll_wait_ms: i32,
+    /// Pings every `granular_ad_ping_interval_ms` inside ads. Default false.
+    pub granular_ad_tracking: bool,
+}
+
+/// An ad break (pod). Fill with `mc_ad_break_info_init`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mc_ad_break_info {
+    pub struct_size: u32,
+    /// `media.ad.podFriendlyName`. Required, non-empty.
+    pub name: *const c_char,
+    /// `media.ad.podIndex`, ≥ 1.
+    pub position: u32,
+    /// `media.ad.podSecond`: content seconds where the break starts, ≥ 0.
+    pub start_time: f64,
+}
+
+/// An ad. Fill with `mc_ad_info_init`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mc_ad_info {
+    pub struct_size: u32,
+    /// `media.ad.id`. Required, non-empty.
+    pub id: *const c_char,
+    /// `media.ad.name`. Required, non-empty.
+    pub name: *const c_char,
+    /// `media.ad.podPosition`, ≥ 1.
+    pub position: u32,
+    /// `media.ad.length` in seconds, ≥ 0.
+    pub length: f64,
+}
+
+/// A chapter. Fill with `mc_chapter_info_init`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mc_chapter_info {
+    pub struct_size: u32,
+    /// `media.chapter.friendlyName`. Required, non-empty.
+    pub name: *const c_char,
+    /// `media.chapter.index`, ≥ 1.
+    pub position: u32,
+    /// `media.chapter.offset` in seconds, ≥ 0.
+    pub start_time: f64,
+    /// `media.chapter.length` in seconds, ≥ 0.
+    pub length: f64,
+}
+
+/// Quality of experience. Fill with `mc_qoe_init`. All values ≥ 0; sent as integers.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mc_qoe {
+    pub struct_size: u32,
+    /// `media.qoe.bitrate` in bits per second.
+    pub bitrate: f64,
+    /// `media.qoe.droppedFrames`: cumulative for the session.
+    pub dropped_frames: f64,
+    /// `media.qoe.framesPerSecond`.
+    pub fps: f64,
+    /// `media.qoe.timeToStart` in ms.
+    pub startup_time: f64,
+}
+
+/// Counters of `mc_client_stats`, in the order of the library's counter table. Every event
+/// that does not reach the server is counted under one reason.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct mc_stats {
+    pub struct_size: u32,
+    /// Event calls accepted onto the queue to the worker.
+    pub calls_accepted: u64,
+    /// MC events produced by the tracker rules (pings included).
+    pub hits_generated: u64,
+    /// Events the server accepted (2xx), sessionStart included.
+    pub events_delivered: u64,
+    /// Sessions whose sessionStart got a 201 with a usable Location.
+    pub sessions_started: u64,
+    /// HTTP requests started.
+    pub requests_sent: u64,
+    /// Requests sent again after a retryable failure.
+    pub retries: u64,
+    /// Calls the tracker rules rejected (no hit produced).
+    pub ignored_call: u64,
+    /// Calls dropped because the queue to the worker was full.
+    pub queue_overflow: u64,
+    /// Events dropped because a session's pending queue or the global cap was full.
+    pub cache_overflow: u64,
+    /// Events dropped because their sessionStart finally failed.
+    pub session_not_created: u64,
+    /// Events or batches the server rejected with 400.
+    pub rejected_400: u64,
+    /// 404/410 answers: the session restarted as a resumed one.
+    pub session_gone: u64,
+    /// Events or batches given up after their retry budget.
+    pub retry_exhausted: u64,
+    /// Events not delivered when the client shut down.
+    pub shut_down: u64,
+    /// Events or sessions dropped because the user opted out.
+    pub opted_out: u64,
+    /// Failed disk writes or syncs of the offline store.
+    pub disk_error: u64,
+    /// Torn or corrupt records discarded on store recovery.
+    pub torn_tail_discarded: u64,
+    /// Stored sessions evicted by the store caps.
+    pub store_evicted: u64,
+    /// Stored sessions moved to quarantine.
+    pub quarantined: u64,
+    /// Downloaded sessions uploaded with a 201.
+    pub batches_uploaded: u64,
+    /// Wall-clock jumps detected (the ts anchor renewed).
+    pub clock_jumps: u64,
+    /// Panics caught at the C boundary or in the worker.
+    pub panics: u64,
+    /// Sessions restarted as resumed ones (idle, 24 h cap, 404/410).
+    pub sessions_resumed: u64,
+}
+
+macro_rules! size_of_u32 {
+    ($t:ty) => {
+        std::mem::size_of::<$t>() as u32
+    };
+}
+
+impl mc_client_config {
+    pub fn defaults() -> mc_client_config {
+        mc_client_config {
+            struct_size: size_of_u32!(mc_client_config),
+            endpoint: std::ptr::null(),
+            tracking_server: std::ptr::null(),
+            report_suite: std::ptr::null(),
+            org_id: std::ptr::null(),
+            ecid: std::ptr::null(),
+            visitor_id: std::ptr::null(),
+            aid: std::ptr::null(),
+            aam_location_hint: -1,
+            customer_ids: std::ptr::null(),
+            n_customer_ids: 0,
+            app_installation_id: std::ptr::null(),
+            opt_out_server_side_forwarding: false,
+            opt_out_share: false,
+            app_version: std::ptr::null(),
+            channel: std::ptr::null(),
+            player_name: std::ptr::null(),
+            log_callback: None,
+            log_userdata: std::ptr::null_mut(),
+            log_level: MC_LOG_INFO,
+            event_callback: None,
+            event_userdata: std::ptr::null_mut(),
+            ping_interval_ms: 10_000,
+            granular_ad_ping_interval_ms: 1_000,
+            offline_ping_interval_ms: 50_000,
+            content_start_delay_ms: 1_000,
+            preroll_window_ms: 250,
+            idle_timeout_ms: 1_800_000,
+            session_cap_ms: 86_400_000,
+            min_ts_gap_ms: 1,
+            connect_timeout_ms: 5_000,
+            request_timeout_ms: 10_000,
+            retry_base_ms: 500,
+            retry_cap_ms: 8_000,
+            session_start_max_attempts: 5,
+            session_start_budget_ms: 60_000,
+            event_retry_budget_ms: 60_000,
+            retry_after_cap_ms: 300_000,
+            user_agent: std::ptr::null(),
+            ca_file: std::ptr::null(),
+            ca_path: std::ptr::null(),
+            proxy: std::ptr::null(),
+            queue_capacity: 8192,
+            session_queue_cap: 500,
+            global_pending_cap: 4096,
+        }
+    }
+}
+
+impl mc_tracker_config {
+    pub fn defaults() -> mc_tracker_config {
+        mc_tracker_config {
+            struct_size: size_of_u32!(mc_tracker_config),
+            channel: std::ptr::null(),
+            player_name: std::ptr::null(),
+            downloaded: false,
+        }
+    }
+}
+
+impl mc_media_info {
+    pub fn defaults() -> mc_media_info {
+        mc_media_info {
+            struct_size: size_of_u32!(mc_media_info),
+            id: std::ptr::null(),
+            name: std::ptr::null(),
+            length: 0.0,
+            content_type: std::ptr::null(),
+            media_type: MC_MEDIA_TYPE_VIDEO,
+            initial_playhead: 0.0,
+            resumed: false,
+            preroll_wait_ms: -1,
+            granular_ad_tracking: false,
+        }
+    }
+}
+
+impl mc_ad_break_info {
+    pub fn defaults() -> mc_ad_break_info {
+        mc_ad_break_info {
+            struct_size: size_of_u32!(mc_ad_break_info),
+            name: std::ptr::null(),
+            position: 1,
+            start_time: 0.0,
+        }
+    }
+}
+
+impl mc_ad_info {
+    pub fn defaults() -> mc_ad_info {
+        mc_ad_info {
+            struct_size: size_of_u32!(mc_ad_info),
+            id: std::ptr::null(),
+            name: std::ptr::null(),
+            position: 1,
+            length: 0.0,
+        }
+    }
+}
+
+impl mc_chapter_info {
+    pub fn defaults() -> mc_chapter_info {
+        mc_chapter_info {
+            struct_size: size_of_u32!(mc_chapter_info),
+            name: std::ptr::null(),
+            position: 1,
+            start_time: 0.0,
+            length: 0.0,
+        }
+    }
+}
+
+impl mc_qoe {
+    pub fn defaults() -> mc_qoe {
+        mc_qoe { struct_size: size_of_u32!(mc_qoe), bitrate: 0.0, dropped_frames: 0.0, fps: 0.0, startup_time: 0.0 }
+    }
+}
+
+impl mc_stats {
+    pub fn defaults() -> mc_stats {
+        mc_stats { struct_size: size_of_u32!(mc_stats), ..Default::default() }
+    }
+}
+
+/// Reads a versioned struct: copies only the bytes the caller's `struct_size` covers over the
+/// defaults, so a caller built against an older (shorter) header keeps the defaults of fields
+/// appended since. A size below `min_size` or above the current size is refused.
+///
+/// # Safety
+/// `ptr` must point to at least `struct_size` readable bytes (the caller's contract).
+pub unsafe fn read_versioned<T: Copy>(ptr: *const T, defaults: T, min_size: usize) -> Result<T, mc_status> {
+    if ptr.is_null() {
+        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+    }
+    // Every versioned struct starts with its size.
+    let size = unsafe { std::ptr::read_unaligned(ptr as *const u32) } as usize;
+    if size < min_size || size > std::mem::size_of::<T>() {
+        return Err(mc_status::MC_ERR_STRUCT_SIZE);
+    }
+    let mut out = defaults;
+    unsafe {
+        std::ptr::copy_nonoverlapping(ptr as *const u8, &mut out as *mut T as *mut u8, size);
+    }
+    Ok(out)
+}
+
+/// Writes the defaults of a struct. Checks NULL; never reads the target.
+fn init_into<T>(out: *mut T, value: T) -> mc_status {
+    if out.is_null() {
+        return mc_status::MC_ERR_NULL_ARGUMENT;
+    }
+    unsafe { out.write(value) };
+    mc_status::MC_OK
+}
+
+/// Fills `config` with the defaults and its `struct_size`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_client_config_init(config: *mut mc_client_config) -> mc_status {
+    ffi_boundary! { init_into(config, mc_client_config::defaults()) }
+}
+
+/// Fills `config` with the defaults (client channel and player name, real-time) and its size.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_tracker_config_init(config: *mut mc_tracker_config) -> mc_status {
+    ffi_boundary! { init_into(config, mc_tracker_config::defaults()) }
+}
+
+/// Fills `info` with the defaults (video, playhead 0, client pre-roll window) and its size.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_media_info_init(info: *mut mc_media_info) -> mc_status {
+    ffi_boundary! { init_into(info, mc_media_info::defaults()) }
+}
+
+/// Fills `info` with the defaults (position 1, start 0) and its size.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_ad_break_info_init(info: *mut mc_ad_break_info) -> mc_status {
+    ffi_boundary! { init_into(info, mc_ad_break_info::defaults()) }
+}
+
+/// Fills `info` with the defaults (position 1, length 0) and its size.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_ad_info_init(info: *mut mc_ad_info) -> mc_status {
+    ffi_boundary! { init_into(info, mc_ad_info::defaults()) }
+}
+
+/// Fills `info` with the defaults (position 1, offset 0, length 0) and its size.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_chapter_info_init(info: *mut mc_chapter_info) -> mc_status {
+    ffi_boundary! { init_into(info, mc_chapter_info::defaults()) }
+}
+
+/// Fills `qoe` with zeros and its size.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_qoe_init(qoe: *mut mc_qoe) -> mc_status {
+    ffi_boundary! { init_into(qoe, mc_qoe::defaults()) }
+}
+
+/// Fills `stats` with zeros and its size (call before `mc_client_stats`).
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_stats_init(stats: *mut mc_stats) -> mc_status {
+    ffi_boundary! { init_into(stats, mc_stats::defaults()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::COUNTERS;
+
+    #[test]
+    fn stats_struct_matches_the_counter_table() {
+        assert_eq!(std::mem::size_of::<mc_stats>(), 8 + 8 * COUNTERS);
+    }
+
+    #[test]
+    fn versioned_reads_keep_defaults_beyond_the_callers_size() {
+        let mut q = mc_qoe::defaults();
+        q.bitrate = 5.0;
+        q.startup_time = 7.0;
+        // A caller whose struct ends after `bitrate`.
+        q.struct_size = (std::mem::offset_of!(mc_qoe, bitrate) + 8) as u32;
+        let read = unsafe { read_versioned(&q, mc_qoe::defaults(), q.struct_size as usize) }.unwrap();
+        assert_eq!(read.bitrate, 5.0);
+        assert_eq!(read.startup_time, 0.0);
+        q.struct_size = 3;
+        assert_eq!(unsafe { read_versioned(&q, mc_qoe::defaults(), 16) }.unwrap_err(), mc_status::MC_ERR_STRUCT_SIZE);
+    }
+}

@@ -1,0 +1,416 @@
+//! The worker thread: owns the core, the transport and the callbacks. It sleeps in
+//! `curl_multi_poll` until a command arrives (the player wakes it, only when it sleeps), a
+//! transfer needs attention, or the core's next deadline comes. No polling tick: with nothing
+//! scheduled it sleeps until woken.
+//!
+//! Commands travel on two crossbeam channels. Event calls (and tracker creation) use a bounded
+//! channel with `try_send`: when it is full the call is dropped and counted, never blocking.
+//! Tracker removal, flush, shutdown and log lines use an unbounded control channel, drained only
+//! after the event channel is empty, so they always come after the calls that preceded them.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError};
+use curl::multi::MultiWaker;
+
+use crate::clock::WallClock;
+use crate::config::{Callbacks, ClientConfig};
+use crate::core::{Call, Core, LogLevel, Outcome, Stamp, TrackerConfig, TrackerId, TrackerSlot};
+use crate::stats::{Counter, Stats};
+use crate::status::mc_status;
+use crate::transport::{Completion, Transport, TransportConfig};
+
+/// Commands from player threads.
+pub enum Command {
+    AddTracker { id: TrackerId, config: TrackerConfig, slot: Arc<TrackerSlot> },
+    Call { id: TrackerId, at: Stamp, playhead: f64, call: Call },
+    RemoveTracker { id: TrackerId, at: Stamp },
+    Flush { reply: Sender<mc_status> },
+    Shutdown { deadline: Instant, done: Sender<()> },
+    Log { level: LogLevel, message: String },
+}
+
+/// Client states.
+pub const RUNNING: u8 = 0;
+pub const SHUTTING_DOWN: u8 = 1;
+pub const POISONED: u8 = 2;
+pub const STOPPED: u8 = 3;
+
+/// What player threads and the worker share. Everything here is lock-free.
+pub struct Shared {
+    events: Sender<Command>,
+    control: Sender<Command>,
+    /// True while the worker sleeps (or is about to): only then does a call pay for a wake-up.
+    sleeping: AtomicBool,
+    waker: OnceLock<MultiWaker>,
+    pub stats: Arc<Stats>,
+    pub clock: WallClock,
+    pub state: AtomicU8,
+    worker_thread: OnceLock<ThreadId>,
+    /// Lines at this level or more severe are forwarded to the log callback.
+    pub log_level: Option<LogLevel>,
+}
+
+impl Shared {
+    /// Queues an event command; drops and counts it when the queue is full. At most one
+    /// non-blocking wake-up, and only when the worker sleeps.
+    pub fn send_event(&self, cmd: Command) -> Result<(), mc_status> {
+        match self.events.try_send(cmd) {
+            Ok(()) => {
+                self.wake_if_sleeping();
+                Ok(())
+            }
+            Err(TrySendError::Full(_)) => {
+                self.stats.incr(Counter::QueueOverflow);
+                Err(mc_status::MC_ERR_QUEUE_FULL)
+            }
+            Err(TrySendError::Disconnected(_)) => Err(mc_status::MC_ERR_SHUT_DOWN),
+        }
+    }
+
+    /// Queues a control command (never dropped) and wakes the worker.
+    pub fn send_control(&self, cmd: Command) -> Result<(), mc_status> {
+        self.control.send(cmd).map_err(|_| mc_status::MC_ERR_SHUT_DOWN)?;
+        self.wake();
+        Ok(())
+    }
+
+    fn wake_if_sleeping(&self) {
+        // The load keeps the common case (worker awake) free of a write to a shared line.
+        if self.sleeping.load(Ordering::SeqCst) && self.sleeping.swap(false, Ordering::SeqCst) {
+            self.wake();
+        }
+    }
+
+    fn wake(&self) {
+        if let Some(w) = self.waker.get() {
+            // A failed wake-up means the worker is gone; the command is dropped with it.
+            let _ = w.wakeup();
+        }
+    }
+
+    /// True when called from the worker thread (i.e. from a callback).
+    pub fn on_worker_thread(&self) -> bool {
+        self.worker_thread.get() == Some(&std::thread::current().id())
+    }
+
+    /// Forwards a line found on a player thread to the log callback, through the worker.
+    pub fn log(&self, level: LogLevel, message: impl FnOnce() -> String) {
+        if self.log_level.is_some_and(|l| level <= l) {
+            let _ = self.send_event(Command::Log { level, message: message() });
+        }
+    }
+}
+
+/// A running worker: the shared state and what `mc_client_free` waits on.
+pub struct Worker {
+    pub shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the worker thread; returns once its transport is up (or failed).
+    pub fn start(config: ClientConfig, stats: Arc<Stats>) -> Result<Worker, mc_status> {
+        let (events_tx, events_rx) = crossbeam_channel::bounded(config.queue_capacity);
+        let (control_tx, control_rx) = crossbeam_channel::unbounded();
+        let callbacks = config.callbacks;
+        let shared = Arc::new(Shared {
+            events: events_tx,
+            control: control_tx,
+            sleeping: AtomicBool::new(false),
+            waker: OnceLock::new(),
+            stats,
+            clock: WallClock::new(),
+            state: AtomicU8::new(RUNNING),
+            worker_thread: OnceLock::new(),
+            log_level: callbacks.log.map(|_| callbacks.log_level),
+        });
+        let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), String>>(1);
+        let s = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("media-collection".into())
+            .spawn(move || run(s, config, events_rx, control_rx, ready_tx))
+            .map_err(|_| mc_status::MC_ERR_INIT)?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => Ok(Worker { shared, thread: Some(thread) }),
+            Ok(Err(message)) => {
+                callbacks.log(LogLevel::Error, &format!("cannot start the HTTP transport: {message}"));
+                let _ = thread.join();
+                Err(mc_status::MC_ERR_INIT)
+            }
+            Err(_) => Err(mc_status::MC_ERR_INIT),
+        }
+    }
+
+    /// Asks the worker to send what it can until `deadline`, then stop. Returns MC_OK when it
+    /// stopped in time; otherwise the thread is left to finish on its own (it aborts its
+    /// transfers at the deadline) and MC_ERR_TIMEOUT is returned.
+    pub fn shutdown(mut self, timeout: Duration) -> mc_status {
+        let deadline = Instant::now() + timeout;
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        if self.shared.send_control(Command::Shutdown { deadline, done: done_tx }).is_err() {
+            return mc_status::MC_ERR_SHUT_DOWN;
+        }
+        // The worker aborts transfers at the deadline; allow it a moment to wind down.
+        let grace = Duration::from_millis(200);
+        match done_rx.recv_timeout(timeout + grace) {
+            Ok(()) | Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                if let Some(t) = self.thread.take() {
+                    let _ = t.join();
+                }
+                mc_status::MC_OK
+            }
+            // Detached: the thread owns everything it uses and exits by itself.
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => mc_status::MC_ERR_TIMEOUT,
+        }
+    }
+}
+
+fn block_sigpipe() {
+    // libcurl with NOSIGNAL (and OpenSSL) can raise SIGPIPE on a dead peer: never let it kill
+    // the player. Only this thread's mask changes.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+fn outcome(c: Completion) -> Outcome {
+    match c {
+        Completion::Http { status, location, retry_after } => Outcome::Http { status, location, retry_after },
+        Completion::Network { message, timed_out } => Outcome::Network { message, timed_out },
+        Completion::Aborted => Outcome::Aborted,
+    }
+}
+
+/// Counters whose growth means events were given up.
+const DROP_COUNTERS: [Counter; 7] = [
+    Counter::QueueOverflow,
+    Counter::SessionGone,
+    Counter::CacheOverflow,
+    Counter::SessionNotCreated,
+    Counter::Rejected400,
+    Counter::RetryExhausted,
+    Counter::ShutDown,
+];
+
+fn drops(stats: &Stats) -> u64 {
+    DROP_COUNTERS.iter().map(|c| stats.get(*c)).sum()
+}
+
+struct Loop {
+    shared: Arc<Shared>,
+    core: Core,
+    transport: Transport,
+    callbacks: Callbacks,
+    trackers: HashSet<TrackerId>,
+    flushes: Vec<Sender<mc_status>>,
+    drops_at_last_flush: u64,
+    shutdown: Option<(Instant, Sender<()>)>,
+}
+
+fn run(
+    shared: Arc<Shared>,
+    config: ClientConfig,
+    events: Receiver<Command>,
+    control: Receiver<Command>,
+    ready: Sender<Result<(), String>>,
+) {
+    block_sigpipe();
+    let _ = shared.worker_thread.set(std::thread::current().id());
+    let http = config.http.clone();
+    let transport = match Transport::new(TransportConfig {
+        base_url: http.base_url,
+        connect_timeout: http.connect_timeout,
+        request_timeout: http.request_timeout,
+        user_agent: http.user_agent,
+        ca_file: http.ca_file,
+        ca_path: http.ca_path,
+        proxy: http.proxy,
+        insecure_skip_tls_verify: false,
+        max_response_bytes: 64 * 1024,
+        max_header_bytes: 16 * 1024,
+    }) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let _ = shared.waker.set(transport.waker());
+    let seed = shared.clock.stamp(&shared.stats).ts as u64 ^ (std::process::id() as u64) << 32;
+    let core = Core::new(config.core, shared.stats.clone(), seed);
+    let drops_at_last_flush = drops(&shared.stats);
+    let mut lp = Loop {
+        shared: shared.clone(),
+        core,
+        transport,
+        callbacks: config.callbacks,
+        trackers: HashSet::new(),
+        flushes: Vec::new(),
+        drops_at_last_flush,
+        shutdown: None,
+    };
+    let _ = ready.send(Ok(()));
+    loop {
+        let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lp.turn(&events, &control)));
+        match turn {
+            Ok(true) => continue,
+            Ok(false) => break,
+            Err(_) => {
+                // The core's state may be broken: stop here. Calls now fail with MC_ERR_POISONED;
+                // waiting flushes and the shutdown see their reply channels close.
+                shared.stats.incr(Counter::Panics);
+                shared.state.store(POISONED, Ordering::SeqCst);
+                break;
+            }
+        }
+    }
+    if shared.state.load(Ordering::SeqCst) != POISONED {
+        shared.state.store(STOPPED, Ordering::SeqCst);
+    }
+}
+
+impl Loop {
+    fn now(&self) -> Stamp {
+        self.shared.clock.stamp(&self.shared.stats)
+    }
+
+    /// One pass: commands, deadlines, transfers, callbacks, then sleep. False = stop.
+    fn turn(&mut self, events: &Receiver<Command>, control: &Receiver<Command>) -> bool {
+        self.drain_commands(events, control);
+        let now = self.now();
+        self.core.handle_timeout(now);
+        self.pump();
+        self.deliver_notices();
+        self.answer_flushes(events);
+        if let Some((deadline, _)) = &self.shutdown {
+            let deadline = *deadline;
+            if self.core.is_drained() || Instant::now() >= deadline {
+                self.finish_shutdown();
+                return false;
+            }
+        }
+        self.sleep(events, control);
+        true
+    }
+
+    fn drain_commands(&mut self, events: &Receiver<Command>, control: &Receiver<Command>) {
+        loop {
+            while let Ok(cmd) = events.try_recv() {
+                self.dispatch(cmd);
+            }
+            match control.try_recv() {
+                Ok(cmd) => self.dispatch(cmd),
+                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => break,
+            }
+        }
+    }
+
+    fn dispatch(&mut self, cmd: Command) {
+        match cmd {
+            Command::AddTracker { id, config, slot } => {
+                self.trackers.insert(id);
+                self.core.add_tracker(id, config, slot);
+            }
+            Command::Call { id, at, playhead, call } => self.core.handle_call(id, at, playhead, call),
+            Command::RemoveTracker { id, at } => {
+                self.trackers.remove(&id);
+                self.core.remove_tracker(id, at);
+            }
+            Command::Flush { reply } => self.flushes.push(reply),
+            Command::Shutdown { deadline, done } => {
+                // Trackers still open end their sessions, as a destroyed player would.
+                let now = self.now();
+                for id in std::mem::take(&mut self.trackers) {
+                    self.core.remove_tracker(id, now);
+                }
+                self.shutdown = Some((deadline, done));
+            }
+            Command::Log { level, message } => self.callbacks.log(level, &message),
+        }
+    }
+
+    /// Starts every request the core has ready and feeds back every finished transfer, until
+    /// neither produces more work.
+    fn pump(&mut self) {
+        loop {
+            let mut progressed = false;
+            while let Some(req) = self.core.poll_request() {
+                progressed = true;
+                if let Err(message) = self.transport.start(req.id, &req.path, req.body) {
+                    let now = self.now();
+                    self.core.handle_response(req.id, now, Outcome::Network { message, timed_out: false });
+                }
+            }
+            for (id, c) in self.transport.perform() {
+                progressed = true;
+                let now = self.now();
+                self.core.handle_response(id, now, outcome(c));
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    fn deliver_notices(&mut self) {
+        while let Some(n) = self.core.poll_notice() {
+            self.callbacks.notice(&n);
+        }
+    }
+
+    fn answer_flushes(&mut self, events: &Receiver<Command>) {
+        if self.flushes.is_empty() || !events.is_empty() || !self.core.is_drained() {
+            return;
+        }
+        let now_drops = drops(&self.shared.stats);
+        let status = if now_drops > self.drops_at_last_flush { mc_status::MC_ERR_DELIVERY } else { mc_status::MC_OK };
+        self.drops_at_last_flush = now_drops;
+        for f in self.flushes.drain(..) {
+            let _ = f.send(status);
+        }
+    }
+
+    fn finish_shutdown(&mut self) {
+        for (id, c) in self.transport.abort_all() {
+            let now = self.now();
+            self.core.handle_response(id, now, outcome(c));
+        }
+        self.core.shut_down();
+        self.deliver_notices();
+        for f in self.flushes.drain(..) {
+            let _ = f.send(mc_status::MC_ERR_SHUT_DOWN);
+        }
+        if let Some((_, done)) = self.shutdown.take() {
+            let _ = done.send(());
+        }
+    }
+
+    fn sleep(&mut self, events: &Receiver<Command>, control: &Receiver<Command>) {
+        let now = Instant::now();
+        let mut until = self.core.poll_timeout();
+        if let Some((deadline, _)) = &self.shutdown {
+            until = Some(until.map_or(*deadline, |u| u.min(*deadline)));
+        }
+        let timeout = until.map(|u| u.saturating_duration_since(now));
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        // Announce the sleep, then look once more: a command sent before the announcement is
+        // seen here; one sent after it finds `sleeping` set and wakes us.
+        self.shared.sleeping.store(true, Ordering::SeqCst);
+        if !events.is_empty() || !control.is_empty() {
+            self.shared.sleeping.store(false, Ordering::SeqCst);
+            return;
+        }
+        self.transport.wait(timeout);
+        self.shared.sleeping.store(false, Ordering::SeqCst);
+    }
+}

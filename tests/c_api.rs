@@ -1,0 +1,135 @@
+//! The C harness for the pipeline: each test starts the collector, sets any faults, builds and
+//! runs a C program from tests/c/ against the fresh static library with MC_ENDPOINT pointing at
+//! the collector, then asserts on what the collector received (tests/c/README.md).
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use mc_collector::lint::Severity;
+use mc_collector::{Collector, Endpoint, Fault, FaultKind, Options};
+use serde_json::Value;
+
+fn run_program(name: &str, collector: &Collector) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/c/{name}.c"));
+    let exe = common::build_c(name, &[src.as_path()], &[]);
+    let url = collector.base_url();
+    let out = common::run_c(&exe, &[("MC_ENDPOINT", url.as_str())], Duration::from_secs(120));
+    common::assert_c_passed(&out);
+}
+
+fn event_types(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["eventType"].as_str().unwrap_or("?")).collect()
+}
+
+fn ts(e: &Value) -> i64 {
+    e["playerTime"]["ts"].as_i64().expect("integer ts")
+}
+
+fn assert_lint_clean(collector: &Collector, sid: &str) {
+    let errors: Vec<_> = collector.lint(sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+    assert!(errors.is_empty(), "lint errors in {sid}: {errors:#?}");
+}
+
+#[test]
+fn events_before_the_session_id_are_held_and_sent_first_in_order() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Sessions,
+        kind: FaultKind::Delay(Duration::from_secs(2)),
+        times: Some(1),
+        share: None,
+    });
+    run_program("session_queueing", &collector);
+
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1, "one session");
+    let s = &sessions[0];
+    assert_eq!(
+        event_types(&s.events),
+        ["sessionStart", "play", "pauseStart", "play", "bufferStart", "play", "bitrateChange", "sessionComplete"]
+    );
+    let playheads: Vec<f64> = s.events.iter().map(|e| e["playerTime"]["playhead"].as_f64().unwrap()).collect();
+    assert_eq!(playheads, [0.0, 0.0, 3.0, 3.0, 5.0, 5.0, 5.0, 7.0]);
+    for w in s.events.windows(2) {
+        assert!(ts(&w[1]) > ts(&w[0]), "ts strictly increasing: {} then {}", ts(&w[0]), ts(&w[1]));
+    }
+    assert_eq!(s.events[6]["qoeData"]["media.qoe.bitrate"], 1_500_000);
+
+    // The sessionStart request arrived first and was answered 2 s later; every event request
+    // came after that answer, although the player made every call before it.
+    let requests = collector.requests();
+    let start = requests.iter().find(|r| r.path == "/api/v1/sessions").expect("sessions request");
+    let events: Vec<_> = requests.iter().filter(|r| r.path.ends_with("/events")).collect();
+    assert_eq!(events.len(), 7);
+    for r in &events {
+        assert!(r.at_ms >= start.at_ms + 1900, "event request at {} before the 201 (start {})", r.at_ms, start.at_ms);
+        assert_eq!(r.status, 204);
+    }
+    let last_call_ts = ts(&s.events[7]);
+    assert!(last_call_ts < start.at_ms + 2000, "the player called before the sid was known");
+    assert_lint_clean(&collector, &s.sid);
+}
+
+#[test]
+fn pings_fire_on_a_short_interval() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    run_program("pings", &collector);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    let pings: Vec<&Value> = s.events.iter().filter(|e| e["eventType"] == "ping").collect();
+    assert!(pings.len() >= 8, "expected ~11 pings at 100 ms over 1.2 s, got {}", pings.len());
+    for w in pings.windows(2) {
+        let gap = ts(w[1]) - ts(w[0]);
+        assert!((80..=250).contains(&gap), "ping gap {gap} ms");
+    }
+    assert!(pings.iter().all(|p| p.get("params").is_none()), "pings carry no params");
+    assert_eq!(event_types(&s.events).last(), Some(&"sessionComplete"));
+    assert_lint_clean(&collector, &s.sid);
+}
+
+#[test]
+fn eight_threads_with_eight_trackers_each() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    run_program("threads", &collector);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 64);
+    let mut ids: Vec<String> = Vec::new();
+    for s in &sessions {
+        assert_eq!(
+            event_types(&s.events),
+            ["sessionStart", "play", "pauseStart", "play", "sessionComplete"],
+            "{}",
+            s.sid
+        );
+        let ph: Vec<f64> = s.events.iter().map(|e| e["playerTime"]["playhead"].as_f64().unwrap()).collect();
+        assert_eq!(ph, [0.0, 0.0, 3.0, 4.0, 5.0]);
+        ids.push(s.events[0]["params"]["media.id"].as_str().unwrap().to_string());
+        assert_lint_clean(&collector, &s.sid);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 64, "every tracker's session arrived once");
+}
+
+#[test]
+fn misuse_of_every_export_returns_the_documented_status() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    run_program("misuse", &collector);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].events[0]["params"]["media.id"], "misuse-1");
+    assert_lint_clean(&collector, &sessions[0].sid);
+}
+
+#[test]
+fn a_forked_child_gets_mc_err_forked_and_the_parent_goes_on() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    run_program("fork", &collector);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1, "only the parent's session");
+    assert_eq!(event_types(&sessions[0].events), ["sessionStart", "play", "pauseStart", "sessionComplete"]);
+    assert_lint_clean(&collector, &sessions[0].sid);
+}

@@ -1,0 +1,151 @@
+//! The C harness for the tracker rules: a full session, a 410 mid-session and calls in the
+//! wrong order, asserted on what the collector received (tests/c/README.md).
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use mc_collector::lint::Severity;
+use mc_collector::{Collector, Endpoint, Fault, FaultKind, Options};
+use serde_json::Value;
+
+fn build(name: &str) -> std::path::PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/c/{name}.c"));
+    common::build_c(name, &[src.as_path()], &[])
+}
+
+fn types(events: &[Value]) -> Vec<String> {
+    events.iter().map(|e| e["eventType"].as_str().unwrap_or("?").to_string()).collect()
+}
+
+fn without_pings(events: &[Value]) -> Vec<String> {
+    types(events).into_iter().filter(|t| t != "ping").collect()
+}
+
+fn assert_lint_clean(collector: &Collector, sid: &str) {
+    let errors: Vec<_> = collector.lint(sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+    assert!(errors.is_empty(), "lint errors in {sid}: {errors:#?}");
+}
+
+#[test]
+fn a_full_session_with_ads_chapters_buffering_and_a_pause() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let exe = build("full_session");
+    let url = collector.base_url();
+    let out = common::run_c(&exe, &[("MC_ENDPOINT", url.as_str())], Duration::from_secs(120));
+    common::assert_c_passed(&out);
+
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(
+        without_pings(&s.events),
+        [
+            "sessionStart",
+            "adBreakStart",
+            "adStart",
+            "play",
+            "adComplete",
+            "adStart",
+            "play",
+            "adComplete",
+            "adBreakComplete",
+            "play",
+            "chapterStart",
+            "play",
+            "bufferStart",
+            "play",
+            "adBreakStart",
+            "adStart",
+            "play",
+            "adComplete",
+            "adBreakComplete",
+            "play",
+            "pauseStart",
+            "play",
+            "chapterComplete",
+            "sessionComplete",
+        ]
+    );
+    let start = &s.events[0];
+    assert_eq!(start["params"]["media.show"], "Show");
+    assert_eq!(start["params"]["media.episode"], "7");
+    assert_eq!(start["customMetadata"]["custom"], "yes");
+    assert_eq!(start["params"]["media.resume"], false);
+    // Granular pings inside the pre-roll ads, and a ping while paused.
+    let first_ad = s.events.iter().position(|e| e["eventType"] == "adStart").unwrap();
+    let first_ad_end = s.events.iter().position(|e| e["eventType"] == "adComplete").unwrap();
+    let ad_pings = s.events[first_ad..first_ad_end].iter().filter(|e| e["eventType"] == "ping").count();
+    assert!(ad_pings >= 2, "granular pings inside the ad: {ad_pings}");
+    let pause = s.events.iter().position(|e| e["eventType"] == "pauseStart").unwrap();
+    assert_eq!(s.events[pause + 1]["eventType"], "ping", "pings go on while paused");
+    let ad_start = &s.events[first_ad];
+    assert_eq!(ad_start["params"]["media.ad.advertiser"], "Acme");
+    assert_eq!(ad_start["params"]["media.ad.playerName"], "c-harness");
+    assert_eq!(ad_start["customMetadata"]["creative"], "blue");
+    assert_lint_clean(&collector, &s.sid);
+}
+
+#[test]
+fn a_410_mid_session_resumes_with_its_context() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let exe = build("session_gone");
+    let url = collector.base_url();
+    let child =
+        std::thread::spawn(move || common::run_c(&exe, &[("MC_ENDPOINT", url.as_str())], Duration::from_secs(60)));
+    // Once two pings are in, the back end "forgets" the session.
+    let pinged = collector.wait_until(Duration::from_secs(20), |c| {
+        c.sessions().iter().any(|s| s.events.iter().filter(|e| e["eventType"] == "ping").count() >= 2)
+    });
+    assert!(pinged, "pings arrived");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Events,
+        kind: FaultKind::Status { status: 410, headers: vec![], body: None },
+        times: Some(1),
+        share: None,
+    });
+    let out = child.join().expect("harness thread");
+    common::assert_c_passed(&out);
+
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 2, "the original and the resumed session");
+    let (first, second) = (&sessions[0], &sessions[1]);
+    assert_eq!(first.events[0]["params"]["media.resume"], false);
+    let resumed = &second.events;
+    assert_eq!(resumed[0]["eventType"], "sessionStart");
+    assert_eq!(resumed[0]["params"]["media.resume"], true);
+    assert_eq!(resumed[0]["params"]["media.id"], "gone-1");
+    assert_eq!(types(&resumed[1..4]), ["chapterStart", "stateStart", "play"]);
+    assert_eq!(resumed[2]["params"]["media.state.name"], "fullscreen");
+    assert_eq!(without_pings(resumed).last().map(String::as_str), Some("sessionComplete"));
+    assert_lint_clean(&collector, &first.sid);
+    assert_lint_clean(&collector, &second.sid);
+}
+
+#[test]
+fn calls_in_the_wrong_order_are_ignored_counted_and_reported() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let exe = build("wrong_order");
+    let url = collector.base_url();
+    let out = common::run_c(&exe, &[("MC_ENDPOINT", url.as_str())], Duration::from_secs(60));
+    common::assert_c_passed(&out);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(
+        without_pings(&s.events),
+        [
+            "sessionStart",
+            "play",
+            "adBreakStart",
+            "adStart",
+            "play",
+            "adComplete",
+            "adBreakComplete",
+            "play",
+            "sessionComplete"
+        ]
+    );
+    assert_lint_clean(&collector, &s.sid);
+}
