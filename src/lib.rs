@@ -7,6 +7,7 @@ pub mod core;
 pub mod ffi;
 pub mod stats;
 pub mod status;
+pub mod store;
 pub mod transport;
 pub mod wire;
 pub mod worker;
