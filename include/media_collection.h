@@ -65,6 +65,37 @@
 #define MC_MEDIA_TYPE_AUDIO 1
 
 /**
+ * `mc_client_config.store_durability`: sync at session end and on `mc_client_flush` (default).
+ */
+#define MC_DURABILITY_ON_CLOSE 0
+
+/**
+ * `mc_client_config.store_durability`: also sync every `store_sync_interval_ms`.
+ */
+#define MC_DURABILITY_INTERVAL 1
+
+/**
+ * `mc_client_config.store_durability`: sync after every record (slowest, nothing lost).
+ */
+#define MC_DURABILITY_EVERY_RECORD 2
+
+/**
+ * `mc_client_set_privacy`: the user opted in (the default): everything is sent.
+ */
+#define MC_PRIVACY_OPTED_IN 0
+
+/**
+ * `mc_client_set_privacy`: the user opted out: stored sessions are deleted, real-time sessions
+ * end without another request, and new sessions are refused with MC_ERR_OPTED_OUT.
+ */
+#define MC_PRIVACY_OPTED_OUT 1
+
+/**
+ * `mc_client_set_privacy`: not known yet: uploads of downloaded sessions wait.
+ */
+#define MC_PRIVACY_UNKNOWN 2
+
+/**
  * `mc_track_error` source: the player itself.
  */
 #define MC_ERROR_SOURCE_PLAYER 0
@@ -108,6 +139,38 @@
  * Number of counters in the table.
  */
 #define COUNTERS ((size_t)SessionsResumed + 1)
+
+#define DEFAULT_MAX_SESSIONS 100
+
+#define DEFAULT_MAX_BYTES (50 << 20)
+
+#define DEFAULT_MAX_AGE_MS (((30 * 24) * 3600) * 1000)
+
+#define DEFAULT_MAX_QUARANTINED 20
+
+#define VERSION 1
+
+#define SEGMENT_HEADER_LEN 20
+
+#define RECORD_HEADER_LEN 22
+
+/**
+ * The largest payload a record may carry. An event is capped at 1 MiB at the C boundary; the
+ * margin covers its JSON encoding. A larger length field is corruption, not a reason to allocate.
+ */
+#define MAX_RECORD_LEN (4 << 20)
+
+#define FILE_MODE 384
+
+#define DIR_MODE 448
+
+/**
+ * Slow-link guard (libcurl-security.md §Denial of Service): a transfer slower than this many
+ * bytes per second for [`LOW_SPEED_TIME`] ends as a timeout. A real-time request (≈1 KiB) is
+ * bounded by its total timeout long before; this catches a large batch crawling over a link
+ * that still moves a few bytes (toxiproxy's `bandwidth`).
+ */
+#define LOW_SPEED_LIMIT 1024
 
 /**
  * Client states.
@@ -585,6 +648,65 @@ typedef struct {
    * Events held over all sessions. Default 4096, range 1–1000000.
    */
   uint32_t global_pending_cap;
+  /**
+   * Directory of the offline store for downloaded content (created 0700 if missing; one
+   * client per directory: a second process gets MC_ERR_STORE_LOCKED). NULL = no store, and
+   * downloaded trackers are refused with MC_ERR_NO_STORE.
+   */
+  const char *store_dir;
+  /**
+   * When stored events are synced to disk: `MC_DURABILITY_ON_CLOSE` (default: at session end
+   * and on `mc_client_flush`), `MC_DURABILITY_INTERVAL` (every `store_sync_interval_ms`) or
+   * `MC_DURABILITY_EVERY_RECORD`.
+   */
+  uint32_t store_durability;
+  /**
+   * Sync interval for MC_DURABILITY_INTERVAL. Default 1000, range 1–600000.
+   */
+  uint32_t store_sync_interval_ms;
+  /**
+   * Stored sessions kept at most; the oldest goes first (`store_evicted`). Default 100, range 1–100000.
+   */
+  uint32_t store_max_sessions;
+  /**
+   * Bytes of stored sessions kept at most. Default 50 MiB, range 4096–2^40.
+   */
+  uint64_t store_max_bytes;
+  /**
+   * A stored session older than this (since its creation) is evicted. Default 30 days.
+   */
+  uint64_t store_max_age_ms;
+  /**
+   * Quarantined sessions kept for diagnosis (oldest deleted first). Default 20, max 10000.
+   */
+  uint32_t store_max_quarantined;
+  /**
+   * First upload retry backoff (doubles per try, ±20 %). Default 15000, range 1–86400000.
+   */
+  uint32_t upload_backoff_base_ms;
+  /**
+   * Upload backoff cap. Default 3600000 (1 h), range 1–86400000; must be ≥ the base.
+   */
+  uint32_t upload_backoff_cap_ms;
+  /**
+   * A stored session still not uploaded this long after its creation is given up
+   * (quarantined, `retry_exhausted`). Default 7 days, range 1 ms–365 days.
+   */
+  uint64_t upload_give_up_ms;
+  /**
+   * Gap between two uploads. Default 100, max 600000.
+   */
+  uint32_t upload_min_gap_ms;
+  /**
+   * Upload to the deprecated `POST /api/v1/sessions` array form (for older back ends)
+   * instead of `POST /api/v1/downloaded`. Default false.
+   */
+  bool use_deprecated_downloaded_endpoint;
+  /**
+   * The device starts offline: stored sessions wait for
+   * `mc_client_set_network_available(client, true)`. Default false (online).
+   */
+  bool offline_at_start;
 } mc_client_config;
 
 /**
@@ -894,6 +1016,21 @@ mc_status mc_client_free(mc_client_t client, uint32_t timeout_ms);
 mc_status mc_client_stats(mc_client_t client, mc_stats *stats);
 
 /**
+ * Tells the library whether the device is online. Coming back online resets the backoff of
+ * stored (downloaded) sessions and uploads them at once; while offline, uploads wait. The
+ * default is online. Never blocks.
+ */
+mc_status mc_client_set_network_available(mc_client_t client, bool available);
+
+/**
+ * Sets the user's privacy choice (`MC_PRIVACY_*`). Opted out: stored sessions are deleted,
+ * real-time sessions end without another request, and `mc_track_session_start` and
+ * `mc_tracker_new` return MC_ERR_OPTED_OUT. Unknown: uploads of downloaded sessions wait until
+ * opted in. Opted in is the default. Never blocks.
+ */
+mc_status mc_client_set_privacy(mc_client_t client, uint32_t privacy);
+
+/**
  * The library version at run time, e.g. "0.1.0" (static string).
  */
 const char *mc_version(void);
@@ -906,8 +1043,8 @@ const char *mc_status_str(uint32_t status);
 
 /**
  * Creates a tracker (one per player instance) on `client`. `config` may be NULL for the
- * defaults. Writes the handle to `*out` on success. A downloaded tracker needs a store
- * directory: MC_ERR_NO_STORE in this version. Thread-safe.
+ * defaults. Writes the handle to `*out` on success. A downloaded tracker needs the client's
+ * `store_dir` (else MC_ERR_NO_STORE); opted out: MC_ERR_OPTED_OUT. Thread-safe.
  */
 mc_status mc_tracker_new(mc_client_t client, const mc_tracker_config *config, mc_tracker_t *out);
 

@@ -19,7 +19,8 @@ pub struct WallClock {
     offset_ms: AtomicI64,
 }
 
-fn wall_now_ms() -> i64 {
+/// Milliseconds since the epoch on the wall clock (0 before 1970).
+pub fn wall_now_ms() -> i64 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_millis() as i64,
         // A clock before 1970: stamp as the epoch rather than a negative ts.

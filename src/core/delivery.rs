@@ -435,11 +435,17 @@ impl Delivery {
     /// Gives up everything held (in flight included: the worker aborted those transfers).
     pub(crate) fn shut_down(&mut self, notices: &mut Notices) -> u64 {
         self.shut = true;
+        self.give_up_all(notices, Counter::ShutDown)
+    }
+
+    /// Drops every session and everything it holds, each event counted under `reason`. A
+    /// response still in flight is ignored when it arrives.
+    pub(crate) fn give_up_all(&mut self, notices: &mut Notices, reason: Counter) -> u64 {
         let mut n = 0u64;
         for s in std::mem::take(&mut self.sessions).into_values() {
             for e in s.queue {
-                self.stats.incr(Counter::ShutDown);
-                notices.dropped(s.tracker, e.event_type, Counter::ShutDown);
+                self.stats.incr(reason);
+                notices.dropped(s.tracker, e.event_type, reason);
                 n += 1;
             }
         }

@@ -189,10 +189,32 @@ impl Core {
         self.delivery.held()
     }
 
-    /// The hits of a downloaded tracker so far (the offline store takes them; the FFI does not
-    /// create downloaded trackers yet).
+    /// The hits of a downloaded tracker so far (the offline store takes them).
     pub fn take_stored(&mut self, id: TrackerId) -> Vec<Event> {
         self.stored.remove(&id).unwrap_or_default()
+    }
+
+    /// Every downloaded tracker's hits so far, in order per tracker.
+    pub fn drain_stored(&mut self) -> Vec<(TrackerId, Vec<Event>)> {
+        std::mem::take(&mut self.stored).into_iter().collect()
+    }
+
+    /// The user opted out: every real-time session ends without another request, everything
+    /// held is dropped and counted `OptedOut`, and trackers leave their sessions (a new one needs
+    /// a new sessionStart, which the C layer refuses while opted out). Returns the events dropped.
+    pub fn opt_out(&mut self) -> u64 {
+        for t in self.trackers.values_mut() {
+            t.forget_session();
+        }
+        let mut n = 0;
+        for (tracker, events) in std::mem::take(&mut self.stored) {
+            for e in events {
+                self.stats.incr(crate::stats::Counter::OptedOut);
+                self.notices.dropped(tracker, e.event_type, crate::stats::Counter::OptedOut);
+                n += 1;
+            }
+        }
+        n + self.delivery.give_up_all(&mut self.notices, crate::stats::Counter::OptedOut)
     }
 }
 #[cfg(test)]

@@ -13,6 +13,8 @@ use crate::ffi::strings::{MAX_NAME, no_control_chars, opt_str, req_nonempty, req
 use crate::ffi::types::*;
 use crate::stats::{COUNTERS, Counter, Stats};
 use crate::status::mc_status;
+use crate::store::{Durability, Store, StoreConfig, StoreError};
+use crate::worker::offline::{Offline, Privacy, UploadConfig};
 use crate::worker::{self, Command, Shared, Worker};
 
 /// The library version, as in Cargo.toml.
@@ -194,6 +196,69 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
     })
 }
 
+/// The offline store's and the uploader's settings, or None without a store directory.
+unsafe fn offline_config(c: &mc_client_config) -> Result<Option<(StoreConfig, UploadConfig)>, mc_status> {
+    let Some(dir) = (unsafe { opt_str(c.store_dir, MAX_NAME) })? else {
+        return Ok(None);
+    };
+    if dir.is_empty() {
+        return Err(mc_status::MC_ERR_INVALID_ARGUMENT);
+    }
+    let range64 =
+        |v: u64, min: u64, max: u64| if (min..=max).contains(&v) { Ok(v) } else { Err(mc_status::MC_ERR_OUT_OF_RANGE) };
+    let durability = match c.store_durability {
+        MC_DURABILITY_ON_CLOSE => Durability::OnClose,
+        MC_DURABILITY_INTERVAL => Durability::EveryMs(ms(c.store_sync_interval_ms, 1, TEN_MIN)?),
+        MC_DURABILITY_EVERY_RECORD => Durability::EveryRecord,
+        _ => return Err(mc_status::MC_ERR_OUT_OF_RANGE),
+    };
+    let store = StoreConfig {
+        dir: dir.into(),
+        durability,
+        max_sessions: count(c.store_max_sessions, 1, 100_000)?,
+        max_bytes: range64(c.store_max_bytes, 4096, 1 << 40)?,
+        max_age_ms: range64(c.store_max_age_ms, 1, 3650 * 86_400_000)? as i64,
+        max_quarantined: count(c.store_max_quarantined, 0, 10_000)?,
+    };
+    let upload = UploadConfig {
+        path: if c.use_deprecated_downloaded_endpoint { "/api/v1/sessions" } else { "/api/v1/downloaded" },
+        backoff_base: ms(c.upload_backoff_base_ms, 1, 86_400_000)?,
+        backoff_cap: ms(c.upload_backoff_cap_ms, 1, 86_400_000)?,
+        give_up_ms: range64(c.upload_give_up_ms, 1, 365 * 86_400_000)? as i64,
+        min_gap: ms(c.upload_min_gap_ms, 0, TEN_MIN)?,
+        retry_after_cap: ms(c.retry_after_cap_ms, 1, HOUR)?,
+    };
+    if upload.backoff_cap < upload.backoff_base {
+        return Err(mc_status::MC_ERR_OUT_OF_RANGE);
+    }
+    Ok(Some((store, upload)))
+}
+
+/// Opens the store on the caller's thread, so a locked or unusable directory is a status.
+/// Sessions an earlier process left unfinished are published for upload (the upload closes
+/// them with a trailing sessionEnd).
+fn open_offline(
+    store: StoreConfig,
+    upload: UploadConfig,
+    online: bool,
+    stats: &Arc<Stats>,
+) -> Result<Offline, mc_status> {
+    let now_ms = crate::clock::wall_now_ms();
+    let (mut store, recovery) = Store::open(store, now_ms).map_err(|e| match e {
+        StoreError::Locked => mc_status::MC_ERR_STORE_LOCKED,
+        _ => mc_status::MC_ERR_DISK,
+    })?;
+    stats.add(Counter::TornTailDiscarded, recovery.torn_records);
+    stats.add(Counter::Quarantined, recovery.quarantined as u64);
+    for id in recovery.orphaned {
+        if store.finish(id).is_err() {
+            stats.incr(Counter::DiskError);
+        }
+    }
+    stats.add(Counter::StoreEvicted, store.enforce_caps(now_ms).len() as u64);
+    Ok(Offline::new(store, upload, stats.clone(), now_ms as u64, online))
+}
+
 fn client_new(config: *const mc_client_config, out: *mut mc_client_t) -> Result<(), mc_status> {
     check_forked()?;
     if out.is_null() {
@@ -201,8 +266,14 @@ fn client_new(config: *const mc_client_config, out: *mut mc_client_t) -> Result<
     }
     let c = unsafe { read_versioned(config, mc_client_config::defaults(), std::mem::size_of::<mc_client_config>()) }?;
     let cfg = unsafe { build_config(&c) }?;
+    let offline_cfg = unsafe { offline_config(&c) }?;
     install_fork_guard();
-    let worker = Worker::start(cfg, Arc::new(Stats::new()))?;
+    let stats = Arc::new(Stats::new());
+    let offline = match offline_cfg {
+        Some((store, upload)) => Some(open_offline(store, upload, !c.offline_at_start, &stats)?),
+        None => None,
+    };
+    let worker = Worker::start(cfg, stats, offline)?;
     let shared = worker.shared.clone();
     let inner = Arc::new(ClientInner { shared, worker: Mutex::new(Some(worker)) });
     match CLIENTS.insert(inner.clone()) {
@@ -343,6 +414,43 @@ fn client_stats(client: mc_client_t, out: *mut mc_stats) -> Result<(), mc_status
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_stats(client: mc_client_t, stats: *mut mc_stats) -> mc_status {
     ffi_boundary! { status_of(client_stats(client, stats)) }
+}
+
+fn set_network_available(client: mc_client_t, available: bool) -> Result<(), mc_status> {
+    let c = resolve(client)?;
+    check_state(&c.shared)?;
+    c.shared.send_control(Command::SetNetwork(available))
+}
+
+/// Tells the library whether the device is online. Coming back online resets the backoff of
+/// stored (downloaded) sessions and uploads them at once; while offline, uploads wait. The
+/// default is online. Never blocks.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_client_set_network_available(client: mc_client_t, available: bool) -> mc_status {
+    ffi_boundary! { status_of(set_network_available(client, available)) }
+}
+
+fn set_privacy(client: mc_client_t, privacy: u32) -> Result<(), mc_status> {
+    let c = resolve(client)?;
+    check_state(&c.shared)?;
+    let p = match privacy {
+        MC_PRIVACY_OPTED_IN => Privacy::OptedIn,
+        MC_PRIVACY_OPTED_OUT => Privacy::OptedOut,
+        MC_PRIVACY_UNKNOWN => Privacy::Unknown,
+        _ => return Err(mc_status::MC_ERR_INVALID_ARGUMENT),
+    };
+    // Refuse new sessions from now on, before the worker has even seen the command.
+    c.shared.privacy.store(privacy as u8, Ordering::SeqCst);
+    c.shared.send_control(Command::SetPrivacy(p))
+}
+
+/// Sets the user's privacy choice (`MC_PRIVACY_*`). Opted out: stored sessions are deleted,
+/// real-time sessions end without another request, and `mc_track_session_start` and
+/// `mc_tracker_new` return MC_ERR_OPTED_OUT. Unknown: uploads of downloaded sessions wait until
+/// opted in. Opted in is the default. Never blocks.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_client_set_privacy(client: mc_client_t, privacy: u32) -> mc_status {
+    ffi_boundary! { status_of(set_privacy(client, privacy)) }
 }
 
 static VERSION_C: LazyLock<std::ffi::CString> = LazyLock::new(|| std::ffi::CString::new(VERSION).unwrap_or_default());

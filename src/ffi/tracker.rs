@@ -52,6 +52,14 @@ fn resolve(handle: mc_tracker_t) -> Result<Arc<TrackerInner>, mc_status> {
     Ok(t)
 }
 
+fn opted_in(shared: &Shared) -> Result<(), mc_status> {
+    if shared.privacy.load(Ordering::Relaxed) == MC_PRIVACY_OPTED_OUT as u8 {
+        Err(mc_status::MC_ERR_OPTED_OUT)
+    } else {
+        Ok(())
+    }
+}
+
 fn finite_non_negative(v: f64) -> Result<f64, mc_status> {
     if v.is_finite() && v >= 0.0 { Ok(v) } else { Err(mc_status::MC_ERR_INVALID_ARGUMENT) }
 }
@@ -62,12 +70,16 @@ fn position(p: u32) -> Result<u32, mc_status> {
 }
 
 /// Stamps and queues a call. A bad argument is reported with its status and a log line.
-fn track(handle: mc_tracker_t, name: &'static str, build: impl FnOnce() -> Result<Call, mc_status>) -> mc_status {
+fn track(
+    handle: mc_tracker_t,
+    name: &'static str,
+    build: impl FnOnce(&TrackerInner) -> Result<Call, mc_status>,
+) -> mc_status {
     let t = match resolve(handle) {
         Ok(t) => t,
         Err(s) => return s,
     };
-    let call = match build() {
+    let call = match build(&t) {
         Ok(c) => c,
         Err(s) => {
             t.shared.log(LogLevel::Warn, || format!("mc_track_{name}: refused with {}", s.name()));
@@ -103,10 +115,11 @@ fn tracker_new(client: mc_client_t, config: *const mc_tracker_config, out: *mut 
         player_name: unsafe { opt_str(cfg.player_name, MAX_NAME) }?,
         downloaded: cfg.downloaded,
     };
-    if config.downloaded {
-        // Downloaded content needs the offline store, which this client has no directory for.
+    if config.downloaded && !c.shared.has_store {
+        // Downloaded content needs the offline store: `store_dir` in the client configuration.
         return Err(mc_status::MC_ERR_NO_STORE);
     }
+    opted_in(&c.shared)?;
     let slot = Arc::new(TrackerSlot::new());
     let inner = Arc::new(TrackerInner { client, shared: c.shared.clone(), slot: slot.clone() });
     let handle = TRACKERS.insert(inner)?;
@@ -119,8 +132,8 @@ fn tracker_new(client: mc_client_t, config: *const mc_tracker_config, out: *mut 
 }
 
 /// Creates a tracker (one per player instance) on `client`. `config` may be NULL for the
-/// defaults. Writes the handle to `*out` on success. A downloaded tracker needs a store
-/// directory: MC_ERR_NO_STORE in this version. Thread-safe.
+/// defaults. Writes the handle to `*out` on success. A downloaded tracker needs the client's
+/// `store_dir` (else MC_ERR_NO_STORE); opted out: MC_ERR_OPTED_OUT. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_tracker_new(
     client: mc_client_t,
@@ -165,7 +178,8 @@ pub extern "C" fn mc_track_session_start(
     n_metadata: usize,
 ) -> mc_status {
     ffi_boundary! {
-        track(tracker, "session_start", || {
+        track(tracker, "session_start", |t| {
+            opted_in(&t.shared)?;
             let m = unsafe { read_versioned(media, mc_media_info::defaults(), std::mem::size_of::<mc_media_info>()) }?;
             let media_type = match m.media_type {
                 MC_MEDIA_TYPE_VIDEO => MediaType::Video,
@@ -198,88 +212,88 @@ pub extern "C" fn mc_track_session_start(
 /// `play` when the playback state changes; before a pre-roll it is held by the pre-roll window.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_play(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "play", || Ok(Call::Play)) }
+    ffi_boundary! { track(tracker, "play", |_| Ok(Call::Play)) }
 }
 
 /// The player paused. Hit: `pauseStart`. Ignored while buffering or seeking, and inside an ad
 /// break outside an ad.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_pause(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "pause", || Ok(Call::Pause)) }
+    ffi_boundary! { track(tracker, "pause", |_| Ok(Call::Pause)) }
 }
 
 /// The content reached its end. Hits: [adSkip] [adBreakComplete] [chapterSkip]
 /// `sessionComplete`; the session is over (no sessionEnd follows).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "complete", || Ok(Call::Complete)) }
+    ffi_boundary! { track(tracker, "complete", |_| Ok(Call::Complete)) }
 }
 
 /// The viewer left for good. Hits: [adSkip] [adBreakComplete] [chapterSkip] `sessionEnd`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_session_end(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "session_end", || Ok(Call::SessionEnd)) }
+    ffi_boundary! { track(tracker, "session_end", |_| Ok(Call::SessionEnd)) }
 }
 
 /// Buffering started. Hit: `bufferStart`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_buffer_start(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "buffer_start", || Ok(Call::BufferStart)) }
+    ffi_boundary! { track(tracker, "buffer_start", |_| Ok(Call::BufferStart)) }
 }
 
 /// Buffering ended. Hit: `play` or `pauseStart` (back to the underlying state).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_buffer_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "buffer_complete", || Ok(Call::BufferComplete)) }
+    ffi_boundary! { track(tracker, "buffer_complete", |_| Ok(Call::BufferComplete)) }
 }
 
 /// Seeking started. Hit: `pauseStart` (the MC API has no seek events).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_seek_start(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "seek_start", || Ok(Call::SeekStart)) }
+    ffi_boundary! { track(tracker, "seek_start", |_| Ok(Call::SeekStart)) }
 }
 
 /// Seeking ended. Hit: `play` or `pauseStart`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_seek_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "seek_complete", || Ok(Call::SeekComplete)) }
+    ffi_boundary! { track(tracker, "seek_complete", |_| Ok(Call::SeekComplete)) }
 }
 
 /// The ad break ended. Hits: [adSkip] `adBreakComplete`, then `play` (or `pauseStart`).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_break_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "ad_break_complete", || Ok(Call::AdBreakComplete)) }
+    ffi_boundary! { track(tracker, "ad_break_complete", |_| Ok(Call::AdBreakComplete)) }
 }
 
 /// The ad played to its end. Hit: `adComplete`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "ad_complete", || Ok(Call::AdComplete)) }
+    ffi_boundary! { track(tracker, "ad_complete", |_| Ok(Call::AdComplete)) }
 }
 
 /// The ad was skipped. Hit: `adSkip`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_skip(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "ad_skip", || Ok(Call::AdSkip)) }
+    ffi_boundary! { track(tracker, "ad_skip", |_| Ok(Call::AdSkip)) }
 }
 
 /// The chapter ended. Hit: `chapterComplete`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_chapter_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "chapter_complete", || Ok(Call::ChapterComplete)) }
+    ffi_boundary! { track(tracker, "chapter_complete", |_| Ok(Call::ChapterComplete)) }
 }
 
 /// The chapter was skipped. Hit: `chapterSkip`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_chapter_skip(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "chapter_skip", || Ok(Call::ChapterSkip)) }
+    ffi_boundary! { track(tracker, "chapter_skip", |_| Ok(Call::ChapterSkip)) }
 }
 
 /// The bitrate changed (set it first with `mc_update_qoe`). Hit: `bitrateChange` with the
 /// whole current QoE.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_bitrate_change(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "bitrate_change", || Ok(Call::BitrateChange)) }
+    ffi_boundary! { track(tracker, "bitrate_change", |_| Ok(Call::BitrateChange)) }
 }
 
 /// A playback error. `error_id` non-empty; `source` is MC_ERROR_SOURCE_PLAYER or
@@ -288,7 +302,7 @@ pub extern "C" fn mc_track_bitrate_change(tracker: mc_tracker_t) -> mc_status {
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_error(tracker: mc_tracker_t, error_id: *const c_char, source: u32) -> mc_status {
     ffi_boundary! {
-        track(tracker, "error", || {
+        track(tracker, "error", |_| {
             let id = unsafe { req_nonempty(error_id, MAX_NAME) }?;
             let source = match source {
                 MC_ERROR_SOURCE_PLAYER => ErrorSource::Player,
@@ -304,7 +318,7 @@ pub extern "C" fn mc_track_error(tracker: mc_tracker_t, error_id: *const c_char,
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_break_start(tracker: mc_tracker_t, info: *const mc_ad_break_info) -> mc_status {
     ffi_boundary! {
-        track(tracker, "ad_break_start", || {
+        track(tracker, "ad_break_start", |_| {
             let b = unsafe { read_versioned(info, mc_ad_break_info::defaults(), std::mem::size_of::<mc_ad_break_info>()) }?;
             Ok(Call::AdBreakStart(Box::new(AdBreakInfo {
                 name: unsafe { req_nonempty(b.name, MAX_STRING) }?,
@@ -325,7 +339,7 @@ pub extern "C" fn mc_track_ad_start(
     n_metadata: usize,
 ) -> mc_status {
     ffi_boundary! {
-        track(tracker, "ad_start", || {
+        track(tracker, "ad_start", |_| {
             let a = unsafe { read_versioned(info, mc_ad_info::defaults(), std::mem::size_of::<mc_ad_info>()) }?;
             let ad = AdInfo {
                 id: unsafe { req_nonempty(a.id, MAX_NAME) }?,
@@ -348,7 +362,7 @@ pub extern "C" fn mc_track_chapter_start(
     n_metadata: usize,
 ) -> mc_status {
     ffi_boundary! {
-        track(tracker, "chapter_start", || {
+        track(tracker, "chapter_start", |_| {
             let c = unsafe { read_versioned(info, mc_chapter_info::defaults(), std::mem::size_of::<mc_chapter_info>()) }?;
             let chapter = ChapterInfo {
                 name: unsafe { req_nonempty(c.name, MAX_STRING) }?,
@@ -375,13 +389,13 @@ fn state_name(name: *const c_char) -> Result<Box<str>, mc_status> {
 /// distinct names per session (more are ignored and reported).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_state_start(tracker: mc_tracker_t, name: *const c_char) -> mc_status {
-    ffi_boundary! { track(tracker, "state_start", || Ok(Call::StateStart(state_name(name)?))) }
+    ffi_boundary! { track(tracker, "state_start", |_| Ok(Call::StateStart(state_name(name)?))) }
 }
 
 /// A player state ends. Hit: `stateEnd`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_state_end(tracker: mc_tracker_t, name: *const c_char) -> mc_status {
-    ffi_boundary! { track(tracker, "state_end", || Ok(Call::StateEnd(state_name(name)?))) }
+    ffi_boundary! { track(tracker, "state_end", |_| Ok(Call::StateEnd(state_name(name)?))) }
 }
 
 fn update_playhead(tracker: mc_tracker_t, seconds: f64) -> Result<(), mc_status> {

@@ -23,6 +23,21 @@ pub const MC_MEDIA_TYPE_VIDEO: u32 = 0;
 /// `mc_media_info.media_type`: sent as `media.streamType` "audio".
 pub const MC_MEDIA_TYPE_AUDIO: u32 = 1;
 
+/// `mc_client_config.store_durability`: sync at session end and on `mc_client_flush` (default).
+pub const MC_DURABILITY_ON_CLOSE: u32 = 0;
+/// `mc_client_config.store_durability`: also sync every `store_sync_interval_ms`.
+pub const MC_DURABILITY_INTERVAL: u32 = 1;
+/// `mc_client_config.store_durability`: sync after every record (slowest, nothing lost).
+pub const MC_DURABILITY_EVERY_RECORD: u32 = 2;
+
+/// `mc_client_set_privacy`: the user opted in (the default): everything is sent.
+pub const MC_PRIVACY_OPTED_IN: u32 = 0;
+/// `mc_client_set_privacy`: the user opted out: stored sessions are deleted, real-time sessions
+/// end without another request, and new sessions are refused with MC_ERR_OPTED_OUT.
+pub const MC_PRIVACY_OPTED_OUT: u32 = 1;
+/// `mc_client_set_privacy`: not known yet: uploads of downloaded sessions wait.
+pub const MC_PRIVACY_UNKNOWN: u32 = 2;
+
 /// `mc_track_error` source: the player itself.
 pub const MC_ERROR_SOURCE_PLAYER: u32 = 0;
 /// `mc_track_error` source: something outside the player (CDN, DRM, network).
@@ -186,6 +201,39 @@ pub struct mc_client_config {
     pub session_queue_cap: u32,
     /// Events held over all sessions. Default 4096, range 1–1000000.
     pub global_pending_cap: u32,
+    /// Directory of the offline store for downloaded content (created 0700 if missing; one
+    /// client per directory: a second process gets MC_ERR_STORE_LOCKED). NULL = no store, and
+    /// downloaded trackers are refused with MC_ERR_NO_STORE.
+    pub store_dir: *const c_char,
+    /// When stored events are synced to disk: `MC_DURABILITY_ON_CLOSE` (default: at session end
+    /// and on `mc_client_flush`), `MC_DURABILITY_INTERVAL` (every `store_sync_interval_ms`) or
+    /// `MC_DURABILITY_EVERY_RECORD`.
+    pub store_durability: u32,
+    /// Sync interval for MC_DURABILITY_INTERVAL. Default 1000, range 1–600000.
+    pub store_sync_interval_ms: u32,
+    /// Stored sessions kept at most; the oldest goes first (`store_evicted`). Default 100, range 1–100000.
+    pub store_max_sessions: u32,
+    /// Bytes of stored sessions kept at most. Default 50 MiB, range 4096–2^40.
+    pub store_max_bytes: u64,
+    /// A stored session older than this (since its creation) is evicted. Default 30 days.
+    pub store_max_age_ms: u64,
+    /// Quarantined sessions kept for diagnosis (oldest deleted first). Default 20, max 10000.
+    pub store_max_quarantined: u32,
+    /// First upload retry backoff (doubles per try, ±20 %). Default 15000, range 1–86400000.
+    pub upload_backoff_base_ms: u32,
+    /// Upload backoff cap. Default 3600000 (1 h), range 1–86400000; must be ≥ the base.
+    pub upload_backoff_cap_ms: u32,
+    /// A stored session still not uploaded this long after its creation is given up
+    /// (quarantined, `retry_exhausted`). Default 7 days, range 1 ms–365 days.
+    pub upload_give_up_ms: u64,
+    /// Gap between two uploads. Default 100, max 600000.
+    pub upload_min_gap_ms: u32,
+    /// Upload to the deprecated `POST /api/v1/sessions` array form (for older back ends)
+    /// instead of `POST /api/v1/downloaded`. Default false.
+    pub use_deprecated_downloaded_endpoint: bool,
+    /// The device starts offline: stored sessions wait for
+    /// `mc_client_set_network_available(client, true)`. Default false (online).
+    pub offline_at_start: bool,
 }
 
 /// Per-tracker configuration. Fill with `mc_tracker_config_init`.
@@ -392,6 +440,19 @@ impl mc_client_config {
             queue_capacity: 8192,
             session_queue_cap: 500,
             global_pending_cap: 4096,
+            store_dir: std::ptr::null(),
+            store_durability: MC_DURABILITY_ON_CLOSE,
+            store_sync_interval_ms: 1000,
+            store_max_sessions: 100,
+            store_max_bytes: 50 * 1024 * 1024,
+            store_max_age_ms: 30 * 86_400_000,
+            store_max_quarantined: 20,
+            upload_backoff_base_ms: 15_000,
+            upload_backoff_cap_ms: 3_600_000,
+            upload_give_up_ms: 7 * 86_400_000,
+            upload_min_gap_ms: 100,
+            use_deprecated_downloaded_endpoint: false,
+            offline_at_start: false,
         }
     }
 }

@@ -7,6 +7,11 @@
 //! channel with `try_send`: when it is full the call is dropped and counted, never blocking.
 //! Tracker removal, flush, shutdown and log lines use an unbounded control channel, drained only
 //! after the event channel is empty, so they always come after the calls that preceded them.
+//!
+//! Downloaded trackers' hits go to the offline store (`offline`), which uploads finished
+//! sessions through the same transport.
+
+pub mod offline;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -23,6 +28,10 @@ use crate::core::{Call, Core, LogLevel, Outcome, Stamp, TrackerConfig, TrackerId
 use crate::stats::{Counter, Stats};
 use crate::status::mc_status;
 use crate::transport::{Completion, Transport, TransportConfig};
+use offline::{Offline, Privacy};
+
+/// Request ids of uploads have this bit set, so completions find their owner.
+const UPLOAD_ID_BIT: u64 = 1 << 63;
 
 /// Commands from player threads.
 pub enum Command {
@@ -32,6 +41,8 @@ pub enum Command {
     Flush { reply: Sender<mc_status> },
     Shutdown { deadline: Instant, done: Sender<()> },
     Log { level: LogLevel, message: String },
+    SetNetwork(bool),
+    SetPrivacy(Privacy),
 }
 
 /// Client states.
@@ -53,6 +64,10 @@ pub struct Shared {
     worker_thread: OnceLock<ThreadId>,
     /// Lines at this level or more severe are forwarded to the log callback.
     pub log_level: Option<LogLevel>,
+    /// The client has an offline store (downloaded trackers allowed).
+    pub has_store: bool,
+    /// `MC_PRIVACY_*` as last set: new sessions are refused while opted out.
+    pub privacy: AtomicU8,
 }
 
 impl Shared {
@@ -114,7 +129,7 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the worker thread; returns once its transport is up (or failed).
-    pub fn start(config: ClientConfig, stats: Arc<Stats>) -> Result<Worker, mc_status> {
+    pub fn start(config: ClientConfig, stats: Arc<Stats>, offline: Option<Offline>) -> Result<Worker, mc_status> {
         let (events_tx, events_rx) = crossbeam_channel::bounded(config.queue_capacity);
         let (control_tx, control_rx) = crossbeam_channel::unbounded();
         let callbacks = config.callbacks;
@@ -128,12 +143,14 @@ impl Worker {
             state: AtomicU8::new(RUNNING),
             worker_thread: OnceLock::new(),
             log_level: callbacks.log.map(|_| callbacks.log_level),
+            has_store: offline.is_some(),
+            privacy: AtomicU8::new(crate::ffi::types::MC_PRIVACY_OPTED_IN as u8),
         });
         let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), String>>(1);
         let s = shared.clone();
         let thread = std::thread::Builder::new()
             .name("media-collection".into())
-            .spawn(move || run(s, config, events_rx, control_rx, ready_tx))
+            .spawn(move || run(s, config, offline, events_rx, control_rx, ready_tx))
             .map_err(|_| mc_status::MC_ERR_INIT)?;
         match ready_rx.recv() {
             Ok(Ok(())) => Ok(Worker { shared, thread: Some(thread) }),
@@ -190,7 +207,7 @@ fn outcome(c: Completion) -> Outcome {
 }
 
 /// Counters whose growth means events were given up.
-const DROP_COUNTERS: [Counter; 7] = [
+const DROP_COUNTERS: [Counter; 8] = [
     Counter::QueueOverflow,
     Counter::SessionGone,
     Counter::CacheOverflow,
@@ -198,6 +215,7 @@ const DROP_COUNTERS: [Counter; 7] = [
     Counter::Rejected400,
     Counter::RetryExhausted,
     Counter::ShutDown,
+    Counter::DiskError,
 ];
 
 fn drops(stats: &Stats) -> u64 {
@@ -210,6 +228,8 @@ struct Loop {
     transport: Transport,
     callbacks: Callbacks,
     trackers: HashSet<TrackerId>,
+    offline: Option<Offline>,
+    next_upload_id: u64,
     flushes: Vec<Sender<mc_status>>,
     drops_at_last_flush: u64,
     shutdown: Option<(Instant, Sender<()>)>,
@@ -218,6 +238,7 @@ struct Loop {
 fn run(
     shared: Arc<Shared>,
     config: ClientConfig,
+    offline: Option<Offline>,
     events: Receiver<Command>,
     control: Receiver<Command>,
     ready: Sender<Result<(), String>>,
@@ -253,6 +274,8 @@ fn run(
         transport,
         callbacks: config.callbacks,
         trackers: HashSet::new(),
+        offline,
+        next_upload_id: UPLOAD_ID_BIT,
         flushes: Vec::new(),
         drops_at_last_flush,
         shutdown: None,
@@ -287,6 +310,10 @@ impl Loop {
         self.drain_commands(events, control);
         let now = self.now();
         self.core.handle_timeout(now);
+        self.store_hits(now.ts);
+        if let Some(o) = self.offline.as_mut() {
+            o.tick(now.ts, &self.callbacks);
+        }
         self.pump();
         self.deliver_notices();
         self.answer_flushes(events);
@@ -334,6 +361,31 @@ impl Loop {
                 self.shutdown = Some((deadline, done));
             }
             Command::Log { level, message } => self.callbacks.log(level, &message),
+            Command::SetNetwork(available) => {
+                let now = self.now();
+                if let Some(o) = self.offline.as_mut() {
+                    o.set_network(available, now.ts, &self.callbacks);
+                }
+            }
+            Command::SetPrivacy(p) => {
+                if p == Privacy::OptedOut {
+                    let dropped = self.core.opt_out();
+                    self.callbacks.log(LogLevel::Info, &format!("opted out: {dropped} pending event(s) dropped"));
+                }
+                if let Some(o) = self.offline.as_mut() {
+                    o.set_privacy(p, &self.callbacks);
+                }
+            }
+        }
+    }
+
+    /// Moves downloaded trackers' hits into the offline store.
+    fn store_hits(&mut self, now_ms: i64) {
+        let stored = self.core.drain_stored();
+        if let Some(o) = self.offline.as_mut() {
+            for (tracker, events) in stored {
+                o.record(tracker, events, now_ms, &self.callbacks);
+            }
         }
     }
 
@@ -349,15 +401,45 @@ impl Loop {
                     self.core.handle_response(req.id, now, Outcome::Network { message, timed_out: false });
                 }
             }
+            if let Some(o) = self.offline.as_mut() {
+                let now = self.shared.clock.stamp(&self.shared.stats);
+                let id = self.next_upload_id;
+                if let Some((path, body)) = o.poll_upload(id, now.mono, now.ts, &self.callbacks) {
+                    progressed = true;
+                    self.next_upload_id += 1;
+                    if let Err(message) = self.transport.start(id, &path, body) {
+                        o.handle_response(
+                            Outcome::Network { message, timed_out: false },
+                            now.mono,
+                            now.ts,
+                            &self.callbacks,
+                        );
+                    }
+                }
+            }
             for (id, c) in self.transport.perform() {
                 progressed = true;
                 let now = self.now();
-                self.core.handle_response(id, now, outcome(c));
+                self.complete(id, now, outcome(c));
             }
             if !progressed {
                 break;
             }
         }
+    }
+
+    /// Routes a finished transfer to its owner: an upload, or the core.
+    fn complete(&mut self, id: u64, now: Stamp, o: Outcome) {
+        if id & UPLOAD_ID_BIT != 0 {
+            if let Some(off) = self.offline.as_mut() {
+                if off.owns(id) {
+                    off.handle_response(o, now.mono, now.ts, &self.callbacks);
+                }
+            }
+        } else {
+            self.core.handle_response(id, now, o);
+        }
+        self.store_hits(now.ts);
     }
 
     fn deliver_notices(&mut self) {
@@ -381,9 +463,13 @@ impl Loop {
     fn finish_shutdown(&mut self) {
         for (id, c) in self.transport.abort_all() {
             let now = self.now();
-            self.core.handle_response(id, now, outcome(c));
+            self.complete(id, now, outcome(c));
         }
         self.core.shut_down();
+        // What downloaded trackers recorded stays on disk for the next client: make it durable.
+        if let Some(o) = self.offline.as_mut() {
+            let _ = o.flush(&self.callbacks);
+        }
         self.deliver_notices();
         for f in self.flushes.drain(..) {
             let _ = f.send(mc_status::MC_ERR_SHUT_DOWN);
@@ -396,6 +482,12 @@ impl Loop {
     fn sleep(&mut self, events: &Receiver<Command>, control: &Receiver<Command>) {
         let now = Instant::now();
         let mut until = self.core.poll_timeout();
+        if let Some(o) = self.offline.as_ref() {
+            let now_ms = crate::clock::wall_now_ms();
+            if let Some(d) = o.next_deadline(now, now_ms) {
+                until = Some(until.map_or(d, |u| u.min(d)));
+            }
+        }
         if let Some((deadline, _)) = &self.shutdown {
             until = Some(until.map_or(*deadline, |u| u.min(*deadline)));
         }

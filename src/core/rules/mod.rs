@@ -194,6 +194,11 @@ impl Tracker {
         self.config.downloaded
     }
 
+    /// Leaves the tracking session without a hit (the user opted out: nothing more is sent).
+    pub(crate) fn forget_session(&mut self) {
+        self.session = None;
+    }
+
     /// True while a pre-roll window holds calls (they become hits when it ends).
     pub(crate) fn holds_calls(&self) -> bool {
         self.session.as_ref().is_some_and(|s| s.preroll.as_ref().is_some_and(|p| !p.is_empty()))

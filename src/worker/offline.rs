@@ -1,0 +1,379 @@
+//! Downloaded content on the worker: the hits of downloaded trackers go to the crash-safe store
+//! (`crate::store`), one segment per session; finished sessions are uploaded one at a time,
+//! oldest first, each as one JSON array (`sessionStart` first), at least `min_gap` apart.
+//!
+//! Outcomes (DESIGN's retry table): 2xx → deleted; 400 (or another 4xx) → quarantined, never
+//! retried; network error, 408, 429, 5xx → kept, retried after 15 s × 2ⁿ ±20 % (capped at 1 h,
+//! `Retry-After` honoured and clamped), the attempt count persisted; given up (quarantined) once
+//! the session is older than the give-up age.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::config::Callbacks;
+use crate::core::{LogLevel, Outcome, TrackerId, parse_retry_after};
+use crate::stats::{Counter, Stats};
+use crate::store::{SegmentId, Store, StoreError};
+use crate::wire::{Event, EventType};
+
+/// Upload knobs (see `mc_client_config`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadConfig {
+    /// `/api/v1/downloaded`, or the deprecated `/api/v1/sessions` array form.
+    pub path: &'static str,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// A stored session older than this (since its creation) is given up.
+    pub give_up_ms: i64,
+    pub min_gap: Duration,
+    pub retry_after_cap: Duration,
+}
+
+/// The user's privacy choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Privacy {
+    OptedIn,
+    OptedOut,
+    /// Uploads wait until the user opts in.
+    Unknown,
+}
+
+struct InFlight {
+    request: u64,
+    segment: SegmentId,
+    events: u64,
+}
+
+pub struct Offline {
+    store: Store,
+    cfg: UploadConfig,
+    stats: Arc<Stats>,
+    /// The open segment of each downloaded tracker's current session.
+    open: HashMap<TrackerId, SegmentId>,
+    in_flight: Option<InFlight>,
+    last_upload_end: Option<Instant>,
+    network: bool,
+    privacy: Privacy,
+    /// A disk error since the last flush: the next flush reports MC_ERR_DISK.
+    disk_error: bool,
+    rng: u64,
+}
+
+fn disk_message(e: &StoreError) -> String {
+    match e {
+        StoreError::Locked => "the store directory is locked by another process".into(),
+        StoreError::Disk(io) => format!("disk error: {io}"),
+        StoreError::NotFound => "stored session not found".into(),
+        StoreError::Corrupt(m) => format!("corrupt stored session: {m}"),
+    }
+}
+
+/// Builds the batch Adobe's back end expects from a stored session's records: nothing before the
+/// first sessionStart, nothing after the first sessionComplete/sessionEnd, and a trailing
+/// sessionEnd at the last event's playhead and ts when the session never ended (a session an
+/// earlier process left open).
+pub fn build_batch(records: &[Vec<u8>]) -> Option<Vec<Value>> {
+    let mut out: Vec<Value> = Vec::with_capacity(records.len() + 1);
+    let mut ended = false;
+    for r in records {
+        let Ok(v) = serde_json::from_slice::<Value>(r) else { continue };
+        let t = v["eventType"].as_str().unwrap_or("");
+        if out.is_empty() && t != "sessionStart" {
+            continue;
+        }
+        out.push(v.clone());
+        if t == "sessionComplete" || t == "sessionEnd" {
+            ended = true;
+            break;
+        }
+    }
+    let last = out.last()?;
+    if !ended {
+        let pt = last["playerTime"].clone();
+        out.push(json!({"playerTime": pt, "eventType": "sessionEnd"}));
+    }
+    Some(out)
+}
+
+impl Offline {
+    pub fn new(store: Store, cfg: UploadConfig, stats: Arc<Stats>, seed: u64, online: bool) -> Offline {
+        Offline {
+            store,
+            cfg,
+            stats,
+            open: HashMap::new(),
+            in_flight: None,
+            last_upload_end: None,
+            network: online,
+            privacy: Privacy::OptedIn,
+            disk_error: false,
+            rng: seed | 1,
+        }
+    }
+
+    fn disk_failed(&mut self, cb: &Callbacks, what: &str, e: &StoreError) {
+        self.stats.incr(Counter::DiskError);
+        self.disk_error = true;
+        cb.log(LogLevel::Error, &format!("offline store: {what}: {}", disk_message(e)));
+        cb.notice(&crate::core::Notice::Dropped {
+            tracker: 0,
+            event_type: EventType::SessionStart,
+            reason: Counter::DiskError,
+        });
+    }
+
+    /// Writes a downloaded tracker's hits: a sessionStart opens a segment, a sessionComplete or
+    /// sessionEnd finishes (publishes) it. Hits outside a session are not stored.
+    pub fn record(&mut self, tracker: TrackerId, events: Vec<Event>, now_ms: i64, cb: &Callbacks) {
+        if self.privacy == Privacy::OptedOut {
+            self.stats.add(Counter::OptedOut, events.len() as u64);
+            return;
+        }
+        for e in events {
+            if e.event_type == EventType::SessionStart {
+                if let Some(old) = self.open.remove(&tracker) {
+                    self.finish(old, cb);
+                }
+                match self.store.begin(now_ms) {
+                    Ok(id) => {
+                        self.open.insert(tracker, id);
+                    }
+                    Err(err) => {
+                        self.disk_failed(cb, "cannot start a stored session", &err);
+                        continue;
+                    }
+                }
+            }
+            let Some(&id) = self.open.get(&tracker) else { continue };
+            if let Err(err) = self.store.append(id, &e.to_json()) {
+                self.disk_failed(cb, "cannot append an event", &err);
+            }
+            if matches!(e.event_type, EventType::SessionComplete | EventType::SessionEnd) {
+                self.open.remove(&tracker);
+                self.finish(id, cb);
+            }
+        }
+    }
+
+    fn finish(&mut self, id: SegmentId, cb: &Callbacks) {
+        if let Err(err) = self.store.finish(id) {
+            self.disk_failed(cb, "cannot publish a finished session", &err);
+        }
+        let evicted = self.store.enforce_caps(crate::clock::wall_now_ms());
+        if !evicted.is_empty() {
+            self.stats.add(Counter::StoreEvicted, evicted.len() as u64);
+            cb.log(LogLevel::Warn, &format!("offline store: {} session(s) evicted by the caps", evicted.len()));
+        }
+    }
+
+    /// For `mc_client_flush`: syncs every open segment. False when a disk error happened since
+    /// the previous flush (records since then may not be durable).
+    pub fn flush(&mut self, cb: &Callbacks) -> bool {
+        if let Err(e) = self.store.sync() {
+            self.disk_failed(cb, "cannot sync", &e);
+        }
+        !std::mem::take(&mut self.disk_error)
+    }
+
+    /// Periodic work: interval syncs.
+    pub fn tick(&mut self, now_ms: i64, cb: &Callbacks) {
+        if let Err(e) = self.store.sync_due(now_ms) {
+            self.disk_failed(cb, "cannot sync", &e);
+        }
+    }
+
+    fn uploads_allowed(&self) -> bool {
+        self.network && self.privacy == Privacy::OptedIn && self.in_flight.is_none()
+    }
+
+    /// When the worker must look again (an upload due, an interval sync), if ever.
+    pub fn next_deadline(&self, now: Instant, now_ms: i64) -> Option<Instant> {
+        let mut next: Option<Instant> = None;
+        let mut consider = |at: Instant| next = Some(next.map_or(at, |n: Instant| n.min(at)));
+        if let Some(ms) = self.store.next_sync_deadline_ms() {
+            consider(now + Duration::from_millis((ms - now_ms).max(0) as u64));
+        }
+        if self.uploads_allowed() {
+            if let Some(r) = self.store.ready().first() {
+                let due = now + Duration::from_millis((r.next_attempt_ms - now_ms).max(0) as u64);
+                let gap = self.last_upload_end.map_or(now, |t| t + self.cfg.min_gap);
+                consider(due.max(gap));
+            }
+        }
+        next
+    }
+
+    /// The next upload to start, if one is due: (path, JSON body, segment, event count).
+    pub fn poll_upload(
+        &mut self,
+        request: u64,
+        now: Instant,
+        now_ms: i64,
+        cb: &Callbacks,
+    ) -> Option<(String, Vec<u8>)> {
+        if !self.uploads_allowed() || self.last_upload_end.is_some_and(|t| now < t + self.cfg.min_gap) {
+            return None;
+        }
+        for r in self.store.ready() {
+            if r.next_attempt_ms > now_ms {
+                // Oldest first: a younger session does not overtake one waiting for its backoff.
+                return None;
+            }
+            let records = match self.store.read(r.id) {
+                Ok(records) => records,
+                Err(e) => {
+                    cb.log(LogLevel::Error, &format!("offline store: {}: quarantined", disk_message(&e)));
+                    self.quarantine(r.id, "unreadable", cb);
+                    continue;
+                }
+            };
+            let Some(batch) = build_batch(&records) else {
+                self.quarantine(r.id, "no sessionStart", cb);
+                continue;
+            };
+            let events = batch.len() as u64;
+            let body = serde_json::to_vec(&batch).unwrap_or_default();
+            self.in_flight = Some(InFlight { request, segment: r.id, events });
+            return Some((self.cfg.path.to_string(), body));
+        }
+        None
+    }
+
+    pub fn owns(&self, request: u64) -> bool {
+        self.in_flight.as_ref().is_some_and(|f| f.request == request)
+    }
+
+    fn quarantine(&mut self, id: SegmentId, reason: &str, cb: &Callbacks) {
+        self.stats.incr(Counter::Quarantined);
+        if let Err(e) = self.store.quarantine(id, reason) {
+            self.disk_failed(cb, "cannot quarantine", &e);
+        }
+    }
+
+    fn backoff(&mut self, attempts: u32) -> Duration {
+        let base = self.cfg.backoff_base.as_secs_f64() * 2f64.powi(attempts.saturating_sub(1).min(30) as i32);
+        // xorshift: ±20 % jitter so devices coming back online do not upload in lockstep.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let unit = (self.rng >> 11) as f64 / (1u64 << 53) as f64;
+        let d = base * (0.8 + 0.4 * unit);
+        Duration::from_secs_f64(d.min(self.cfg.backoff_cap.as_secs_f64()))
+    }
+
+    pub fn handle_response(&mut self, outcome: Outcome, now: Instant, now_ms: i64, cb: &Callbacks) {
+        let Some(f) = self.in_flight.take() else { return };
+        self.last_upload_end = Some(now);
+        let Some(ready) = self.store.ready().into_iter().find(|r| r.id == f.segment) else { return };
+        let (retryable, status, retry_after) = match &outcome {
+            Outcome::Http { status, retry_after, .. } if (200..300).contains(status) => {
+                if let Err(e) = self.store.delete(f.segment) {
+                    self.disk_failed(cb, "cannot delete an uploaded session", &e);
+                }
+                self.stats.incr(Counter::BatchesUploaded);
+                self.stats.add(Counter::EventsDelivered, f.events);
+                let _ = retry_after;
+                cb.log(LogLevel::Info, &format!("offline: uploaded a session of {} events ({status})", f.events));
+                return;
+            }
+            Outcome::Http { status, retry_after, .. } => {
+                (matches!(status, 408 | 429) || *status >= 500, Some(*status), retry_after.clone())
+            }
+            Outcome::Network { .. } => (true, None, None),
+            // Shutdown: the session stays stored and is uploaded by the next client.
+            Outcome::Aborted => return,
+        };
+        if !retryable {
+            self.stats.incr(Counter::Rejected400);
+            cb.log(LogLevel::Error, &format!("offline: upload refused ({status:?}): session quarantined"));
+            self.quarantine(f.segment, "rejected", cb);
+            return;
+        }
+        if now_ms - ready.created_ms >= self.cfg.give_up_ms {
+            self.stats.incr(Counter::RetryExhausted);
+            cb.log(LogLevel::Error, "offline: upload given up after its retry budget: session quarantined");
+            self.quarantine(f.segment, "retry budget exhausted", cb);
+            return;
+        }
+        let attempts = ready.attempts + 1;
+        let mut wait = self.backoff(attempts);
+        if let Some(ra) = retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms)) {
+            wait = wait.max(ra.min(self.cfg.retry_after_cap));
+        }
+        let next = now_ms + wait.as_millis() as i64;
+        cb.log(
+            LogLevel::Warn,
+            &format!("offline: upload failed ({status:?}), retry {attempts} in {} ms", wait.as_millis()),
+        );
+        if let Err(e) = self.store.record_attempt(f.segment, attempts, next) {
+            self.disk_failed(cb, "cannot record an upload attempt", &e);
+        }
+    }
+
+    /// Connectivity changed. Coming back resets every backoff and uploads at once.
+    pub fn set_network(&mut self, available: bool, now_ms: i64, cb: &Callbacks) {
+        self.network = available;
+        if available {
+            for r in self.store.ready() {
+                if r.next_attempt_ms > now_ms {
+                    if let Err(e) = self.store.record_attempt(r.id, 0, now_ms) {
+                        self.disk_failed(cb, "cannot reset a backoff", &e);
+                    }
+                }
+            }
+            self.last_upload_end = None;
+        }
+    }
+
+    /// Privacy changed. Opting out deletes every stored session and records nothing more.
+    pub fn set_privacy(&mut self, p: Privacy, cb: &Callbacks) {
+        self.privacy = p;
+        if p == Privacy::OptedOut {
+            self.open.clear();
+            match self.store.delete_all() {
+                Ok(n) => self.stats.add(Counter::OptedOut, n as u64),
+                Err(e) => self.disk_failed(cb, "cannot delete stored sessions", &e),
+            }
+        }
+    }
+
+    /// Sessions waiting in the store (finished, not yet uploaded).
+    pub fn ready_count(&self) -> usize {
+        self.store.ready().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(v: Value) -> Vec<u8> {
+        serde_json::to_vec(&v).unwrap()
+    }
+
+    #[test]
+    fn batches_start_at_session_start_and_end_once() {
+        let pt = |ph: f64, ts: i64| json!({"playhead": ph, "ts": ts});
+        let records = vec![
+            rec(json!({"eventType": "ping", "playerTime": pt(0.0, 1)})),
+            rec(json!({"eventType": "sessionStart", "playerTime": pt(0.0, 2)})),
+            rec(json!({"eventType": "play", "playerTime": pt(0.0, 3)})),
+            rec(json!({"eventType": "ping", "playerTime": pt(50.0, 53)})),
+        ];
+        let b = build_batch(&records).unwrap();
+        let types: Vec<&str> = b.iter().map(|e| e["eventType"].as_str().unwrap()).collect();
+        assert_eq!(types, ["sessionStart", "play", "ping", "sessionEnd"]);
+        assert_eq!(b[3]["playerTime"], pt(50.0, 53), "the trailing sessionEnd takes the last event's time");
+
+        let mut ended = records.clone();
+        ended.push(rec(json!({"eventType": "sessionComplete", "playerTime": pt(60.0, 63)})));
+        ended.push(rec(json!({"eventType": "ping", "playerTime": pt(60.0, 70)})));
+        let b = build_batch(&ended).unwrap();
+        assert_eq!(b.last().unwrap()["eventType"], "sessionComplete");
+        assert_eq!(b.len(), 4);
+        assert!(build_batch(&records[..1]).is_none(), "no sessionStart, no batch");
+    }
+}

@@ -1,0 +1,269 @@
+//! Downloaded content end to end: the C API records into the crash-safe store, the worker
+//! uploads each finished session as one batch; asserted on what the collector received
+//! (tests/c/README.md). The kill loop SIGKILLs a writer at random moments and checks that every
+//! acknowledged record arrives, exactly once.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mc_collector::lint::Severity;
+use mc_collector::{Collector, Endpoint, Fault, FaultKind, Options};
+use serde_json::Value;
+
+fn exe(name: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/c/{name}.c"));
+    common::build_c(name, &[src.as_path()], &[])
+}
+
+fn store_dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn types(events: &[Value]) -> Vec<String> {
+    events.iter().map(|e| e["eventType"].as_str().unwrap_or("?").to_string()).collect()
+}
+
+fn run_downloaded(collector: &Collector, store: &Path, extra: &[(&str, &str)]) {
+    let url = collector.base_url();
+    let dir = store.to_string_lossy().to_string();
+    let mut env = vec![("MC_ENDPOINT", url.as_str()), ("MC_STORE_DIR", dir.as_str())];
+    env.extend_from_slice(extra);
+    let out = common::run_c(&exe("downloaded"), &env, Duration::from_secs(60));
+    common::assert_c_passed(&out);
+}
+
+fn upload_requests(collector: &Collector, path: &str) -> Vec<mc_collector::RequestRecord> {
+    collector.requests().into_iter().filter(|r| r.path == path).collect()
+}
+
+fn assert_one_clean_downloaded_session(collector: &Collector) {
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1, "one session");
+    let s = &sessions[0];
+    assert!(s.downloaded);
+    let t = types(&s.events);
+    assert_eq!(t.first().map(String::as_str), Some("sessionStart"));
+    assert_eq!(s.events[0]["params"]["media.downloaded"], true);
+    assert_eq!(t.last().map(String::as_str), Some("sessionComplete"));
+    let without_pings: Vec<&str> = t.iter().map(String::as_str).filter(|t| *t != "ping").collect();
+    assert_eq!(
+        without_pings,
+        [
+            "sessionStart",
+            "play",
+            "adBreakStart",
+            "adStart",
+            "play",
+            "adComplete",
+            "adBreakComplete",
+            "play",
+            "pauseStart",
+            "play",
+            "sessionComplete"
+        ]
+    );
+    assert!(t.iter().filter(|t| *t == "ping").count() >= 2, "offline pings: {t:?}");
+    for w in s.events.windows(2) {
+        assert!(w[1]["playerTime"]["ts"].as_i64() >= w[0]["playerTime"]["ts"].as_i64(), "in order");
+    }
+    let errors: Vec<_> = collector.lint(&s.sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(collector.requests().iter().all(|r| !r.path.ends_with("/events")), "nothing real-time");
+}
+
+#[test]
+fn a_downloaded_session_arrives_as_exactly_one_batch() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    run_downloaded(&collector, &store_dir("one-batch"), &[]);
+    let uploads = upload_requests(&collector, "/api/v1/downloaded");
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(uploads[0].status, 201);
+    assert_one_clean_downloaded_session(&collector);
+}
+
+#[test]
+fn the_deprecated_sessions_array_form() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    run_downloaded(&collector, &store_dir("deprecated"), &[("MC_DEPRECATED", "1")]);
+    let uploads = upload_requests(&collector, "/api/v1/sessions");
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(uploads[0].status, 201);
+    assert!(uploads[0].body.trim_start().starts_with('['), "an array body");
+    assert_one_clean_downloaded_session(&collector);
+}
+
+#[test]
+fn a_503_is_retried_then_accepted() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Downloaded,
+        kind: FaultKind::Status { status: 503, headers: vec![], body: None },
+        times: Some(2),
+        share: None,
+    });
+    run_downloaded(&collector, &store_dir("503"), &[]);
+    let statuses: Vec<u16> = upload_requests(&collector, "/api/v1/downloaded").iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [503, 503, 201]);
+    assert_one_clean_downloaded_session(&collector);
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Downloaded,
+        kind: FaultKind::Status { status: 429, headers: vec![("Retry-After".into(), "1".into())], body: None },
+        times: Some(1),
+        share: None,
+    });
+    run_downloaded(&collector, &store_dir("retry-after"), &[]);
+    let uploads = upload_requests(&collector, "/api/v1/downloaded");
+    assert_eq!(uploads.iter().map(|r| r.status).collect::<Vec<_>>(), [429, 201]);
+    // The backoff alone would be 100 ms: the second try waited for Retry-After (1 s).
+    let waited = uploads[1].at_ms - uploads[0].at_ms;
+    assert!(waited >= 950, "retried after {waited} ms");
+    assert_one_clean_downloaded_session(&collector);
+}
+
+#[test]
+fn a_400_is_quarantined_and_never_retried() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Downloaded,
+        kind: FaultKind::Status { status: 400, headers: vec![], body: None },
+        times: None,
+        share: None,
+    });
+    let store = store_dir("400");
+    run_downloaded(&collector, &store, &[("MC_WAIT_UPLOADED", "0"), ("MC_WAIT_QUARANTINED", "1")]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(upload_requests(&collector, "/api/v1/downloaded").len(), 1, "never retried");
+    let quarantined = std::fs::read_dir(store.join("quarantine")).expect("quarantine dir").count();
+    assert!(quarantined >= 1, "kept for diagnosis");
+}
+
+#[test]
+fn a_connection_dropped_after_the_201_gives_at_most_one_duplicate() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Downloaded,
+        kind: FaultKind::DropAfterRead,
+        times: Some(1),
+        share: None,
+    });
+    run_downloaded(&collector, &store_dir("dup"), &[]);
+    // The first batch was accepted but its answer lost: the retry is the one duplicate the
+    // delivery promise allows.
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 2, "accepted twice at most");
+    assert_eq!(upload_requests(&collector, "/api/v1/downloaded").len(), 2);
+}
+
+/// Runs one killed writer: returns the highest acknowledged event, and whether the store opened.
+fn kill_once(exe: &Path, url: &str, store: &Path, media_id: &str, delay: Duration) -> (Option<u32>, bool) {
+    let mut child = Command::new(exe)
+        .env("MC_ENDPOINT", url)
+        .env("MC_STORE_DIR", store)
+        .env("MC_MEDIA_ID", media_id)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn writer");
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut acked = None;
+    let mut open_failed = false;
+    for line in BufReader::new(child.stdout.take().expect("stdout")).lines().map_while(Result::ok) {
+        if let Some(n) = line.strip_prefix("ACK ") {
+            acked = n.trim().parse().ok().or(acked);
+        }
+        if line.starts_with("OPEN ") && line != "OPEN MC_OK" {
+            open_failed = true;
+        }
+    }
+    (acked, !open_failed)
+}
+
+#[test]
+fn kill_loop_keeps_every_acknowledged_record() {
+    let kills: usize = std::env::var("MC_KILL_LOOPS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let collector = Collector::start(Options::default()).expect("collector");
+    let url = collector.base_url();
+    let store = store_dir("kill");
+    let writer = exe("kill_writer");
+    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15 ^ std::process::id() as u64;
+    let mut acked: BTreeMap<String, u32> = BTreeMap::new();
+    let started = Instant::now();
+    for k in 0..kills {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        // Some kills land before the store is even open, most while events are written.
+        let delay = Duration::from_millis(10 + rng % 150);
+        let id = format!("kill-{k}");
+        let (ack, opened) = kill_once(&writer, &url, &store, &id, delay);
+        assert!(opened, "the store failed to open after kill {k}");
+        if let Some(a) = ack {
+            acked.insert(id, a);
+        }
+    }
+    eprintln!("{kills} kills in {:?}; {} sessions acknowledged", started.elapsed(), acked.len());
+    assert!(acked.len() >= kills / 3, "most writers got to write something ({} of {kills})", acked.len());
+
+    // Upload everything the killed writers left; stop the uploader once every acknowledged
+    // session arrived. Sessions killed before their first flush may arrive too (their bytes were
+    // written, only not synced) or not at all.
+    let mut uploader = Command::new(&writer)
+        .env("MC_ENDPOINT", &url)
+        .env("MC_STORE_DIR", &store)
+        .env("MC_FINAL", "1")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("final run");
+    let all_in = collector.wait_until(Duration::from_secs(60), |c| {
+        let ids: Vec<String> =
+            c.sessions().iter().filter_map(|s| s.events[0]["params"]["media.id"].as_str().map(String::from)).collect();
+        acked.keys().all(|k| ids.contains(k))
+    });
+    // Let stragglers (unacknowledged sessions) finish uploading before the check.
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = uploader.kill();
+    let _ = uploader.wait();
+    assert!(all_in, "not every acknowledged session was uploaded");
+    assert!(
+        collector.requests().iter().filter(|r| r.path == "/api/v1/downloaded").all(|r| r.status == 201),
+        "every batch accepted"
+    );
+
+    let mut seen: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for s in collector.sessions() {
+        assert!(s.downloaded);
+        let id = s.events[0]["params"]["media.id"].as_str().unwrap_or("?").to_string();
+        assert!(seen.insert(id.clone(), s.events.clone()).is_none(), "duplicate upload of {id}");
+        let errors: Vec<_> = collector.lint(&s.sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "{id}: {errors:#?}");
+    }
+    assert!(seen.len() <= kills, "at most one session per writer");
+    for (id, max) in &acked {
+        let events = seen.get(id).unwrap_or_else(|| panic!("acknowledged session {id} is missing"));
+        let playheads: Vec<u32> = events[1..]
+            .iter()
+            .filter(|e| e["eventType"] == "play" || e["eventType"] == "pauseStart")
+            .map(|e| e["playerTime"]["playhead"].as_f64().unwrap_or(-1.0) as u32)
+            .collect();
+        let expected: Vec<u32> = (1..=*max).collect();
+        assert!(
+            playheads.len() >= expected.len() && playheads[..expected.len()] == expected[..],
+            "{id}: acked {max}, got {playheads:?}"
+        );
+        assert_eq!(events.last().unwrap()["eventType"], "sessionEnd", "{id}: closed by the upload");
+    }
+}
