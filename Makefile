@@ -7,7 +7,7 @@ LIB := $(PROFILE_DIR)/libmedia_collection.a
 STATIC_LIBS := -lcurl -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 CFLAGS ?= -std=c11 -O2 -g -Wall -Wextra -Werror
 
-.PHONY: all deps build demo test clean
+.PHONY: all deps build demo demo-downloaded test clean
 
 all: build
 
@@ -21,8 +21,16 @@ target/demo/player: examples/c/player.c include/media_collection.h build
 	mkdir -p target/demo
 	$(CC) $(CFLAGS) -Iinclude examples/c/player.c $(LIB) $(STATIC_LIBS) -o $@
 
+target/demo/downloaded: examples/c/downloaded.c include/media_collection.h build
+	mkdir -p target/demo
+	$(CC) $(CFLAGS) -Iinclude examples/c/downloaded.c $(LIB) $(STATIC_LIBS) -o $@
+
 demo: deps target/demo/player
 	./scripts/demo.sh
+
+demo-downloaded: deps target/demo/downloaded
+	rm -rf target/demo/store
+	MC_STORE_DIR=target/demo/store PLAYER=target/demo/downloaded ./scripts/demo.sh
 
 test: deps
 	$(CARGO) test --workspace --all-targets
