@@ -7,7 +7,9 @@ LIB := $(PROFILE_DIR)/libmedia_collection.a
 STATIC_LIBS := -lcurl -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 CFLAGS ?= -std=c11 -O2 -g -Wall -Wextra -Werror
 
-.PHONY: all deps build demo demo-downloaded test clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+.PHONY: all deps build demo demo-downloaded test clean install docs
 
 all: build
 
@@ -34,6 +36,15 @@ demo-downloaded: deps target/demo/downloaded
 
 test: deps
 	$(CARGO) test --workspace --all-targets
+
+# Headers, static + shared library (SONAME and links), media_collection.pc: docs/packaging.md.
+# No `deps` here: installing must not run apt-get inside a packaging build root.
+install: build
+	./scripts/install.sh "$(PREFIX)" "$(DESTDIR)"
+
+# HTML API reference of both headers (Doxygen): target/api-docs/html/index.html.
+docs:
+	./scripts/docs.sh
 
 clean:
 	$(CARGO) clean

@@ -29,11 +29,15 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("media_collection.h");
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
     config.after_includes = Some(format!(
-        "\n/** Version of this header; compare with mc_version() at run time. */\n\
+        "\n/** Major version of this header; compare with mc_version() at run time. */\n\
          #define MC_VERSION_MAJOR {major}\n\
+         /** Minor version of this header. */\n\
          #define MC_VERSION_MINOR {minor}\n\
+         /** Patch version of this header. */\n\
          #define MC_VERSION_PATCH {patch}\n\
+         /** Version of this header as a string, e.g. \"0.1.0\" (mc_version() returns the library's). */\n\
          #define MC_VERSION_STRING \"{version}\"\n\
+         /** (major << 16) | (minor << 8) | patch, for compile-time comparisons. */\n\
          #define MC_VERSION_NUMBER ((MC_VERSION_MAJOR << 16) | (MC_VERSION_MINOR << 8) | MC_VERSION_PATCH)\n"
     ));
     match cbindgen::Builder::new().with_config(config).with_src(crate_dir.join("src/lib.rs")).generate() {

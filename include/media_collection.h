@@ -20,38 +20,51 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-/** Version of this header; compare with mc_version() at run time. */
+/** Major version of this header; compare with mc_version() at run time. */
 #define MC_VERSION_MAJOR 0
+/** Minor version of this header. */
 #define MC_VERSION_MINOR 1
+/** Patch version of this header. */
 #define MC_VERSION_PATCH 0
+/** Version of this header as a string, e.g. "0.1.0" (mc_version() returns the library's). */
 #define MC_VERSION_STRING "0.1.0"
+/** (major << 16) | (minor << 8) | patch, for compile-time comparisons. */
 #define MC_VERSION_NUMBER ((MC_VERSION_MAJOR << 16) | (MC_VERSION_MINOR << 8) | MC_VERSION_PATCH)
 
 
 /**
  * Longest string value accepted (bytes, without the NUL).
  */
-#define MAX_STRING (64 * 1024)
+#define MC_MAX_STRING (64 * 1024)
 
 /**
  * Longest identifier (ids, names, keys, URLs).
  */
-#define MAX_NAME 4096
+#define MC_MAX_NAME 4096
 
 /**
  * Most metadata entries per call.
  */
-#define MAX_METADATA 256
+#define MC_MAX_METADATA 256
 
 /**
- * Log levels for `mc_client_config.log_level` and the log callback.
+ * Log level (`mc_client_config.log_level`, the log callback's `level`): errors only.
  */
 #define MC_LOG_ERROR 1
 
+/**
+ * Log level: warnings and errors.
+ */
 #define MC_LOG_WARN 2
 
+/**
+ * Log level: information, warnings and errors (the default).
+ */
 #define MC_LOG_INFO 3
 
+/**
+ * Log level: everything, for debugging.
+ */
 #define MC_LOG_DEBUG 4
 
 /**
@@ -134,54 +147,6 @@
  * `mc_event.kind`: the tracker's session restarted as a resumed one (`reason`: idle, session_cap, session_gone).
  */
 #define MC_EVENT_SESSION_RESTARTED 6
-
-/**
- * Number of counters in the table.
- */
-#define COUNTERS ((size_t)SessionsResumed + 1)
-
-#define DEFAULT_MAX_SESSIONS 100
-
-#define DEFAULT_MAX_BYTES (50 << 20)
-
-#define DEFAULT_MAX_AGE_MS (((30 * 24) * 3600) * 1000)
-
-#define DEFAULT_MAX_QUARANTINED 20
-
-#define VERSION 1
-
-#define SEGMENT_HEADER_LEN 20
-
-#define RECORD_HEADER_LEN 22
-
-/**
- * The largest payload a record may carry. An event is capped at 1 MiB at the C boundary; the
- * margin covers its JSON encoding. A larger length field is corruption, not a reason to allocate.
- */
-#define MAX_RECORD_LEN (4 << 20)
-
-#define FILE_MODE 384
-
-#define DIR_MODE 448
-
-/**
- * Slow-link guard (libcurl-security.md §Denial of Service): a transfer slower than this many
- * bytes per second for [`LOW_SPEED_TIME`] ends as a timeout. A real-time request (≈1 KiB) is
- * bounded by its total timeout long before; this catches a large batch crawling over a link
- * that still moves a few bytes (toxiproxy's `bandwidth`).
- */
-#define LOW_SPEED_LIMIT 1024
-
-/**
- * Client states.
- */
-#define RUNNING 0
-
-#define SHUTTING_DOWN 1
-
-#define POISONED 2
-
-#define STOPPED 3
 
 /**
  * Status returned by every `mc_*` function. 0 is success.
@@ -297,115 +262,6 @@ typedef uint32_t mc_status;
 #endif // __cplusplus
 
 /**
- * One counter of the table.
- */
-enum Counter
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : size_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * Event calls accepted onto the queue to the worker.
-   */
-  CallsAccepted = 0,
-  /**
-   * MC events produced by the tracker rules (pings included).
-   */
-  HitsGenerated,
-  /**
-   * Events the server accepted (2xx), `sessionStart` included.
-   */
-  EventsDelivered,
-  /**
-   * Sessions whose `sessionStart` got a 201 with a usable `Location`.
-   */
-  SessionsStarted,
-  /**
-   * HTTP requests started.
-   */
-  RequestsSent,
-  /**
-   * Requests sent again after a retryable failure.
-   */
-  Retries,
-  /**
-   * Calls the tracker rules rejected (no hit produced).
-   */
-  IgnoredCall,
-  /**
-   * Calls dropped because the command queue was full.
-   */
-  QueueOverflow,
-  /**
-   * Events dropped because a session's pending queue or the global cap was full.
-   */
-  CacheOverflow,
-  /**
-   * Events dropped because their session's `sessionStart` finally failed.
-   */
-  SessionNotCreated,
-  /**
-   * Events (or batches) the server rejected with 400.
-   */
-  Rejected400,
-  /**
-   * 404/410 answers on events: the session was restarted as a resumed one.
-   */
-  SessionGone,
-  /**
-   * Events (or batches) given up after their retry budget.
-   */
-  RetryExhausted,
-  /**
-   * Events not delivered when the client shut down.
-   */
-  ShutDown,
-  /**
-   * Events or sessions dropped because the user opted out.
-   */
-  OptedOut,
-  /**
-   * Disk writes or syncs of the offline store that failed.
-   */
-  DiskError,
-  /**
-   * Torn or corrupt records discarded from the offline store on recovery.
-   */
-  TornTailDiscarded,
-  /**
-   * Stored sessions evicted by the store caps.
-   */
-  StoreEvicted,
-  /**
-   * Stored sessions moved to quarantine (400, corrupt, given up).
-   */
-  Quarantined,
-  /**
-   * Downloaded sessions uploaded with a 201.
-   */
-  BatchesUploaded,
-  /**
-   * Wall-clock jumps detected (the ts anchor was renewed).
-   */
-  ClockJumps,
-  /**
-   * Panics caught at the C boundary or in the worker.
-   */
-  Panics,
-  /**
-   * Sessions restarted as resumed ones (idle, 24 h cap, 404/410).
-   */
-  SessionsResumed,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum Counter Counter;
-#else
-typedef size_t Counter;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * One `visitor.customerIDs` entry.
  */
 typedef struct {
@@ -413,6 +269,9 @@ typedef struct {
    * The id type, e.g. "userId" (the key in `visitor.customerIDs`).
    */
   const char *id_type;
+  /**
+   * The customer id (`id` in the entry).
+   */
   const char *id;
   /**
    * 0 unknown, 1 authenticated, 2 logged out.
@@ -434,6 +293,9 @@ typedef uint64_t mc_tracker_t;
  * One notice for the event callback. Strings are NULL when they do not apply.
  */
 typedef struct {
+  /**
+   * Size of this struct as the library filled it: read only the fields it covers.
+   */
   uint32_t struct_size;
   /**
    * One of `MC_EVENT_*`.
@@ -481,6 +343,9 @@ typedef void (*mc_event_callback)(void *userdata, const mc_event *event);
  * outside its range makes `mc_client_new` return `MC_ERR_OUT_OF_RANGE`.
  */
 typedef struct {
+  /**
+   * Size of this struct in bytes (its version), set by `mc_client_config_init`: leave it as set.
+   */
   uint32_t struct_size;
   /**
    * Base URL of the MC API: `https://<namespace>.hb-api.omtrdc.net`, with an optional port and
@@ -519,6 +384,9 @@ typedef struct {
    * `visitor.customerIDs`: array of `n_customer_ids` entries, copied. May be NULL when 0.
    */
   const mc_customer_id *customer_ids;
+  /**
+   * Number of entries in `customer_ids`. Default 0.
+   */
   size_t n_customer_ids;
   /**
    * `appInstallationId`. Optional.
@@ -545,16 +413,25 @@ typedef struct {
    */
   const char *player_name;
   /**
-   * Log callback (worker thread only), its userdata and the most verbose level passed
-   * (`MC_LOG_*`, default MC_LOG_INFO).
+   * Log callback, called on the worker thread only. NULL (the default): no logging.
    */
   mc_log_callback log_callback;
+  /**
+   * Passed to `log_callback` as is. It must stay valid until `mc_client_free` returned
+   * MC_OK: after MC_ERR_TIMEOUT the worker, left to finish, may still call the callback.
+   */
   void *log_userdata;
+  /**
+   * The most verbose level passed to `log_callback` (`MC_LOG_*`). Default MC_LOG_INFO.
+   */
   uint32_t log_level;
   /**
-   * Event callback (worker thread only) and its userdata.
+   * Event callback, called on the worker thread only. NULL (the default): no notices.
    */
   mc_event_callback event_callback;
+  /**
+   * Passed to `event_callback` as is; the same lifetime rule as `log_userdata`.
+   */
   void *event_userdata;
   /**
    * Ping interval in content and in ads without granular tracking. Default 10000, max 600000.
@@ -627,9 +504,12 @@ typedef struct {
    */
   const char *user_agent;
   /**
-   * CA bundle file / directory for TLS verification. NULL = libcurl's default.
+   * CA bundle file for TLS verification. NULL = libcurl's default.
    */
   const char *ca_file;
+  /**
+   * CA certificate directory for TLS verification. NULL = libcurl's default.
+   */
   const char *ca_path;
   /**
    * Proxy URL. NULL = libcurl's environment handling (`https_proxy`, `no_proxy`, ...).
@@ -719,6 +599,10 @@ typedef uint64_t mc_client_t;
  * that does not reach the server is counted under one reason.
  */
 typedef struct {
+  /**
+   * Size of this struct in bytes, set by `mc_stats_init`: `mc_client_stats` writes only the
+   * counters it covers.
+   */
   uint32_t struct_size;
   /**
    * Event calls accepted onto the queue to the worker.
@@ -818,6 +702,9 @@ typedef struct {
  * Per-tracker configuration. Fill with `mc_tracker_config_init`.
  */
 typedef struct {
+  /**
+   * Size of this struct in bytes (its version), set by `mc_tracker_config_init`: leave it as set.
+   */
   uint32_t struct_size;
   /**
    * `media.channel` for this tracker's sessions. NULL = the client's.
@@ -837,6 +724,9 @@ typedef struct {
  * What is played. Fill with `mc_media_info_init`.
  */
 typedef struct {
+  /**
+   * Size of this struct in bytes (its version), set by `mc_media_info_init`: leave it as set.
+   */
   uint32_t struct_size;
   /**
    * `media.id`. Required, non-empty.
@@ -867,7 +757,8 @@ typedef struct {
    */
   bool resumed;
   /**
-   * Pre-roll waiting window in ms; -1 = the client's `preroll_window_ms`. Default -1.
+   * Pre-roll waiting window in ms, 0–60000 (else MC_ERR_OUT_OF_RANGE); -1 = the client's
+   * `preroll_window_ms`. Default -1.
    */
   int32_t preroll_wait_ms;
   /**
@@ -881,7 +772,13 @@ typedef struct {
  * `a.media.ad.*`) become params; the rest goes to `customMetadata`.
  */
 typedef struct {
+  /**
+   * The key, `[a-zA-Z0-9_.]+`, up to 4096 bytes.
+   */
   const char *key;
+  /**
+   * The value, UTF-8, up to 64 KiB.
+   */
   const char *value;
 } mc_metadata;
 
@@ -889,6 +786,9 @@ typedef struct {
  * An ad break (pod). Fill with `mc_ad_break_info_init`.
  */
 typedef struct {
+  /**
+   * Size of this struct in bytes (its version), set by `mc_ad_break_info_init`: leave it as set.
+   */
   uint32_t struct_size;
   /**
    * `media.ad.podFriendlyName`. Required, non-empty.
@@ -908,6 +808,9 @@ typedef struct {
  * An ad. Fill with `mc_ad_info_init`.
  */
 typedef struct {
+  /**
+   * Size of this struct in bytes (its version), set by `mc_ad_info_init`: leave it as set.
+   */
   uint32_t struct_size;
   /**
    * `media.ad.id`. Required, non-empty.
@@ -931,6 +834,9 @@ typedef struct {
  * A chapter. Fill with `mc_chapter_info_init`.
  */
 typedef struct {
+  /**
+   * Size of this struct in bytes (its version), set by `mc_chapter_info_init`: leave it as set.
+   */
   uint32_t struct_size;
   /**
    * `media.chapter.friendlyName`. Required, non-empty.
@@ -954,6 +860,9 @@ typedef struct {
  * Quality of experience. Fill with `mc_qoe_init`. All values ≥ 0; sent as integers.
  */
 typedef struct {
+  /**
+   * Size of this struct in bytes (its version), set by `mc_qoe_init`: leave it as set.
+   */
   uint32_t struct_size;
   /**
    * `media.qoe.bitrate` in bits per second.

@@ -1,23 +1,43 @@
 /*
  * media-collection: a header-only C++17 layer over media_collection.h.
  *
- * - mc::Client and mc::Tracker own their handles (move-only; the destructor frees them).
- * - Construction reports failures by exception (mc::Error) or, with the noexcept create()
- *   functions, as an expected-style mc::Result<T>.
- * - Tracker calls return mc::Status (never throw): they run on the player's hot path.
- * - Strings are std::string_view; metadata comes from initializer lists.
+ * Hand-written (not generated). It adds ownership and C++ types, nothing else: every call is
+ * one call of the C API, with the same status codes, thread safety and never-blocking rules.
+ */
+/**
+ * @file media_collection.hpp
+ * @brief Header-only C++17 RAII layer over the C API (media_collection.h).
  *
- *   mc::Client client(mc::ClientConfig("https://ns.hb-api.omtrdc.net", "ns.sc.omtrdc.net", "rsid", "ORG@AdobeOrg"));
- *   mc::Tracker player(client);
- *   player.session_start(mc::Media("id-42", "A Movie", 5400.0, "vod"), {{"a.media.show", "Show"}});
- *   player.play();
+ * - mc::Client and mc::Tracker own their handles: move-only, the destructor frees them.
+ * - Creating a client or a tracker reports failure by exception (mc::Error, from the
+ *   constructors) or as an expected-style mc::Result (the `noexcept` `create()` functions).
+ * - Tracker calls return mc::Status and never throw: they run on the player's hot path.
+ *   Status::throw_if_error() turns a status into an exception where that is wanted.
+ * - Strings are `std::string_view`; metadata comes from initializer lists.
+ * - Link it like the C API (it needs no extra library): `pkg-config --cflags --libs
+ *   media_collection`, or CMake's `PkgConfig::media_collection` target.
+ *
+ * @code
+ * mc::Client client(mc::ClientConfig("https://ns.hb-api.omtrdc.net", "ns.sc.omtrdc.net",
+ *                                    "my-rsid", "0123456789ABCDEF@AdobeOrg").ecid(ecid));
+ * mc::Tracker player(client);
+ * player.session_start(mc::Media("id-42", "A Movie", 5400.0, "vod"), {{"a.media.show", "Show"}});
+ * player.play();
+ * player.update_playhead(12.0);
+ * player.complete();
+ * @endcode
  */
 #ifndef MEDIA_COLLECTION_HPP
 #define MEDIA_COLLECTION_HPP
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <initializer_list>
+#include <memory>
+#include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -26,135 +46,407 @@
 
 #include "media_collection.h"
 
+/** The C++ layer. Every type here wraps the C type of the same name in media_collection.h. */
 namespace mc {
 
-/** A status code with its name. */
+/**
+ * A status code of the C API (`mc_status`), with its name. Cheap to copy; comparable with
+ * another Status or with an `MC_*` code (`s == MC_ERR_QUEUE_FULL`).
+ */
 class Status {
   public:
+    /** Wraps `code` (default MC_OK). Implicit, so every C call's result converts. */
     constexpr Status(mc_status code = MC_OK) noexcept : code_(code) {}
+    /** True for MC_OK. */
     constexpr bool ok() const noexcept { return code_ == MC_OK; }
+    /** True for MC_OK. */
     constexpr explicit operator bool() const noexcept { return ok(); }
+    /** The C code. */
     constexpr mc_status code() const noexcept { return code_; }
+    /** The code's name, e.g. "MC_ERR_TIMEOUT" (a static string, from mc_status_str()). */
     const char *name() const noexcept { return mc_status_str(code_); }
+    /** Throws mc::Error naming `context` unless this is MC_OK. */
+    inline void throw_if_error(const char *context) const;
+    /** Equal codes. */
     friend constexpr bool operator==(Status a, Status b) noexcept { return a.code_ == b.code_; }
+    /** Different codes. */
     friend constexpr bool operator!=(Status a, Status b) noexcept { return a.code_ != b.code_; }
 
   private:
     mc_status code_;
 };
 
-/** Thrown by the throwing constructors. */
+/**
+ * The exception of the throwing functions: a status and what failed. `what()` reads
+ * "<context>: <status name>", e.g. "mc_client_new: MC_ERR_INVALID_URL".
+ */
 class Error : public std::runtime_error {
   public:
-    explicit Error(Status s, const char *what)
-        : std::runtime_error(std::string(what) + ": " + s.name()), status_(s) {}
+    /** An error for `status` raised by `context` (a function name). */
+    Error(Status status, const char *context)
+        : std::runtime_error(std::string(context) + ": " + status.name()), status_(status) {}
+    /** The status that caused it. */
     Status status() const noexcept { return status_; }
 
   private:
     Status status_;
 };
 
-/** Either a value or the status that prevented it (an expected-style result). */
-template <class T> class Result {
+inline void Status::throw_if_error(const char *context) const {
+    if (!ok()) throw Error(*this, context);
+}
+
+/**
+ * Either a value or the status that prevented it: what the `noexcept` `create()` functions
+ * return (an expected-style result; C++17 has no `std::expected`).
+ * @tparam T the value type (mc::Client or mc::Tracker).
+ */
+template <class T> class [[nodiscard]] Result {
   public:
-    Result(T value) : value_(std::move(value)), status_(MC_OK) {}
-    Result(Status s) : status_(s) {}
-    bool ok() const noexcept { return status_.ok(); }
+    /** A result holding `value` (status MC_OK). */
+    Result(T &&value) noexcept : value_(std::move(value)) {}
+    /** A failed result. `status` must not be MC_OK. */
+    Result(Status status) noexcept : status_(status) {}
+    /** True when it holds a value. */
+    bool ok() const noexcept { return value_.has_value(); }
+    /** True when it holds a value. */
     explicit operator bool() const noexcept { return ok(); }
+    /** MC_OK with a value, else why there is none. */
     Status status() const noexcept { return status_; }
     /** The value; throws mc::Error when there is none. */
     T &value() & {
         if (!ok()) throw Error(status_, "mc::Result::value");
-        return value_;
+        return *value_;
     }
+    /** The value, moved out (`std::move(result).value()`); throws mc::Error when there is none. */
     T &&value() && {
         if (!ok()) throw Error(status_, "mc::Result::value");
-        return std::move(value_);
+        return std::move(*value_);
     }
+    /** The value, unchecked: only after ok() returned true. */
+    T &operator*() & noexcept { return *value_; }
+    /** Member access to the value, unchecked: only after ok() returned true. */
+    T *operator->() noexcept { return &*value_; }
 
   private:
-    T value_{};
-    Status status_;
+    std::optional<T> value_;
+    Status status_ = MC_OK;
 };
 
-/** Metadata entries; keys must match [a-zA-Z0-9_.]+ (a.media.* keys are standard). */
+/** Implementation details; not part of the API. */
+namespace detail {
+
+/**
+ * A NUL-terminated copy of a string_view for one C call, on the stack when short. Never
+ * throws: a string with an embedded NUL is MC_ERR_INVALID_ARGUMENT (the C side would silently
+ * cut it), one that cannot be copied (out of memory) MC_ERR_TOO_LONG.
+ */
+class CStr {
+  public:
+    explicit CStr(std::string_view s) noexcept {
+        if (s.find('\0') != std::string_view::npos) {
+            status_ = MC_ERR_INVALID_ARGUMENT;
+            return;
+        }
+        char *dst = small_;
+        if (s.size() >= sizeof small_) {
+            big_.reset(new (std::nothrow) char[s.size() + 1]);
+            if (!big_) {
+                status_ = MC_ERR_TOO_LONG;
+                return;
+            }
+            dst = big_.get();
+        }
+        if (!s.empty()) std::memcpy(dst, s.data(), s.size());
+        dst[s.size()] = '\0';
+        ptr_ = dst;
+    }
+    CStr(const CStr &) = delete;
+    CStr &operator=(const CStr &) = delete;
+    const char *get() const noexcept { return ptr_; }
+    Status status() const noexcept { return status_; }
+
+  private:
+    char small_[128];
+    std::unique_ptr<char[]> big_;
+    const char *ptr_ = nullptr;
+    Status status_ = MC_OK;
+};
+
+/** The first failed status of `a`, `b`, or MC_OK. */
+inline Status first_error(Status a, Status b = MC_OK) noexcept { return a.ok() ? b : a; }
+
+inline uint32_t to_ms(std::chrono::milliseconds d) noexcept {
+    if (d.count() < 0) return 0;
+    if (d.count() > 0xFFFFFFFFLL) return 0xFFFFFFFFu;
+    return static_cast<uint32_t>(d.count());
+}
+
+} // namespace detail
+
+/** What the `source` of Tracker::error() says. */
+enum class ErrorSource : uint32_t {
+    player = MC_ERROR_SOURCE_PLAYER,    /**< The player itself. */
+    external = MC_ERROR_SOURCE_EXTERNAL /**< Outside the player: CDN, DRM, network. */
+};
+
+/** The user's privacy choice for Client::set_privacy(). */
+enum class Privacy : uint32_t {
+    opted_in = MC_PRIVACY_OPTED_IN,   /**< Everything is sent (the default). */
+    opted_out = MC_PRIVACY_OPTED_OUT, /**< Nothing is tracked; stored sessions are deleted. */
+    unknown = MC_PRIVACY_UNKNOWN      /**< Not known yet: uploads of downloaded sessions wait. */
+};
+
+/**
+ * `{key, value}` metadata for Tracker::session_start(), ad_start() and chapter_start(). Keys
+ * must match `[a-zA-Z0-9_.]+`; standard keys (`a.media.*`, `a.media.ad.*`) become MC params,
+ * the rest `customMetadata`. At most 256 entries per call, values up to 64 KiB. Owns copies
+ * of the strings, so it may be built once and reused for every session.
+ */
 class Metadata {
   public:
+    /** No entries. Does not allocate. */
     Metadata() = default;
+    /** The entries of a braced list: `{{"a.media.show", "Show"}, {"myKey", "value"}}`. */
     Metadata(std::initializer_list<std::pair<std::string_view, std::string_view>> entries) {
         for (const auto &e : entries) add(e.first, e.second);
     }
-    Metadata &add(std::string_view key, std::string_view value) {
-        keys_.emplace_back(key);
-        values_.emplace_back(value);
+    /** A copy (the C view is rebuilt to point into the copy). */
+    Metadata(const Metadata &o) : strings_(o.strings_) { rebuild(); }
+    /** Moves the entries; the C view stays valid (the strings do not move). */
+    Metadata(Metadata &&o) noexcept = default;
+    /** Copy assignment. */
+    Metadata &operator=(const Metadata &o) {
+        if (this != &o) {
+            strings_ = o.strings_;
+            rebuild();
+        }
         return *this;
     }
-    /** The C view; valid while this object is alive and unchanged. */
-    std::vector<mc_metadata> view() const {
-        std::vector<mc_metadata> v;
-        v.reserve(keys_.size());
-        for (size_t i = 0; i < keys_.size(); i++) v.push_back(mc_metadata{keys_[i].c_str(), values_[i].c_str()});
-        return v;
+    /** Move assignment. */
+    Metadata &operator=(Metadata &&o) noexcept = default;
+    /** Appends one entry (copied). Returns `*this` for chaining. */
+    Metadata &add(std::string_view key, std::string_view value) {
+        strings_.emplace_back(key);
+        strings_.emplace_back(value);
+        rebuild();
+        return *this;
     }
+    /** The C entries, valid while this object lives unchanged. NULL when empty. */
+    const mc_metadata *data() const noexcept { return view_.empty() ? nullptr : view_.data(); }
+    /** Number of entries. */
+    size_t size() const noexcept { return view_.size(); }
 
   private:
-    std::vector<std::string> keys_, values_;
+    // std::string's buffer may move with the string (small-string storage), so the C view is
+    // rebuilt after every change of the vector instead of being kept incrementally.
+    void rebuild() {
+        view_.clear();
+        view_.reserve(strings_.size() / 2);
+        for (size_t i = 0; i + 1 < strings_.size(); i += 2)
+            view_.push_back(mc_metadata{strings_[i].c_str(), strings_[i + 1].c_str()});
+    }
+    std::vector<std::string> strings_;
+    std::vector<mc_metadata> view_;
 };
 
-/** The client configuration: the C struct plus owned strings. Set the raw knobs through raw(). */
+/** Receives the library's log lines: a level (`MC_LOG_*`) and the message (valid during the call). */
+using LogHandler = std::function<void(uint32_t level, std::string_view message)>;
+/** Receives delivery and rule notices (mc_event; valid during the call). */
+using EventHandler = std::function<void(const mc_event &event)>;
+
+/**
+ * The client configuration: mc_client_config plus owned copies of its strings and the C++
+ * callbacks. The four constructor arguments are required; everything else has the C
+ * defaults (see mc_client_config), set through the named setters or through raw().
+ */
 class ClientConfig {
   public:
+    /**
+     * The required settings: the MC API base URL (`https://<namespace>.hb-api.omtrdc.net`;
+     * http for local testing), `analytics.trackingServer`, `analytics.reportSuite` and
+     * `visitor.marketingCloudOrgId`. Nothing is checked before the client is created.
+     */
     ClientConfig(std::string_view endpoint, std::string_view tracking_server, std::string_view report_suite,
                  std::string_view org_id)
         : endpoint_(endpoint), tracking_server_(tracking_server), report_suite_(report_suite), org_id_(org_id) {
         mc_client_config_init(&raw_);
     }
-    ClientConfig &ecid(std::string_view v) { ecid_ = v; return *this; }
-    ClientConfig &channel(std::string_view v) { channel_ = v; return *this; }
-    ClientConfig &player_name(std::string_view v) { player_name_ = v; return *this; }
-    ClientConfig &app_version(std::string_view v) { app_version_ = v; return *this; }
-    ClientConfig &ping_interval(std::chrono::milliseconds d) {
-        raw_.ping_interval_ms = static_cast<uint32_t>(d.count());
+    /** `visitor.marketingCloudUserId` (ECID). Optional, strongly recommended. */
+    ClientConfig &ecid(std::string_view v) { return set(ecid_, v); }
+    /** `analytics.visitorId`. Optional. */
+    ClientConfig &visitor_id(std::string_view v) { return set(visitor_id_, v); }
+    /** `analytics.aid`. Optional. */
+    ClientConfig &aid(std::string_view v) { return set(aid_, v); }
+    /** `appInstallationId`. Optional. */
+    ClientConfig &app_installation_id(std::string_view v) { return set(app_installation_id_, v); }
+    /** `media.sdkVersion`: the player app's version. Optional. */
+    ClientConfig &app_version(std::string_view v) { return set(app_version_, v); }
+    /** Default `media.channel` of the trackers (default "unknown"). */
+    ClientConfig &channel(std::string_view v) { return set(channel_, v); }
+    /** Default `media.playerName` of the trackers (default "unknown"). */
+    ClientConfig &player_name(std::string_view v) { return set(player_name_, v); }
+    /** `User-Agent` header (default "media-collection/<version>"). */
+    ClientConfig &user_agent(std::string_view v) { return set(user_agent_, v); }
+    /** CA bundle file for TLS verification (default: libcurl's). */
+    ClientConfig &ca_file(std::string_view v) { return set(ca_file_, v); }
+    /** CA directory for TLS verification (default: libcurl's). */
+    ClientConfig &ca_path(std::string_view v) { return set(ca_path_, v); }
+    /** Proxy URL (default: libcurl's environment handling, `https_proxy`, `no_proxy`, ...). */
+    ClientConfig &proxy(std::string_view v) { return set(proxy_, v); }
+    /**
+     * Directory of the offline store for downloaded content (default none: downloaded trackers
+     * are refused with MC_ERR_NO_STORE). One client per directory.
+     */
+    ClientConfig &store_dir(std::string_view v) { return set(store_dir_, v); }
+    /**
+     * Adds a `visitor.customerIDs` entry: its type (e.g. "userId"), the id, and `auth_state`
+     * (0 unknown, 1 authenticated, 2 logged out).
+     */
+    ClientConfig &customer_id(std::string_view id_type, std::string_view id, uint32_t auth_state) {
+        customer_ids_.push_back(CustomerId{std::string(id_type), std::string(id), auth_state});
         return *this;
     }
-    /** Every other field of mc_client_config (intervals, retries, callbacks, ...). */
+    /** Ping interval in content (mc_client_config::ping_interval_ms; default 10 s). */
+    ClientConfig &ping_interval(std::chrono::milliseconds d) {
+        raw_.ping_interval_ms = detail::to_ms(d);
+        return *this;
+    }
+    /**
+     * Log lines up to `max_level` (`MC_LOG_ERROR` .. `MC_LOG_DEBUG`) go to `handler`, on the
+     * library's worker thread. It must not block for long; an exception it throws is caught
+     * and dropped (it must not cross the C boundary).
+     */
+    ClientConfig &on_log(LogHandler handler, uint32_t max_level = MC_LOG_INFO) {
+        on_log_ = std::move(handler);
+        raw_.log_level = max_level;
+        return *this;
+    }
+    /**
+     * Delivery and rule notices go to `handler`, on the library's worker thread. Same rules as
+     * on_log(). It may call tracker functions, but not Client::flush() or Client::close() on
+     * its own client (MC_ERR_WOULD_DEADLOCK) and must not destroy that client.
+     */
+    ClientConfig &on_event(EventHandler handler) {
+        on_event_ = std::move(handler);
+        return *this;
+    }
+    /** How long Client's destructor lets mc_client_free() send what is left (default 2 s). */
+    ClientConfig &close_timeout(std::chrono::milliseconds d) {
+        close_timeout_ = d;
+        return *this;
+    }
+    /**
+     * Every other field of mc_client_config: intervals, retries, caps, store settings, ...
+     * Strings set here are not copied by this object: they must outlive the Client's creation
+     * (mc_client_new() copies them). The callbacks set by on_log()/on_event() replace the
+     * `log_callback`/`event_callback` set here.
+     */
     mc_client_config &raw() noexcept { return raw_; }
-    /** The C struct with the owned strings filled in; valid while this object lives. */
-    const mc_client_config &c_config() {
+    /** The C struct with this object's strings filled in; valid while this object lives unchanged. */
+    const mc_client_config &c_config() const {
         raw_.endpoint = endpoint_.c_str();
         raw_.tracking_server = tracking_server_.c_str();
         raw_.report_suite = report_suite_.c_str();
         raw_.org_id = org_id_.c_str();
-        raw_.ecid = opt(ecid_);
-        raw_.channel = opt(channel_);
-        raw_.player_name = opt(player_name_);
-        raw_.app_version = opt(app_version_);
+        opt(raw_.ecid, ecid_);
+        opt(raw_.visitor_id, visitor_id_);
+        opt(raw_.aid, aid_);
+        opt(raw_.app_installation_id, app_installation_id_);
+        opt(raw_.app_version, app_version_);
+        opt(raw_.channel, channel_);
+        opt(raw_.player_name, player_name_);
+        opt(raw_.user_agent, user_agent_);
+        opt(raw_.ca_file, ca_file_);
+        opt(raw_.ca_path, ca_path_);
+        opt(raw_.proxy, proxy_);
+        opt(raw_.store_dir, store_dir_);
+        if (!customer_ids_.empty()) {
+            customer_ids_c_.clear();
+            for (const auto &c : customer_ids_)
+                customer_ids_c_.push_back(mc_customer_id{c.id_type.c_str(), c.id.c_str(), c.auth_state});
+            raw_.customer_ids = customer_ids_c_.data();
+            raw_.n_customer_ids = customer_ids_c_.size();
+        }
         return raw_;
     }
 
   private:
-    static const char *opt(const std::string &s) { return s.empty() ? nullptr : s.c_str(); }
-    std::string endpoint_, tracking_server_, report_suite_, org_id_, ecid_, channel_, player_name_, app_version_;
-    mc_client_config raw_{};
+    friend class Client;
+    struct CustomerId {
+        std::string id_type, id;
+        uint32_t auth_state;
+    };
+    // An unset optional string leaves whatever raw() holds (NULL by default).
+    static void opt(const char *&field, const std::optional<std::string> &s) {
+        if (s) field = s->c_str();
+    }
+    ClientConfig &set(std::optional<std::string> &field, std::string_view v) {
+        field.emplace(v);
+        return *this;
+    }
+    std::string endpoint_, tracking_server_, report_suite_, org_id_;
+    std::optional<std::string> ecid_, visitor_id_, aid_, app_installation_id_, app_version_, channel_, player_name_,
+        user_agent_, ca_file_, ca_path_, proxy_, store_dir_;
+    std::vector<CustomerId> customer_ids_;
+    mutable std::vector<mc_customer_id> customer_ids_c_;
+    mutable mc_client_config raw_{};
+    LogHandler on_log_;
+    EventHandler on_event_;
+    std::chrono::milliseconds close_timeout_{2000};
 };
 
-/** What is played. */
+/**
+ * What is played (mc_media_info): id, name, length in seconds and content type are required;
+ * the rest has the C defaults (video, playhead 0, the client's pre-roll window).
+ */
 class Media {
   public:
+    /**
+     * `media.id`, `media.name` (both non-empty), `media.length` in seconds (≥ 0; 86400 for
+     * live content of unknown length) and `media.contentType` ("vod", "live", "linear", ...).
+     */
     Media(std::string_view id, std::string_view name, double length_seconds, std::string_view content_type)
         : id_(id), name_(name), content_type_(content_type) {
         mc_media_info_init(&raw_);
         raw_.length = length_seconds;
     }
-    Media &audio() { raw_.media_type = MC_MEDIA_TYPE_AUDIO; return *this; }
-    Media &granular_ad_tracking(bool on = true) { raw_.granular_ad_tracking = on; return *this; }
-    Media &resumed(bool on = true) { raw_.resumed = on; return *this; }
-    Media &initial_playhead(double s) { raw_.initial_playhead = s; return *this; }
-    const mc_media_info &c_info() {
-        raw_.id = id_.c_str();
-        raw_.name = name_.c_str();
-        raw_.content_type = content_type_.c_str();
-        return raw_;
+    /** Audio content (`media.streamType` "audio"); the default is video. */
+    Media &audio() noexcept {
+        raw_.media_type = MC_MEDIA_TYPE_AUDIO;
+        return *this;
+    }
+    /** Pings every `granular_ad_ping_interval_ms` inside ads (default off). */
+    Media &granular_ad_tracking(bool on = true) noexcept {
+        raw_.granular_ad_tracking = on;
+        return *this;
+    }
+    /** `media.resume: true`: this session resumes one closed earlier (default off). */
+    Media &resumed(bool on = true) noexcept {
+        raw_.resumed = on;
+        return *this;
+    }
+    /** Playhead of the sessionStart in seconds, ≥ 0 (default 0). */
+    Media &initial_playhead(double seconds) noexcept {
+        raw_.initial_playhead = seconds;
+        return *this;
+    }
+    /**
+     * This session's pre-roll waiting window, 0 to 60 s (default: the client's
+     * `preroll_window_ms`; a negative value restores that default). A longer one makes
+     * Tracker::session_start() return MC_ERR_OUT_OF_RANGE.
+     */
+    Media &preroll_wait(std::chrono::milliseconds d) noexcept {
+        raw_.preroll_wait_ms = d.count() < 0 ? -1 : d.count() > 60000 ? 60001 : static_cast<int32_t>(d.count());
+        return *this;
+    }
+    /** The C struct, pointing into this object; valid while it lives unchanged. */
+    mc_media_info c_info() const noexcept {
+        mc_media_info info = raw_;
+        info.id = id_.c_str();
+        info.name = name_.c_str();
+        info.content_type = content_type_.c_str();
+        return info;
     }
 
   private:
@@ -162,77 +454,207 @@ class Media {
     mc_media_info raw_{};
 };
 
-/** A client: the worker thread and the transport. Move-only. */
+/**
+ * Quality of experience for Tracker::update_qoe() (mc_qoe). All values ≥ 0, sent as integers.
+ * Aggregate: `mc::Qoe{2'000'000, 0, 30, 850}`.
+ */
+struct Qoe {
+    double bitrate = 0;        /**< `media.qoe.bitrate` in bits per second. */
+    double dropped_frames = 0; /**< `media.qoe.droppedFrames`, cumulative for the session. */
+    double fps = 0;            /**< `media.qoe.framesPerSecond`. */
+    double startup_time = 0;   /**< `media.qoe.timeToStart` in milliseconds. */
+};
+
+class Tracker;
+
+/**
+ * A client (mc_client_t): the library's worker thread and HTTP transport for one MC
+ * configuration. Create one per process. Move-only; the destructor calls mc_client_free()
+ * (bounded by ClientConfig::close_timeout(), 2 s by default), which ends every open session
+ * first. Its methods may be called from any thread; moving or destroying it while another
+ * thread uses the same object is a data race, as with any C++ object.
+ */
 class Client {
   public:
-    /** Throws mc::Error when the configuration is refused or the worker cannot start. */
-    explicit Client(ClientConfig config) {
-        Status s = mc_client_new(&config.c_config(), &handle_);
-        if (!s) throw Error(s, "mc_client_new");
-    }
-    /** The noexcept form. */
-    static Result<Client> create(ClientConfig config) noexcept {
+    /**
+     * Creates the client (mc_client_new()). Throws mc::Error with MC_ERR_NULL_ARGUMENT,
+     * MC_ERR_INVALID_ARGUMENT, MC_ERR_OUT_OF_RANGE, MC_ERR_INVALID_URL, ... for a refused
+     * configuration, MC_ERR_INIT when the worker or transport cannot start.
+     */
+    explicit Client(const ClientConfig &config) { start(config).throw_if_error("mc_client_new"); }
+    /** The same as the constructor, reporting failure as a Result instead of throwing. */
+    static Result<Client> create(const ClientConfig &config) noexcept {
         Client c;
-        Status s = mc_client_new(&config.c_config(), &c.handle_);
+        Status s = c.start(config);
         if (!s) return s;
         return Result<Client>(std::move(c));
     }
-    Client(Client &&o) noexcept : handle_(std::exchange(o.handle_, 0)) {}
+    /** Takes over `o`'s client; `o` is left empty (handle 0). */
+    Client(Client &&o) noexcept
+        : handle_(std::exchange(o.handle_, 0)), callbacks_(std::move(o.callbacks_)), close_timeout_(o.close_timeout_) {}
+    /** Frees this object's client (as the destructor does), then takes over `o`'s. */
     Client &operator=(Client &&o) noexcept {
         if (this != &o) {
-            reset();
+            drop();
             handle_ = std::exchange(o.handle_, 0);
+            callbacks_ = std::move(o.callbacks_);
+            close_timeout_ = o.close_timeout_;
         }
         return *this;
     }
     Client(const Client &) = delete;
     Client &operator=(const Client &) = delete;
-    ~Client() { reset(); }
+    /** Frees the client: close() with the configured timeout. Never destroy it from its own callback. */
+    ~Client() { drop(); }
 
-    /** Waits until everything accepted so far was delivered or given up. */
+    /**
+     * Waits up to `timeout` until every event accepted before the call was delivered or given
+     * up (mc_client_flush()). MC_OK: all delivered; MC_ERR_DELIVERY: some were dropped (see
+     * stats()); MC_ERR_TIMEOUT: still sending, nothing lost. Blocks the calling thread.
+     */
     Status flush(std::chrono::milliseconds timeout) noexcept {
-        return mc_client_flush(handle_, static_cast<uint32_t>(timeout.count()));
+        return mc_client_flush(handle_, detail::to_ms(timeout));
     }
-    /** Frees the client now, bounding the shutdown by `timeout`. */
+    /**
+     * Ends open sessions, sends what it can within `timeout`, stops the worker and frees the
+     * client now (mc_client_free()); the object is empty afterwards. MC_OK on an empty object.
+     * MC_ERR_TIMEOUT: the worker is left to finish by itself, and the callbacks stay allocated
+     * for it. MC_ERR_WOULD_DEADLOCK: called from a callback, nothing was freed.
+     */
     Status close(std::chrono::milliseconds timeout) noexcept {
-        Status s = mc_client_free(handle_, static_cast<uint32_t>(timeout.count()));
+        if (!handle_) return MC_OK;
+        Status s = mc_client_free(handle_, detail::to_ms(timeout));
+        if (s == MC_ERR_WOULD_DEADLOCK) return s;
         handle_ = 0;
+        // A worker left running after a timeout may still call the handlers: never free them
+        // under it (a small, deliberate leak in a rare case).
+        if (s == MC_ERR_TIMEOUT) (void)callbacks_.release();
+        callbacks_.reset();
         return s;
     }
+    /** The user's privacy choice (mc_client_set_privacy()). Never blocks. */
+    Status set_privacy(Privacy privacy) noexcept {
+        return mc_client_set_privacy(handle_, static_cast<uint32_t>(privacy));
+    }
+    /**
+     * Whether the device is online (mc_client_set_network_available()): coming back online
+     * uploads stored sessions at once; while offline, uploads wait. Never blocks.
+     */
+    Status set_network_available(bool available) noexcept {
+        return mc_client_set_network_available(handle_, available);
+    }
+    /**
+     * A snapshot of the counters (mc_client_stats()); lock-free, any thread, callbacks
+     * included. All zero when the object is empty or the handle is invalid.
+     */
     mc_stats stats() const noexcept {
         mc_stats st;
         mc_stats_init(&st);
-        mc_client_stats(handle_, &st);
+        if (mc_client_stats(handle_, &st) != MC_OK) mc_stats_init(&st);
         return st;
     }
+    /** The C handle (0 when empty), for calling the C API directly. Still owned by this object. */
     mc_client_t handle() const noexcept { return handle_; }
 
   private:
+    struct Callbacks {
+        LogHandler log;
+        EventHandler event;
+    };
     Client() = default;
-    friend class Result<Client>;
-    void reset() noexcept {
-        if (handle_) mc_client_free(std::exchange(handle_, 0), 2000);
+    void drop() noexcept {
+        // From the client's own callback nothing can be freed: the worker that runs the
+        // handlers goes on, so they must stay allocated.
+        if (close(close_timeout_) == MC_ERR_WOULD_DEADLOCK) {
+            (void)callbacks_.release();
+            handle_ = 0;
+        }
+    }
+    // Exceptions must not unwind into the library's (Rust) frames: catch everything here.
+    static void log_trampoline(void *userdata, uint32_t level, const char *message) noexcept {
+        try {
+            static_cast<Callbacks *>(userdata)->log(level, message ? std::string_view(message) : std::string_view());
+        } catch (...) {
+        }
+    }
+    static void event_trampoline(void *userdata, const mc_event *event) noexcept {
+        try {
+            if (event) static_cast<Callbacks *>(userdata)->event(*event);
+        } catch (...) {
+        }
+    }
+    Status start(const ClientConfig &config) noexcept {
+        close_timeout_ = config.close_timeout_;
+        mc_client_config c = config.c_config();
+        if (config.on_log_ || config.on_event_) {
+            // The handlers live on the heap so their address survives moves of the Client.
+            callbacks_.reset(new (std::nothrow) Callbacks);
+            if (!callbacks_) return MC_ERR_INIT;
+            try {
+                callbacks_->log = config.on_log_;
+                callbacks_->event = config.on_event_;
+            } catch (...) {
+                return MC_ERR_INIT;
+            }
+            if (callbacks_->log) {
+                c.log_callback = &Client::log_trampoline;
+                c.log_userdata = callbacks_.get();
+            }
+            if (callbacks_->event) {
+                c.event_callback = &Client::event_trampoline;
+                c.event_userdata = callbacks_.get();
+            }
+        }
+        Status s = mc_client_new(&c, &handle_);
+        if (!s) callbacks_.reset();
+        return s;
     }
     mc_client_t handle_ = 0;
+    std::unique_ptr<Callbacks> callbacks_;
+    std::chrono::milliseconds close_timeout_{2000};
 };
 
-/** One player instance's tracker. Move-only. Calls never block and never throw. */
+/**
+ * One player instance's tracker (mc_tracker_t): one media session at a time. Move-only; the
+ * destructor calls mc_tracker_free(), which ends an open session (never blocks).
+ *
+ * Every call is `noexcept` and returns the C call's status: it checks its arguments, stamps
+ * the time and queues a command, and never blocks. Calls on one tracker should come from one
+ * thread at a time (their order is the session's order). A tracker may outlive its Client:
+ * its calls then return MC_ERR_INVALID_HANDLE. String arguments are copied for the call
+ * (on the stack up to 127 bytes); one containing a NUL byte returns MC_ERR_INVALID_ARGUMENT.
+ */
 class Tracker {
   public:
-    explicit Tracker(Client &client) {
-        Status s = mc_tracker_new(client.handle(), nullptr, &handle_);
-        if (!s) throw Error(s, "mc_tracker_new");
-    }
-    Tracker(Client &client, std::string_view channel, std::string_view player_name) {
-        std::string ch(channel), pn(player_name);
+    /** A tracker with the client's channel and player name. Throws mc::Error on failure. */
+    explicit Tracker(const Client &client) { start(client, nullptr).throw_if_error("mc_tracker_new"); }
+    /** A tracker with its own `media.channel` and `media.playerName`. Throws mc::Error on failure. */
+    Tracker(const Client &client, std::string_view channel, std::string_view player_name) {
+        detail::CStr ch(channel), pn(player_name);
+        detail::first_error(ch.status(), pn.status()).throw_if_error("mc_tracker_new");
         mc_tracker_config cfg;
         mc_tracker_config_init(&cfg);
-        cfg.channel = ch.c_str();
-        cfg.player_name = pn.c_str();
-        Status s = mc_tracker_new(client.handle(), &cfg, &handle_);
-        if (!s) throw Error(s, "mc_tracker_new");
+        cfg.channel = ch.get();
+        cfg.player_name = pn.get();
+        start(client, &cfg).throw_if_error("mc_tracker_new");
     }
+    /**
+     * A tracker from a C configuration (NULL for the defaults), e.g. with `downloaded = true`
+     * for downloaded content. Throws mc::Error on failure.
+     */
+    Tracker(const Client &client, const mc_tracker_config *config) {
+        start(client, config).throw_if_error("mc_tracker_new");
+    }
+    /** The non-throwing form: a Result with the tracker or the status of mc_tracker_new(). */
+    static Result<Tracker> create(const Client &client, const mc_tracker_config *config = nullptr) noexcept {
+        Tracker t;
+        Status s = t.start(client, config);
+        if (!s) return s;
+        return Result<Tracker>(std::move(t));
+    }
+    /** Takes over `o`'s tracker; `o` is left empty (handle 0). */
     Tracker(Tracker &&o) noexcept : handle_(std::exchange(o.handle_, 0)) {}
+    /** Frees this object's tracker, then takes over `o`'s. */
     Tracker &operator=(Tracker &&o) noexcept {
         if (this != &o) {
             if (handle_) mc_tracker_free(handle_);
@@ -242,89 +664,158 @@ class Tracker {
     }
     Tracker(const Tracker &) = delete;
     Tracker &operator=(const Tracker &) = delete;
+    /** mc_tracker_free(): ends an open session; its queued events are still delivered. */
     ~Tracker() {
         if (handle_) mc_tracker_free(handle_);
     }
 
-    Status session_start(Media media, const Metadata &md = {}) noexcept {
-        auto v = md.view();
-        return mc_track_session_start(handle_, &media.c_info(), v.data(), v.size());
+    /** Starts a session (mc_track_session_start()) with `media` and optional metadata. */
+    Status session_start(const Media &media, const Metadata &metadata = {}) noexcept {
+        mc_media_info info = media.c_info();
+        return mc_track_session_start(handle_, &info, metadata.data(), metadata.size());
     }
+    /** Playing: first frame, or resumed after pause, buffering or seeking (mc_track_play()). */
     Status play() noexcept { return mc_track_play(handle_); }
+    /** Paused (mc_track_pause()). */
     Status pause() noexcept { return mc_track_pause(handle_); }
+    /** The content reached its end; the session is over (mc_track_complete()). */
     Status complete() noexcept { return mc_track_complete(handle_); }
+    /** The viewer left for good (mc_track_session_end()). */
     Status session_end() noexcept { return mc_track_session_end(handle_); }
+    /** Buffering started (mc_track_buffer_start()). */
     Status buffer_start() noexcept { return mc_track_buffer_start(handle_); }
+    /** Buffering ended (mc_track_buffer_complete()). */
     Status buffer_complete() noexcept { return mc_track_buffer_complete(handle_); }
+    /** Seeking started (mc_track_seek_start()). */
     Status seek_start() noexcept { return mc_track_seek_start(handle_); }
+    /** Seeking ended (mc_track_seek_complete()). */
     Status seek_complete() noexcept { return mc_track_seek_complete(handle_); }
-    Status error(std::string_view id, bool external = false) noexcept {
-        std::string s(id);
-        return mc_track_error(handle_, s.c_str(), external ? MC_ERROR_SOURCE_EXTERNAL : MC_ERROR_SOURCE_PLAYER);
+    /** A playback error `id` (non-empty) from `source` (mc_track_error()); the session goes on. */
+    Status error(std::string_view id, ErrorSource source = ErrorSource::player) noexcept {
+        detail::CStr i(id);
+        if (!i.status()) return i.status();
+        return mc_track_error(handle_, i.get(), static_cast<uint32_t>(source));
     }
+    /**
+     * An ad break starts (mc_track_ad_break_start()): `media.ad.podFriendlyName` (non-empty),
+     * `media.ad.podIndex` (≥ 1) and the content second where it starts (≥ 0).
+     */
     Status ad_break_start(std::string_view name, uint32_t position, double start_time) noexcept {
-        std::string n(name);
+        detail::CStr n(name);
+        if (!n.status()) return n.status();
         mc_ad_break_info b;
         mc_ad_break_info_init(&b);
-        b.name = n.c_str();
+        b.name = n.get();
         b.position = position;
         b.start_time = start_time;
         return mc_track_ad_break_start(handle_, &b);
     }
+    /** The ad break ended (mc_track_ad_break_complete()). */
     Status ad_break_complete() noexcept { return mc_track_ad_break_complete(handle_); }
+    /**
+     * An ad starts inside the current break (mc_track_ad_start()): `media.ad.id` and
+     * `media.ad.name` (non-empty), `media.ad.podPosition` (≥ 1), length in seconds (≥ 0), and
+     * metadata (standard `a.media.ad.` keys become params, the rest custom metadata).
+     */
     Status ad_start(std::string_view id, std::string_view name, uint32_t position, double length,
-                    const Metadata &md = {}) noexcept {
-        std::string i(id), n(name);
+                    const Metadata &metadata = {}) noexcept {
+        detail::CStr i(id), n(name);
+        if (Status s = detail::first_error(i.status(), n.status()); !s) return s;
         mc_ad_info a;
         mc_ad_info_init(&a);
-        a.id = i.c_str();
-        a.name = n.c_str();
+        a.id = i.get();
+        a.name = n.get();
         a.position = position;
         a.length = length;
-        auto v = md.view();
-        return mc_track_ad_start(handle_, &a, v.data(), v.size());
+        return mc_track_ad_start(handle_, &a, metadata.data(), metadata.size());
     }
+    /** The ad played to its end (mc_track_ad_complete()). */
     Status ad_complete() noexcept { return mc_track_ad_complete(handle_); }
+    /** The ad was skipped (mc_track_ad_skip()). */
     Status ad_skip() noexcept { return mc_track_ad_skip(handle_); }
+    /**
+     * A chapter starts (mc_track_chapter_start()): `media.chapter.friendlyName` (non-empty),
+     * index (≥ 1), offset and length in seconds (≥ 0), and metadata (all custom).
+     */
     Status chapter_start(std::string_view name, uint32_t position, double start_time, double length,
-                         const Metadata &md = {}) noexcept {
-        std::string n(name);
+                         const Metadata &metadata = {}) noexcept {
+        detail::CStr n(name);
+        if (!n.status()) return n.status();
         mc_chapter_info c;
         mc_chapter_info_init(&c);
-        c.name = n.c_str();
+        c.name = n.get();
         c.position = position;
         c.start_time = start_time;
         c.length = length;
-        auto v = md.view();
-        return mc_track_chapter_start(handle_, &c, v.data(), v.size());
+        return mc_track_chapter_start(handle_, &c, metadata.data(), metadata.size());
     }
+    /** The chapter ended (mc_track_chapter_complete()). */
     Status chapter_complete() noexcept { return mc_track_chapter_complete(handle_); }
+    /** The chapter was skipped (mc_track_chapter_skip()). */
     Status chapter_skip() noexcept { return mc_track_chapter_skip(handle_); }
+    /** The bitrate changed; call update_qoe() first (mc_track_bitrate_change()). */
     Status bitrate_change() noexcept { return mc_track_bitrate_change(handle_); }
+    /** A player state starts, e.g. "fullscreen", "mute" (mc_track_state_start()). */
     Status state_start(std::string_view name) noexcept {
-        std::string n(name);
-        return mc_track_state_start(handle_, n.c_str());
+        detail::CStr n(name);
+        if (!n.status()) return n.status();
+        return mc_track_state_start(handle_, n.get());
     }
+    /** A player state ends (mc_track_state_end()). */
     Status state_end(std::string_view name) noexcept {
-        std::string n(name);
-        return mc_track_state_end(handle_, n.c_str());
+        detail::CStr n(name);
+        if (!n.status()) return n.status();
+        return mc_track_state_end(handle_, n.get());
     }
-    Status playhead(double seconds) noexcept { return mc_update_playhead(handle_, seconds); }
-    Status qoe(double bitrate, double dropped_frames, double fps, double startup_ms) noexcept {
+    /**
+     * The current playhead in seconds (mc_update_playhead()): content position, or the second
+     * of the day for live. Call it about every second. Only stores a number (no syscall).
+     */
+    Status update_playhead(double seconds) noexcept { return mc_update_playhead(handle_, seconds); }
+    /** The current quality of experience (mc_update_qoe()). Only stores it (no syscall). */
+    Status update_qoe(const Qoe &qoe) noexcept {
         mc_qoe q;
         mc_qoe_init(&q);
-        q.bitrate = bitrate;
-        q.dropped_frames = dropped_frames;
-        q.fps = fps;
-        q.startup_time = startup_ms;
+        q.bitrate = qoe.bitrate;
+        q.dropped_frames = qoe.dropped_frames;
+        q.fps = qoe.fps;
+        q.startup_time = qoe.startup_time;
         return mc_update_qoe(handle_, &q);
     }
+    /** The C handle (0 when empty), for calling the C API directly. Still owned by this object. */
     mc_tracker_t handle() const noexcept { return handle_; }
 
   private:
+    Tracker() = default;
+    Status start(const Client &client, const mc_tracker_config *config) noexcept {
+        return mc_tracker_new(client.handle(), config, &handle_);
+    }
     mc_tracker_t handle_ = 0;
 };
 
+/** The library's version at run time (mc_version()), e.g. "0.1.0". */
+inline std::string_view version() noexcept { return mc_version(); }
+
+/**
+ * Whether the library linked at run time can serve this header: the same major version and,
+ * while it is 0, the same minor version (the SONAME rule). A shared library loaded from an
+ * unexpected path is the usual cause of a mismatch.
+ */
+inline bool version_compatible() noexcept {
+    std::string_view v = mc_version();
+    auto number = [&v]() {
+        unsigned n = 0;
+        while (!v.empty() && v.front() >= '0' && v.front() <= '9') {
+            n = n * 10 + static_cast<unsigned>(v.front() - '0');
+            v.remove_prefix(1);
+        }
+        if (!v.empty() && v.front() == '.') v.remove_prefix(1);
+        return n;
+    };
+    unsigned major = number(), minor = number();
+    return major == MC_VERSION_MAJOR && (MC_VERSION_MAJOR != 0 || minor == MC_VERSION_MINOR);
+}
+
 } // namespace mc
 
-#endif
+#endif /* MEDIA_COLLECTION_HPP */

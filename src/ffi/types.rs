@@ -12,10 +12,13 @@ pub type mc_client_t = u64;
 /// A tracker handle: an index and a generation. 0 is never valid.
 pub type mc_tracker_t = u64;
 
-/// Log levels for `mc_client_config.log_level` and the log callback.
+/// Log level (`mc_client_config.log_level`, the log callback's `level`): errors only.
 pub const MC_LOG_ERROR: u32 = 1;
+/// Log level: warnings and errors.
 pub const MC_LOG_WARN: u32 = 2;
+/// Log level: information, warnings and errors (the default).
 pub const MC_LOG_INFO: u32 = 3;
+/// Log level: everything, for debugging.
 pub const MC_LOG_DEBUG: u32 = 4;
 
 /// `mc_media_info.media_type`: sent as `media.streamType` "video".
@@ -66,6 +69,7 @@ pub type mc_event_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_event {
+    /// Size of this struct as the library filled it: read only the fields it covers.
     pub struct_size: u32,
     /// One of `MC_EVENT_*`.
     pub kind: u32,
@@ -91,6 +95,7 @@ pub struct mc_event {
 pub struct mc_customer_id {
     /// The id type, e.g. "userId" (the key in `visitor.customerIDs`).
     pub id_type: *const c_char,
+    /// The customer id (`id` in the entry).
     pub id: *const c_char,
     /// 0 unknown, 1 authenticated, 2 logged out.
     pub auth_state: u32,
@@ -101,7 +106,9 @@ pub struct mc_customer_id {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_metadata {
+    /// The key, `[a-zA-Z0-9_.]+`, up to 4096 bytes.
     pub key: *const c_char,
+    /// The value, UTF-8, up to 64 KiB.
     pub value: *const c_char,
 }
 
@@ -112,6 +119,7 @@ pub struct mc_metadata {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_client_config {
+    /// Size of this struct in bytes (its version), set by `mc_client_config_init`: leave it as set.
     pub struct_size: u32,
     /// Base URL of the MC API: `https://<namespace>.hb-api.omtrdc.net`, with an optional port and
     /// path prefix. http is accepted for local testing. Required.
@@ -132,6 +140,7 @@ pub struct mc_client_config {
     pub aam_location_hint: i32,
     /// `visitor.customerIDs`: array of `n_customer_ids` entries, copied. May be NULL when 0.
     pub customer_ids: *const mc_customer_id,
+    /// Number of entries in `customer_ids`. Default 0.
     pub n_customer_ids: usize,
     /// `appInstallationId`. Optional.
     pub app_installation_id: *const c_char,
@@ -145,13 +154,16 @@ pub struct mc_client_config {
     pub channel: *const c_char,
     /// Default `media.playerName` and `media.ad.playerName`. Default "unknown" when unset.
     pub player_name: *const c_char,
-    /// Log callback (worker thread only), its userdata and the most verbose level passed
-    /// (`MC_LOG_*`, default MC_LOG_INFO).
+    /// Log callback, called on the worker thread only. NULL (the default): no logging.
     pub log_callback: mc_log_callback,
+    /// Passed to `log_callback` as is. It must stay valid until `mc_client_free` returned
+    /// MC_OK: after MC_ERR_TIMEOUT the worker, left to finish, may still call the callback.
     pub log_userdata: *mut c_void,
+    /// The most verbose level passed to `log_callback` (`MC_LOG_*`). Default MC_LOG_INFO.
     pub log_level: u32,
-    /// Event callback (worker thread only) and its userdata.
+    /// Event callback, called on the worker thread only. NULL (the default): no notices.
     pub event_callback: mc_event_callback,
+    /// Passed to `event_callback` as is; the same lifetime rule as `log_userdata`.
     pub event_userdata: *mut c_void,
     /// Ping interval in content and in ads without granular tracking. Default 10000, max 600000.
     pub ping_interval_ms: u32,
@@ -189,8 +201,9 @@ pub struct mc_client_config {
     pub retry_after_cap_ms: u32,
     /// `User-Agent` header. NULL = "media-collection/<version>". No control characters.
     pub user_agent: *const c_char,
-    /// CA bundle file / directory for TLS verification. NULL = libcurl's default.
+    /// CA bundle file for TLS verification. NULL = libcurl's default.
     pub ca_file: *const c_char,
+    /// CA certificate directory for TLS verification. NULL = libcurl's default.
     pub ca_path: *const c_char,
     /// Proxy URL. NULL = libcurl's environment handling (`https_proxy`, `no_proxy`, ...).
     pub proxy: *const c_char,
@@ -240,6 +253,7 @@ pub struct mc_client_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_tracker_config {
+    /// Size of this struct in bytes (its version), set by `mc_tracker_config_init`: leave it as set.
     pub struct_size: u32,
     /// `media.channel` for this tracker's sessions. NULL = the client's.
     pub channel: *const c_char,
@@ -253,6 +267,7 @@ pub struct mc_tracker_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_media_info {
+    /// Size of this struct in bytes (its version), set by `mc_media_info_init`: leave it as set.
     pub struct_size: u32,
     /// `media.id`. Required, non-empty.
     pub id: *const c_char,
@@ -268,7 +283,8 @@ pub struct mc_media_info {
     pub initial_playhead: f64,
     /// `media.resume: true`: this session resumes one closed earlier. Default false.
     pub resumed: bool,
-    /// Pre-roll waiting window in ms; -1 = the client's `preroll_window_ms`. Default -1.
+    /// Pre-roll waiting window in ms, 0–60000 (else MC_ERR_OUT_OF_RANGE); -1 = the client's
+    /// `preroll_window_ms`. Default -1.
     pub preroll_wait_ms: i32,
     /// Pings every `granular_ad_ping_interval_ms` inside ads. Default false.
     pub granular_ad_tracking: bool,
@@ -278,6 +294,7 @@ pub struct mc_media_info {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_ad_break_info {
+    /// Size of this struct in bytes (its version), set by `mc_ad_break_info_init`: leave it as set.
     pub struct_size: u32,
     /// `media.ad.podFriendlyName`. Required, non-empty.
     pub name: *const c_char,
@@ -291,6 +308,7 @@ pub struct mc_ad_break_info {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_ad_info {
+    /// Size of this struct in bytes (its version), set by `mc_ad_info_init`: leave it as set.
     pub struct_size: u32,
     /// `media.ad.id`. Required, non-empty.
     pub id: *const c_char,
@@ -306,6 +324,7 @@ pub struct mc_ad_info {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_chapter_info {
+    /// Size of this struct in bytes (its version), set by `mc_chapter_info_init`: leave it as set.
     pub struct_size: u32,
     /// `media.chapter.friendlyName`. Required, non-empty.
     pub name: *const c_char,
@@ -321,6 +340,7 @@ pub struct mc_chapter_info {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_qoe {
+    /// Size of this struct in bytes (its version), set by `mc_qoe_init`: leave it as set.
     pub struct_size: u32,
     /// `media.qoe.bitrate` in bits per second.
     pub bitrate: f64,
@@ -337,6 +357,8 @@ pub struct mc_qoe {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct mc_stats {
+    /// Size of this struct in bytes, set by `mc_stats_init`: `mc_client_stats` writes only the
+    /// counters it covers.
     pub struct_size: u32,
     /// Event calls accepted onto the queue to the worker.
     pub calls_accepted: u64,

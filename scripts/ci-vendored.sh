@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# CI, once per run: the `vendored` feature (libcurl built from source and linked into the static
+# library; TLS from the system's OpenSSL, libssl-dev), then one C program against it:
+# examples/c/player.c, linked with that build's own `--print native-static-libs`, run against
+# mc-collector. Fails when the program still needs the system's libcurl.so or the collector's
+# lint finds errors. Slow (curl is compiled from source), so not part of `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target=target/vendored
+work=$target/ci
+mkdir -p "$work"
+start=$SECONDS
+
+# A target directory of its own: the feature changes curl-sys, which would otherwise rebuild
+# (and then un-build) the ordinary artefacts under target/release.
+echo "vendored: building the static library with --features vendored into $target"
+cargo rustc --release --lib -p media-collection --features vendored --crate-type staticlib \
+  --target-dir "$target" -- --print native-static-libs 2>&1 | tee "$work/build.log"
+libs=$(sed -n 's/.*native-static-libs: //p' "$work/build.log" | tail -n 1)
+[ -n "$libs" ] || { echo "vendored: no native-static-libs line in the build output" >&2; exit 1; }
+case " $libs " in
+  *" -lcurl "*) echo "vendored: the archive still asks for the system libcurl: $libs" >&2; exit 1 ;;
+esac
+echo "vendored: built in $((SECONDS - start)) s; native libraries: $libs"
+
+cc=${CC:-cc}
+# shellcheck disable=SC2086 # $libs is a list of flags
+"$cc" -std=c11 -O2 -Wall -Wextra -Werror -Iinclude examples/c/player.c \
+  "$target/release/libmedia_collection.a" $libs -o "$work/player"
+if readelf -d "$work/player" | grep -q 'libcurl'; then
+  echo "vendored: the player links the system libcurl:" >&2
+  readelf -d "$work/player" | grep NEEDED >&2
+  exit 1
+fi
+
+collector=target/release/mc-collector
+[ -x "$collector" ] || cargo build --release -p mc-collector
+log=$work/collector.log
+"$collector" --listen 127.0.0.1:0 >"$log" 2>&1 &
+cpid=$!
+trap 'kill -TERM $cpid 2>/dev/null || true' EXIT
+url=""
+for _ in $(seq 1 200); do
+  url=$(head -n 1 "$log" 2>/dev/null | sed -n 's/^listening on //p')
+  [ -n "$url" ] && break
+  sleep 0.05
+done
+[ -n "$url" ] || { echo "vendored: the collector did not start:" >&2; cat "$log" >&2; exit 1; }
+
+set +e
+MC_ENDPOINT=$url MC_DEMO_LOCAL=1 "$work/player"
+prc=$?
+kill -TERM "$cpid"
+wait "$cpid"
+crc=$?
+set -e
+trap - EXIT
+tail -n 3 "$log"
+echo "vendored: player exited $prc, collector exited $crc; $((SECONDS - start)) s in all"
+[ "$prc" -eq 0 ] && [ "$crc" -eq 0 ]
