@@ -16,7 +16,6 @@ pub mod offline;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError};
@@ -45,6 +44,11 @@ pub enum Command {
     SetPrivacy(Privacy),
 }
 
+thread_local! {
+    /// On a worker thread: the address of its client's `Shared`; 0 elsewhere.
+    static WORKER_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Client states.
 pub const RUNNING: u8 = 0;
 pub const SHUTTING_DOWN: u8 = 1;
@@ -61,7 +65,6 @@ pub struct Shared {
     pub stats: Arc<Stats>,
     pub clock: WallClock,
     pub state: AtomicU8,
-    worker_thread: OnceLock<ThreadId>,
     /// Lines at this level or more severe are forwarded to the log callback.
     pub log_level: Option<LogLevel>,
     /// The client has an offline store (downloaded trackers allowed).
@@ -108,9 +111,10 @@ impl Shared {
         }
     }
 
-    /// True when called from the worker thread (i.e. from a callback).
+    /// True when called from this client's worker thread (i.e. from a callback). A thread-local
+    /// compare: no allocation on a player's thread.
     pub fn on_worker_thread(&self) -> bool {
-        self.worker_thread.get() == Some(&std::thread::current().id())
+        WORKER_OF.with(|w| w.get() == self as *const Shared as usize)
     }
 
     /// Forwards a line found on a player thread to the log callback, through the worker.
@@ -141,7 +145,6 @@ impl Worker {
             stats,
             clock: WallClock::new(),
             state: AtomicU8::new(RUNNING),
-            worker_thread: OnceLock::new(),
             log_level: callbacks.log.map(|_| callbacks.log_level),
             has_store: offline.is_some(),
             privacy: AtomicU8::new(crate::ffi::types::MC_PRIVACY_OPTED_IN as u8),
@@ -244,7 +247,7 @@ fn run(
     ready: Sender<Result<(), String>>,
 ) {
     block_sigpipe();
-    let _ = shared.worker_thread.set(std::thread::current().id());
+    WORKER_OF.with(|w| w.set(Arc::as_ptr(&shared) as usize));
     let http = config.http.clone();
     let transport = match Transport::new(TransportConfig {
         base_url: http.base_url,
