@@ -43,6 +43,17 @@ fn main() {
          /** (major << 16) | (minor << 8) | patch, for compile-time comparisons. */\n\
          #define MC_VERSION_NUMBER ((MC_VERSION_MAJOR << 16) | (MC_VERSION_MINOR << 8) | MC_VERSION_PATCH)\n"
     ));
+    // The init functions take the caller's struct size; these macros pass it, so callers write
+    // `mc_client_config_init(&cfg)` and an older caller never gets more bytes than it has.
+    let inits =
+        ["client_config", "tracker_config", "media_info", "ad_break_info", "ad_info", "chapter_info", "qoe", "stats"];
+    let mut trailer = String::from(
+        "\n/* Fill a struct with its defaults and the caller's struct_size (see mc_<name>_init_sized). */\n",
+    );
+    for n in inits {
+        trailer.push_str(&format!("#define mc_{n}_init(p) mc_{n}_init_sized((p), sizeof *(p))\n"));
+    }
+    config.after_includes = Some(format!("{}{trailer}", config.after_includes.take().unwrap_or_default()));
     match cbindgen::Builder::new()
         .with_config(config)
         .with_src(crate_dir.join("src/ffi/mod.rs"))

@@ -31,6 +31,16 @@
 /** (major << 16) | (minor << 8) | patch, for compile-time comparisons. */
 #define MC_VERSION_NUMBER ((MC_VERSION_MAJOR << 16) | (MC_VERSION_MINOR << 8) | MC_VERSION_PATCH)
 
+/* Fill a struct with its defaults and the caller's struct_size (see mc_<name>_init_sized). */
+#define mc_client_config_init(p) mc_client_config_init_sized((p), sizeof *(p))
+#define mc_tracker_config_init(p) mc_tracker_config_init_sized((p), sizeof *(p))
+#define mc_media_info_init(p) mc_media_info_init_sized((p), sizeof *(p))
+#define mc_ad_break_info_init(p) mc_ad_break_info_init_sized((p), sizeof *(p))
+#define mc_ad_info_init(p) mc_ad_info_init_sized((p), sizeof *(p))
+#define mc_chapter_info_init(p) mc_chapter_info_init_sized((p), sizeof *(p))
+#define mc_qoe_init(p) mc_qoe_init_sized((p), sizeof *(p))
+#define mc_stats_init(p) mc_stats_init_sized((p), sizeof *(p))
+
 
 /**
  * Longest string value accepted (bytes, without the NUL).
@@ -1105,43 +1115,59 @@ mc_status mc_update_qoe(mc_tracker_t tracker, const mc_qoe *qoe);
 
 /**
  * Fills `config` with the defaults and its `struct_size`.
+ * Call it through the `mc_client_config_init(p)` macro, which passes `sizeof *(p)`: the size the
+ * caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
  */
-mc_status mc_client_config_init(mc_client_config *config);
+mc_status mc_client_config_init_sized(mc_client_config *config, size_t size);
 
 /**
  * Fills `config` with the defaults (client channel and player name, real-time) and its size.
+ * Call it through the `mc_tracker_config_init(p)` macro, which passes `sizeof *(p)`: the size the
+ * caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
  */
-mc_status mc_tracker_config_init(mc_tracker_config *config);
+mc_status mc_tracker_config_init_sized(mc_tracker_config *config, size_t size);
 
 /**
  * Fills `info` with the defaults (video, playhead 0, client pre-roll window) and its size.
+ * Call it through the `mc_media_info_init(p)` macro, which passes `sizeof *(p)`: the size the
+ * caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
  */
-mc_status mc_media_info_init(mc_media_info *info);
+mc_status mc_media_info_init_sized(mc_media_info *info, size_t size);
 
 /**
  * Fills `info` with the defaults (position 1, start 0) and its size.
+ * Call it through the `mc_ad_break_info_init(p)` macro, which passes `sizeof *(p)`: the size the
+ * caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
  */
-mc_status mc_ad_break_info_init(mc_ad_break_info *info);
+mc_status mc_ad_break_info_init_sized(mc_ad_break_info *info, size_t size);
 
 /**
  * Fills `info` with the defaults (position 1, length 0) and its size.
+ * Call it through the `mc_ad_info_init(p)` macro, which passes `sizeof *(p)`: the size the
+ * caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
  */
-mc_status mc_ad_info_init(mc_ad_info *info);
+mc_status mc_ad_info_init_sized(mc_ad_info *info, size_t size);
 
 /**
  * Fills `info` with the defaults (position 1, offset 0, length 0) and its size.
+ * Call it through the `mc_chapter_info_init(p)` macro, which passes `sizeof *(p)`: the size the
+ * caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
  */
-mc_status mc_chapter_info_init(mc_chapter_info *info);
+mc_status mc_chapter_info_init_sized(mc_chapter_info *info, size_t size);
 
 /**
  * Fills `qoe` with zeros and its size.
+ * Call it through the `mc_qoe_init(p)` macro, which passes `sizeof *(p)`: the size the
+ * caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
  */
-mc_status mc_qoe_init(mc_qoe *qoe);
+mc_status mc_qoe_init_sized(mc_qoe *qoe, size_t size);
 
 /**
  * Fills `stats` with zeros and its size (call before `mc_client_stats`).
+ * Call it through the `mc_stats_init(p)` macro, which passes `sizeof *(p)`: the size the
+ * caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
  */
-mc_status mc_stats_init(mc_stats *stats);
+mc_status mc_stats_init_sized(mc_stats *stats, size_t size);
 
 #ifdef __cplusplus
 }  // extern "C"

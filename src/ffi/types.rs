@@ -576,61 +576,87 @@ pub unsafe fn read_versioned<T: Copy>(ptr: *const T, defaults: T, min_size: usiz
     Ok(out)
 }
 
-/// Writes the defaults of a struct. Checks NULL; never reads the target.
-fn init_into<T>(out: *mut T, value: T) -> mc_status {
+/// Writes the defaults of a struct into the caller's `size` bytes (the caller's version of the
+/// struct, which may be older and shorter than the library's) and sets `struct_size` to it.
+/// Checks NULL; never reads the target, never writes past `size`.
+fn init_into<T>(out: *mut T, value: T, size: usize) -> mc_status {
     if out.is_null() {
         return mc_status::MC_ERR_NULL_ARGUMENT;
     }
-    unsafe { out.write(value) };
+    // Every versioned struct starts with `uint32_t struct_size`; a newer caller's struct has
+    // fields this library cannot fill.
+    if size < std::mem::size_of::<u32>() || size > std::mem::size_of::<T>() {
+        return mc_status::MC_ERR_STRUCT_SIZE;
+    }
+    unsafe {
+        std::ptr::copy_nonoverlapping(&value as *const T as *const u8, out as *mut u8, size);
+        std::ptr::write_unaligned(out as *mut u32, size as u32);
+    }
     mc_status::MC_OK
 }
 
 /// Fills `config` with the defaults and its `struct_size`.
+/// Call it through the `mc_client_config_init(p)` macro, which passes `sizeof *(p)`: the size the
+/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
 #[unsafe(no_mangle)]
-pub extern "C" fn mc_client_config_init(config: *mut mc_client_config) -> mc_status {
-    ffi_boundary! { init_into(config, mc_client_config::defaults()) }
+pub extern "C" fn mc_client_config_init_sized(config: *mut mc_client_config, size: usize) -> mc_status {
+    ffi_boundary! { init_into(config, mc_client_config::defaults(), size) }
 }
 
 /// Fills `config` with the defaults (client channel and player name, real-time) and its size.
+/// Call it through the `mc_tracker_config_init(p)` macro, which passes `sizeof *(p)`: the size the
+/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
 #[unsafe(no_mangle)]
-pub extern "C" fn mc_tracker_config_init(config: *mut mc_tracker_config) -> mc_status {
-    ffi_boundary! { init_into(config, mc_tracker_config::defaults()) }
+pub extern "C" fn mc_tracker_config_init_sized(config: *mut mc_tracker_config, size: usize) -> mc_status {
+    ffi_boundary! { init_into(config, mc_tracker_config::defaults(), size) }
 }
 
 /// Fills `info` with the defaults (video, playhead 0, client pre-roll window) and its size.
+/// Call it through the `mc_media_info_init(p)` macro, which passes `sizeof *(p)`: the size the
+/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
 #[unsafe(no_mangle)]
-pub extern "C" fn mc_media_info_init(info: *mut mc_media_info) -> mc_status {
-    ffi_boundary! { init_into(info, mc_media_info::defaults()) }
+pub extern "C" fn mc_media_info_init_sized(info: *mut mc_media_info, size: usize) -> mc_status {
+    ffi_boundary! { init_into(info, mc_media_info::defaults(), size) }
 }
 
 /// Fills `info` with the defaults (position 1, start 0) and its size.
+/// Call it through the `mc_ad_break_info_init(p)` macro, which passes `sizeof *(p)`: the size the
+/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
 #[unsafe(no_mangle)]
-pub extern "C" fn mc_ad_break_info_init(info: *mut mc_ad_break_info) -> mc_status {
-    ffi_boundary! { init_into(info, mc_ad_break_info::defaults()) }
+pub extern "C" fn mc_ad_break_info_init_sized(info: *mut mc_ad_break_info, size: usize) -> mc_status {
+    ffi_boundary! { init_into(info, mc_ad_break_info::defaults(), size) }
 }
 
 /// Fills `info` with the defaults (position 1, length 0) and its size.
+/// Call it through the `mc_ad_info_init(p)` macro, which passes `sizeof *(p)`: the size the
+/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
 #[unsafe(no_mangle)]
-pub extern "C" fn mc_ad_info_init(info: *mut mc_ad_info) -> mc_status {
-    ffi_boundary! { init_into(info, mc_ad_info::defaults()) }
+pub extern "C" fn mc_ad_info_init_sized(info: *mut mc_ad_info, size: usize) -> mc_status {
+    ffi_boundary! { init_into(info, mc_ad_info::defaults(), size) }
 }
 
 /// Fills `info` with the defaults (position 1, offset 0, length 0) and its size.
+/// Call it through the `mc_chapter_info_init(p)` macro, which passes `sizeof *(p)`: the size the
+/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
 #[unsafe(no_mangle)]
-pub extern "C" fn mc_chapter_info_init(info: *mut mc_chapter_info) -> mc_status {
-    ffi_boundary! { init_into(info, mc_chapter_info::defaults()) }
+pub extern "C" fn mc_chapter_info_init_sized(info: *mut mc_chapter_info, size: usize) -> mc_status {
+    ffi_boundary! { init_into(info, mc_chapter_info::defaults(), size) }
 }
 
 /// Fills `qoe` with zeros and its size.
+/// Call it through the `mc_qoe_init(p)` macro, which passes `sizeof *(p)`: the size the
+/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
 #[unsafe(no_mangle)]
-pub extern "C" fn mc_qoe_init(qoe: *mut mc_qoe) -> mc_status {
-    ffi_boundary! { init_into(qoe, mc_qoe::defaults()) }
+pub extern "C" fn mc_qoe_init_sized(qoe: *mut mc_qoe, size: usize) -> mc_status {
+    ffi_boundary! { init_into(qoe, mc_qoe::defaults(), size) }
 }
 
 /// Fills `stats` with zeros and its size (call before `mc_client_stats`).
+/// Call it through the `mc_stats_init(p)` macro, which passes `sizeof *(p)`: the size the
+/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
 #[unsafe(no_mangle)]
-pub extern "C" fn mc_stats_init(stats: *mut mc_stats) -> mc_status {
-    ffi_boundary! { init_into(stats, mc_stats::defaults()) }
+pub extern "C" fn mc_stats_init_sized(stats: *mut mc_stats, size: usize) -> mc_status {
+    ffi_boundary! { init_into(stats, mc_stats::defaults(), size) }
 }
 
 #[cfg(test)]

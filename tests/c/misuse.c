@@ -4,6 +4,7 @@
  * out-params are untouched on failure.
  */
 #include <math.h>
+#include <stddef.h>
 
 #include "media_collection.h"
 #include "mc_check.h"
@@ -70,14 +71,23 @@ int main(void) {
     CHECK(strcmp(mc_status_str(9999), "MC_ERR_UNKNOWN") == 0);
 
     /* Init functions. */
-    CHECK_STATUS(mc_client_config_init(NULL), MC_ERR_NULL_ARGUMENT);
-    CHECK_STATUS(mc_tracker_config_init(NULL), MC_ERR_NULL_ARGUMENT);
-    CHECK_STATUS(mc_media_info_init(NULL), MC_ERR_NULL_ARGUMENT);
-    CHECK_STATUS(mc_ad_break_info_init(NULL), MC_ERR_NULL_ARGUMENT);
-    CHECK_STATUS(mc_ad_info_init(NULL), MC_ERR_NULL_ARGUMENT);
-    CHECK_STATUS(mc_chapter_info_init(NULL), MC_ERR_NULL_ARGUMENT);
-    CHECK_STATUS(mc_qoe_init(NULL), MC_ERR_NULL_ARGUMENT);
-    CHECK_STATUS(mc_stats_init(NULL), MC_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(mc_client_config_init_sized(NULL, sizeof(mc_client_config)), MC_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(mc_tracker_config_init_sized(NULL, sizeof(mc_tracker_config)), MC_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(mc_media_info_init_sized(NULL, sizeof(mc_media_info)), MC_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(mc_ad_break_info_init_sized(NULL, sizeof(mc_ad_break_info)), MC_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(mc_ad_info_init_sized(NULL, sizeof(mc_ad_info)), MC_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(mc_chapter_info_init_sized(NULL, sizeof(mc_chapter_info)), MC_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(mc_qoe_init_sized(NULL, sizeof(mc_qoe)), MC_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(mc_stats_init_sized(NULL, sizeof(mc_stats)), MC_ERR_NULL_ARGUMENT);
+    /* An init never writes more than the caller's size, and refuses sizes it cannot fill. */
+    struct { mc_qoe q; unsigned char guard[16]; } older;
+    memset(&older, 0xAB, sizeof older);
+    CHECK_STATUS(mc_qoe_init_sized(&older.q, offsetof(mc_qoe, fps)), MC_OK);
+    CHECK_EQ_INT(older.q.struct_size, offsetof(mc_qoe, fps));
+    CHECK(((unsigned char *)&older.q)[offsetof(mc_qoe, fps)] == 0xAB);
+    CHECK(older.guard[0] == 0xAB);
+    CHECK_STATUS(mc_qoe_init_sized(&older.q, 2), MC_ERR_STRUCT_SIZE);
+    CHECK_STATUS(mc_qoe_init_sized(&older.q, sizeof(mc_qoe) + 8), MC_ERR_STRUCT_SIZE);
 
     /* Client creation: every bad config is refused and *out stays untouched. */
     mc_client_config cfg;
