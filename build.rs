@@ -48,10 +48,13 @@ fn main() {
     let inits =
         ["client_config", "tracker_config", "media_info", "ad_break_info", "ad_info", "chapter_info", "qoe", "stats"];
     let mut trailer = String::from(
-        "\n/* Fill a struct with its defaults and the caller's struct_size (see mc_<name>_init_sized). */\n",
+        "\n",
     );
     for n in inits {
-        trailer.push_str(&format!("#define mc_{n}_init(p) mc_{n}_init_sized((p), sizeof *(p))\n"));
+        trailer.push_str(&format!(
+            "/** Fill *p (an mc_{n}) with its defaults and struct_size = sizeof *p; see mc_{n}_init_sized(). */\n\
+             #define mc_{n}_init(p) mc_{n}_init_sized((p), sizeof *(p))\n"
+        ));
     }
     config.after_includes = Some(format!("{}{trailer}", config.after_includes.take().unwrap_or_default()));
     match cbindgen::Builder::new()

@@ -31,14 +31,21 @@
 /** (major << 16) | (minor << 8) | patch, for compile-time comparisons. */
 #define MC_VERSION_NUMBER ((MC_VERSION_MAJOR << 16) | (MC_VERSION_MINOR << 8) | MC_VERSION_PATCH)
 
-/* Fill a struct with its defaults and the caller's struct_size (see mc_<name>_init_sized). */
+/** Fill *p (an mc_client_config) with its defaults and struct_size = sizeof *p; see mc_client_config_init_sized(). */
 #define mc_client_config_init(p) mc_client_config_init_sized((p), sizeof *(p))
+/** Fill *p (an mc_tracker_config) with its defaults and struct_size = sizeof *p; see mc_tracker_config_init_sized(). */
 #define mc_tracker_config_init(p) mc_tracker_config_init_sized((p), sizeof *(p))
+/** Fill *p (an mc_media_info) with its defaults and struct_size = sizeof *p; see mc_media_info_init_sized(). */
 #define mc_media_info_init(p) mc_media_info_init_sized((p), sizeof *(p))
+/** Fill *p (an mc_ad_break_info) with its defaults and struct_size = sizeof *p; see mc_ad_break_info_init_sized(). */
 #define mc_ad_break_info_init(p) mc_ad_break_info_init_sized((p), sizeof *(p))
+/** Fill *p (an mc_ad_info) with its defaults and struct_size = sizeof *p; see mc_ad_info_init_sized(). */
 #define mc_ad_info_init(p) mc_ad_info_init_sized((p), sizeof *(p))
+/** Fill *p (an mc_chapter_info) with its defaults and struct_size = sizeof *p; see mc_chapter_info_init_sized(). */
 #define mc_chapter_info_init(p) mc_chapter_info_init_sized((p), sizeof *(p))
+/** Fill *p (an mc_qoe) with its defaults and struct_size = sizeof *p; see mc_qoe_init_sized(). */
 #define mc_qoe_init(p) mc_qoe_init_sized((p), sizeof *(p))
+/** Fill *p (an mc_stats) with its defaults and struct_size = sizeof *p; see mc_stats_init_sized(). */
 #define mc_stats_init(p) mc_stats_init_sized((p), sizeof *(p))
 
 
