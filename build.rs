@@ -47,9 +47,7 @@ fn main() {
     // `mc_client_config_init(&cfg)` and an older caller never gets more bytes than it has.
     let inits =
         ["client_config", "tracker_config", "media_info", "ad_break_info", "ad_info", "chapter_info", "qoe", "stats"];
-    let mut trailer = String::from(
-        "\n",
-    );
+    let mut trailer = String::from("\n");
     for n in inits {
         trailer.push_str(&format!(
             "/** Fill *p (an mc_{n}) with its defaults and struct_size = sizeof *p; see mc_{n}_init_sized(). */\n\
