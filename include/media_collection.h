@@ -604,6 +604,13 @@ typedef struct {
    * `mc_client_set_network_available(client, true)`. Default false (online).
    */
   bool offline_at_start;
+  /**
+   * DANGER: true turns off TLS peer and host-name verification, so anyone on the path can
+   * read and alter what is sent. For a test back end with a certificate you cannot install
+   * (configure `ca_file` instead wherever you can). The worker logs a warning at start.
+   * Default false.
+   */
+  bool dangerous_disable_tls_verification;
 } mc_client_config;
 
 /**

@@ -18,6 +18,8 @@ pub struct HttpConfig {
     pub ca_file: Option<String>,
     pub ca_path: Option<String>,
     pub proxy: Option<String>,
+    /// `dangerous_disable_tls_verification`: no TLS peer or host check (logged loudly).
+    pub insecure_skip_tls_verify: bool,
 }
 
 /// The player's callbacks with their userdata. They run on the worker thread only.

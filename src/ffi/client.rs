@@ -174,6 +174,7 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
         ca_file: opt(c.ca_file)?,
         ca_path: opt(c.ca_path)?,
         proxy,
+        insecure_skip_tls_verify: c.dangerous_disable_tls_verification,
     };
     let log_level = match c.log_level {
         MC_LOG_ERROR => LogLevel::Error,
@@ -451,6 +452,25 @@ fn set_privacy(client: mc_client_t, privacy: u32) -> Result<(), mc_status> {
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_set_privacy(client: mc_client_t, privacy: u32) -> mc_status {
     ffi_boundary! { status_of(set_privacy(client, privacy)) }
+}
+
+/// Test hook for reliability row A4, in debug builds only and not in the header: `site` 1
+/// panics inside this call on the caller's thread; 2 makes the worker panic when it handles the
+/// next command. Either way the panic is contained and poisons this client alone.
+#[cfg(debug_assertions)]
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_debug_inject_panic(client: mc_client_t, site: u32) -> mc_status {
+    ffi_boundary! {
+        status_of((|| {
+            let c = resolve(client)?;
+            check_state(&c.shared)?;
+            match site {
+                1 => panic!("panic injected by mc_debug_inject_panic"),
+                2 => c.shared.send_control(Command::InjectPanic),
+                _ => Err(mc_status::MC_ERR_INVALID_ARGUMENT),
+            }
+        })())
+    }
 }
 
 static VERSION_C: LazyLock<std::ffi::CString> = LazyLock::new(|| std::ffi::CString::new(VERSION).unwrap_or_default());

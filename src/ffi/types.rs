@@ -247,6 +247,11 @@ pub struct mc_client_config {
     /// The device starts offline: stored sessions wait for
     /// `mc_client_set_network_available(client, true)`. Default false (online).
     pub offline_at_start: bool,
+    /// DANGER: true turns off TLS peer and host-name verification, so anyone on the path can
+    /// read and alter what is sent. For a test back end with a certificate you cannot install
+    /// (configure `ca_file` instead wherever you can). The worker logs a warning at start.
+    /// Default false.
+    pub dangerous_disable_tls_verification: bool,
 }
 
 /// Per-tracker configuration. Fill with `mc_tracker_config_init`.
@@ -475,6 +480,7 @@ impl mc_client_config {
             upload_min_gap_ms: 100,
             use_deprecated_downloaded_endpoint: false,
             offline_at_start: false,
+            dangerous_disable_tls_verification: false,
         }
     }
 }

@@ -13,12 +13,13 @@ mod response;
 use std::collections::BTreeMap;
 use std::ffi::CStr;
 use std::os::raw::c_long;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use curl::easy::{Easy2, List};
 use curl::multi::{Easy2Handle, Multi, MultiWaker};
 
-use response::{Overflow, Sink};
+use response::{Abort, Overflow, Sink};
 
 /// How the transport reaches the MC API. Every field has a production default.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +77,8 @@ pub enum Completion {
     },
     /// No usable answer: DNS, connect, TLS, a reset, a timeout, or a response over the caps.
     Network { message: String, timed_out: bool },
-    /// Ended by [`Transport::abort_all`].
+    /// Ended by [`Transport::abort_all`], or by the abort deadline ([`Transport::abort_at`],
+    /// [`AbortHandle::abort`]) through libcurl's progress callback.
     Aborted,
 }
 
@@ -100,6 +102,28 @@ const CURLOPT_REDIR_PROTOCOLS_STR: curl_sys::CURLoption = curl_sys::CURLOPTTYPE_
 const CURLOPT_MAXLIFETIME_CONN: curl_sys::CURLoption = curl_sys::CURLOPTTYPE_LONG + 314;
 const CURLOPT_SUPPRESS_CONNECT_HEADERS: curl_sys::CURLoption = curl_sys::CURLOPTTYPE_LONG + 265;
 
+/// Slow-link guard (libcurl-security.md §Denial of Service): a transfer slower than this many
+/// bytes per second for `LOW_SPEED_TIME` ends as a timeout. A real-time request (≈1 KiB) is
+/// bounded by its total timeout long before; this catches a large batch crawling over a link
+/// that still moves a few bytes (toxiproxy's `bandwidth`).
+const LOW_SPEED_LIMIT: u32 = 1024;
+const LOW_SPEED_TIME: Duration = Duration::from_secs(15);
+
+/// Ends transfers from another thread: `Send + Sync`, cheap to clone.
+#[derive(Clone)]
+pub struct AbortHandle {
+    abort: Arc<Abort>,
+    waker: Arc<MultiWaker>,
+}
+
+impl AbortHandle {
+    /// Every transfer in flight ends as [`Completion::Aborted`] the next time libcurl drives it
+    /// (the waiting worker is woken for that), and no new one starts.
+    pub fn abort(&self) {
+        self.abort.now();
+        let _ = self.waker.wakeup();
+    }
+}
 struct Running {
     id: u64,
     handle: Easy2Handle<Sink>,
@@ -114,6 +138,8 @@ pub struct Transport {
     running: BTreeMap<usize, Running>,
     next_token: usize,
     idle: Vec<Easy2<Sink>>,
+    abort: Arc<Abort>,
+    low_speed: (u32, Duration),
 }
 
 impl Transport {
@@ -129,7 +155,34 @@ impl Transport {
         }
         let mut multi = Multi::new();
         multi.set_max_connects(MAX_CACHED_CONNECTIONS).map_err(|e| format!("transport: CURLMOPT_MAXCONNECTS: {e}"))?;
-        Ok(Transport { multi, cfg, running: BTreeMap::new(), next_token: 1, idle: Vec::new() })
+        Ok(Transport {
+            multi,
+            cfg,
+            running: BTreeMap::new(),
+            next_token: 1,
+            idle: Vec::new(),
+            abort: Arc::new(Abort::new()),
+            low_speed: (LOW_SPEED_LIMIT, LOW_SPEED_TIME),
+        })
+    }
+
+    /// From `deadline` on, transfers in flight end as [`Completion::Aborted`] (libcurl's
+    /// progress callback returns "stop") and `start` refuses new ones. The worker sets this to
+    /// its shutdown deadline, so nothing outlives `mc_client_free`'s bound even while libcurl
+    /// is busy with the transfer.
+    pub fn abort_at(&mut self, deadline: Instant) {
+        self.abort.at(deadline);
+    }
+
+    /// A handle that aborts every transfer from another thread (see [`AbortHandle::abort`]).
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle { abort: self.abort.clone(), waker: Arc::new(self.multi.waker()) }
+    }
+
+    /// Overrides the slow-link guard (default 1024 bytes/s over 15 s) for
+    /// transfers started from now on. libcurl counts `time` in whole seconds (at least 1).
+    pub fn set_low_speed(&mut self, bytes_per_second: u32, time: Duration) {
+        self.low_speed = (bytes_per_second, time.max(Duration::from_secs(1)));
     }
 
     /// Wakes a thread blocked in [`Transport::wait`]. `Send + Sync`; after the transport is
@@ -147,6 +200,9 @@ impl Transport {
         if let Some(bad) = path.bytes().find(|b| b.is_ascii_control() || *b == b' ') {
             return Err(format!("transport: path {path:?} contains byte {bad:#04x}"));
         }
+        if self.abort.triggered() {
+            return Err("transport: shutting down, no new transfer".to_owned());
+        }
         let mut easy = match self.idle.pop() {
             Some(easy) => easy,
             None => self.configured_handle()?,
@@ -154,7 +210,12 @@ impl Transport {
         easy.get_mut().begin();
         let slash = if path.starts_with('/') { "" } else { "/" };
         let url = format!("{}{slash}{path}", self.cfg.base_url);
-        let request = easy.url(&url).and_then(|()| easy.post_fields_copy(&body));
+        let (limit, time) = self.low_speed;
+        let request = easy
+            .url(&url)
+            .and_then(|()| easy.post_fields_copy(&body))
+            .and_then(|()| easy.low_speed_limit(limit))
+            .and_then(|()| easy.low_speed_time(time));
         if let Err(e) = request {
             self.recycle(easy);
             return Err(format!("transport: request to {url}: {e}"));
@@ -271,12 +332,14 @@ impl Transport {
     /// and body.
     fn configured_handle(&self) -> Result<Easy2<Sink>, String> {
         let cfg = &self.cfg;
-        let mut easy = Easy2::new(Sink::new(cfg.max_response_bytes, cfg.max_header_bytes));
+        let mut easy = Easy2::new(Sink::new(cfg.max_response_bytes, cfg.max_header_bytes, self.abort.clone()));
         let fail = |what: &str, e: curl::Error| format!("transport: {what}: {e}");
 
         // No signals: the worker is one thread among the player's, and SIGALRM-based DNS
         // timeouts are not thread-safe (libcurl-thread.md).
         easy.signal(false).map_err(|e| fail("CURLOPT_NOSIGNAL", e))?;
+        // The progress callback is how a shutdown deadline cuts a transfer off mid-flight.
+        easy.progress(true).map_err(|e| fail("CURLOPT_NOPROGRESS", e))?;
         // The MC API answers where a session lives with Location; following it would POST the
         // event again elsewhere.
         easy.follow_location(false).map_err(|e| fail("CURLOPT_FOLLOWLOCATION", e))?;
@@ -333,6 +396,7 @@ fn completion_of(easy: &mut Easy2<Sink>, result: Result<(), curl::Error>) -> Com
             Ok(code) => Completion::Network { message: format!("no valid HTTP status ({code})"), timed_out: false },
             Err(e) => Completion::Network { message: format!("CURLINFO_RESPONSE_CODE: {e}"), timed_out: false },
         },
+        Err(e) if e.is_aborted_by_callback() && easy.get_ref().aborted() => Completion::Aborted,
         Err(e) => {
             let sink = easy.get_ref();
             let message = match sink.overflow() {

@@ -1,7 +1,43 @@
 //! What a transfer keeps of its response: the two headers the worker acts on, and byte counts
 //! that cap how much a server (or anything posing as one) can make us read.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
 use curl::easy::{Handler, WriteError};
+
+/// When every transfer of a transport must end (shutdown). Checked by libcurl's progress
+/// callback, which libcurl calls while it drives a transfer, so a transfer in flight is cut off
+/// by libcurl itself at the deadline (sentry-native's pattern), not only when the worker gets
+/// round to removing it. Shared by the transport, its handles and [`super::AbortHandle`]s.
+#[derive(Debug)]
+pub(crate) struct Abort {
+    base: Instant,
+    /// Nanoseconds after `base` from which transfers abort; `u64::MAX`: never.
+    at_ns: AtomicU64,
+}
+
+impl Abort {
+    pub(crate) fn new() -> Abort {
+        Abort { base: Instant::now(), at_ns: AtomicU64::new(u64::MAX) }
+    }
+
+    /// Abort from `deadline` on (an earlier deadline already set wins).
+    pub(crate) fn at(&self, deadline: Instant) {
+        let ns = u64::try_from(deadline.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX - 1);
+        self.at_ns.fetch_min(ns, Ordering::SeqCst);
+    }
+
+    pub(crate) fn now(&self) {
+        self.at_ns.store(0, Ordering::SeqCst);
+    }
+
+    pub(crate) fn triggered(&self) -> bool {
+        let at = self.at_ns.load(Ordering::Relaxed);
+        at != u64::MAX && u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX) >= at
+    }
+}
 
 /// Which cap a response went over; the transfer was aborted because of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,11 +57,26 @@ pub(crate) struct Sink {
     location: Option<String>,
     retry_after: Option<String>,
     overflow: Option<Overflow>,
+    abort: Arc<Abort>,
 }
 
 impl Sink {
-    pub(crate) fn new(max_body: usize, max_header: usize) -> Sink {
-        Sink { max_body, max_header, body_bytes: 0, header_bytes: 0, location: None, retry_after: None, overflow: None }
+    pub(crate) fn new(max_body: usize, max_header: usize, abort: Arc<Abort>) -> Sink {
+        Sink {
+            max_body,
+            max_header,
+            body_bytes: 0,
+            header_bytes: 0,
+            location: None,
+            retry_after: None,
+            overflow: None,
+            abort,
+        }
+    }
+
+    /// The transport's abort deadline has passed.
+    pub(crate) fn aborted(&self) -> bool {
+        self.abort.triggered()
     }
 
     /// Forget the previous transfer.
@@ -70,6 +121,12 @@ impl Handler for Sink {
         }
         self.body_bytes = total;
         Ok(data.len())
+    }
+
+    /// Called by libcurl while it drives the transfer (CURLOPT_XFERINFOFUNCTION); false ends it
+    /// with CURLE_ABORTED_BY_CALLBACK.
+    fn progress(&mut self, _dltotal: f64, _dlnow: f64, _ultotal: f64, _ulnow: f64) -> bool {
+        !self.abort.triggered()
     }
 
     /// Called once per header line, status lines included. Returning false aborts the transfer.
@@ -120,7 +177,7 @@ mod tests {
 
     #[test]
     fn location_and_retry_after_are_found_case_insensitively_and_trimmed() {
-        let mut s = Sink::new(64, 1024);
+        let mut s = Sink::new(64, 1024, Arc::new(Abort::new()));
         assert!(feed(
             &mut s,
             &["HTTP/1.1 201 Created\r\n", "LOCATION:   /api/v1/sessions/abc \r\n", "retry-AFTER:\t120\r\n", "\r\n"]
@@ -131,7 +188,7 @@ mod tests {
 
     #[test]
     fn only_the_final_response_headers_count() {
-        let mut s = Sink::new(64, 1024);
+        let mut s = Sink::new(64, 1024, Arc::new(Abort::new()));
         assert!(feed(
             &mut s,
             &["HTTP/1.1 100 Continue\r\n", "Location: /wrong\r\n", "\r\n", "HTTP/1.1 204 No Content\r\n", "\r\n"]
@@ -141,14 +198,25 @@ mod tests {
 
     #[test]
     fn empty_values_and_lines_without_colon_are_ignored() {
-        let mut s = Sink::new(64, 1024);
+        let mut s = Sink::new(64, 1024, Arc::new(Abort::new()));
         assert!(feed(&mut s, &["HTTP/1.1 201 Created\r\n", "Location:   \r\n", " folded\r\n", "\r\n"]));
         assert_eq!(s.take_location(), None);
     }
 
     #[test]
+    fn the_abort_deadline_stops_progress() {
+        let abort = Arc::new(Abort::new());
+        let mut s = Sink::new(10, 20, abort.clone());
+        assert!(s.progress(0.0, 0.0, 0.0, 0.0));
+        abort.at(Instant::now() + std::time::Duration::from_secs(3600));
+        assert!(s.progress(0.0, 0.0, 0.0, 0.0) && !s.aborted());
+        abort.at(Instant::now());
+        assert!(!s.progress(0.0, 0.0, 0.0, 0.0) && s.aborted());
+    }
+
+    #[test]
     fn caps_abort_and_say_which() {
-        let mut s = Sink::new(10, 20);
+        let mut s = Sink::new(10, 20, Arc::new(Abort::new()));
         assert_eq!(s.write(b"0123456789").ok(), Some(10));
         assert_eq!(s.write(b"x").ok(), Some(0));
         assert_eq!(s.overflow(), Some(Overflow::Body));

@@ -34,14 +34,37 @@ const UPLOAD_ID_BIT: u64 = 1 << 63;
 
 /// Commands from player threads.
 pub enum Command {
-    AddTracker { id: TrackerId, config: TrackerConfig, slot: Arc<TrackerSlot> },
-    Call { id: TrackerId, at: Stamp, playhead: f64, call: Call },
-    RemoveTracker { id: TrackerId, at: Stamp },
-    Flush { reply: Sender<mc_status> },
-    Shutdown { deadline: Instant, done: Sender<()> },
-    Log { level: LogLevel, message: String },
+    AddTracker {
+        id: TrackerId,
+        config: TrackerConfig,
+        slot: Arc<TrackerSlot>,
+    },
+    Call {
+        id: TrackerId,
+        at: Stamp,
+        playhead: f64,
+        call: Call,
+    },
+    RemoveTracker {
+        id: TrackerId,
+        at: Stamp,
+    },
+    Flush {
+        reply: Sender<mc_status>,
+    },
+    Shutdown {
+        deadline: Instant,
+        done: Sender<()>,
+    },
+    Log {
+        level: LogLevel,
+        message: String,
+    },
     SetNetwork(bool),
     SetPrivacy(Privacy),
+    /// Test hook (`mc_debug_inject_panic`, debug builds): the worker panics handling it.
+    #[cfg(debug_assertions)]
+    InjectPanic,
 }
 
 thread_local! {
@@ -249,6 +272,7 @@ fn run(
     block_sigpipe();
     WORKER_OF.with(|w| w.set(Arc::as_ptr(&shared) as usize));
     let http = config.http.clone();
+    let insecure = http.insecure_skip_tls_verify;
     let transport = match Transport::new(TransportConfig {
         base_url: http.base_url,
         connect_timeout: http.connect_timeout,
@@ -257,7 +281,7 @@ fn run(
         ca_file: http.ca_file,
         ca_path: http.ca_path,
         proxy: http.proxy,
-        insecure_skip_tls_verify: false,
+        insecure_skip_tls_verify: http.insecure_skip_tls_verify,
         max_response_bytes: 64 * 1024,
         max_header_bytes: 16 * 1024,
     }) {
@@ -284,6 +308,13 @@ fn run(
         shutdown: None,
     };
     let _ = ready.send(Ok(()));
+    if insecure {
+        lp.callbacks.log(
+            LogLevel::Warn,
+            "TLS verification is OFF (dangerous_disable_tls_verification): anyone on the network path \
+             can read and alter what this client sends",
+        );
+    }
     loop {
         let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lp.turn(&events, &control)));
         match turn {
@@ -361,9 +392,14 @@ impl Loop {
                 for id in std::mem::take(&mut self.trackers) {
                     self.core.remove_tracker(id, now);
                 }
+                // libcurl itself cuts off what is still in flight at the deadline (progress
+                // callback), even in the middle of a slow transfer.
+                self.transport.abort_at(deadline);
                 self.shutdown = Some((deadline, done));
             }
             Command::Log { level, message } => self.callbacks.log(level, &message),
+            #[cfg(debug_assertions)]
+            Command::InjectPanic => panic!("worker panic injected by mc_debug_inject_panic"),
             Command::SetNetwork(available) => {
                 let now = self.now();
                 if let Some(o) = self.offline.as_mut() {
