@@ -13,6 +13,10 @@
 // Each test crate uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod faultnet;
+pub mod rel;
+pub mod tls;
+
 use std::env;
 use std::ffi::OsStr;
 use std::io::{Read, Write};
