@@ -76,7 +76,8 @@ int main(void) {
     mc_status freed = mc_client_free(client, 2000);
     long long free_ms = (now_ns() - t0) / 1000000;
     CHECK(freed == MC_OK || freed == MC_ERR_TIMEOUT);
-    CHECK(free_ms <= 2250);
+    /* 2000 ms + 250 ms of slack; sanitizers slow the worker down, so the test may widen it. */
+    CHECK(free_ms <= harness_env_long("MC_FREE_MAX_MS", 2250));
     /* Let the hammers run into the freed handles for a moment, then stop them. */
     harness_sleep_ms(50);
     __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
