@@ -145,8 +145,12 @@ fn f2_outage_beyond_the_budget_gives_up_counts_and_recovers() {
     // (250 ms) plus a capped backoff (30 ms) plus slack.
     let requests = collector.requests();
     let after: Vec<_> = event_requests(&requests).into_iter().filter(|r| r.at_ms >= healed).collect();
-    let first = after.first().expect("requests after the heal");
-    assert_eq!(first.status, 204);
+    // A request the collector had already answered by the fault list while the faults were
+    // being cleared may carry a stamp just after `healed`: at most one such 503, then 204s.
+    let first = after.iter().find(|r| r.status == 204).expect("a delivered request after the heal");
+    let late_503 = after.iter().take_while(|r| r.status != 204).count();
+    assert!(late_503 <= 1, "{late_503} requests failed after the heal");
+    assert!(after.iter().skip_while(|r| r.status != 204).all(|r| r.status == 204), "healed for good");
     assert!(first.at_ms - healed <= 600, "recovered {} ms after the heal", first.at_ms - healed);
     println!(
         "F2: given up {}, delivered {delivered_events}, recovered in {} ms",
