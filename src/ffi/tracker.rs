@@ -10,7 +10,7 @@
 //! reach the queue.
 
 use std::ffi::c_char;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -31,6 +31,10 @@ pub struct TrackerInner {
     client: u64,
     shared: Arc<Shared>,
     slot: Arc<TrackerSlot>,
+    /// Commands of this tracker accepted into the queue (its AddTracker included): the worker
+    /// removes the tracker once it has handled that many, whatever order the two channels
+    /// deliver in.
+    queued: AtomicU64,
 }
 
 static TRACKERS: LazyLock<HandleTable<TrackerInner>> = LazyLock::new(|| HandleTable::new(0x54));
@@ -90,6 +94,7 @@ fn track(
     let playhead = t.slot.playhead();
     match t.shared.send_event(Command::Call { id: handle, at, playhead, call }) {
         Ok(()) => {
+            t.queued.fetch_add(1, Ordering::Relaxed);
             t.shared.stats.incr(Counter::CallsAccepted);
             mc_status::MC_OK
         }
@@ -121,7 +126,9 @@ fn tracker_new(client: mc_client_t, config: *const mc_tracker_config, out: *mut 
     }
     opted_in(&c.shared)?;
     let slot = Arc::new(TrackerSlot::new());
-    let inner = Arc::new(TrackerInner { client, shared: c.shared.clone(), slot: slot.clone() });
+    // The AddTracker is counted up front: it is queued before any call can be made.
+    let inner =
+        Arc::new(TrackerInner { client, shared: c.shared.clone(), slot: slot.clone(), queued: AtomicU64::new(1) });
     let handle = TRACKERS.insert(inner)?;
     if let Err(s) = c.shared.send_event(Command::AddTracker { id: handle, config, slot }) {
         TRACKERS.remove(handle);
@@ -154,8 +161,10 @@ fn tracker_free(tracker: mc_tracker_t) -> Result<(), mc_status> {
         return Ok(());
     }
     let at = t.shared.clock.stamp(&t.shared.stats);
-    // Removal travels on the control channel: never dropped, and after the tracker's calls.
-    t.shared.send_control(Command::RemoveTracker { id: tracker, at })
+    // Removal travels on the control channel, never dropped; the worker applies it after the
+    // tracker's `queued` commands, which travel on the events channel.
+    let queued = t.queued.load(Ordering::Relaxed);
+    t.shared.send_control(Command::RemoveTracker { id: tracker, at, queued })
 }
 
 /// Frees a tracker. An open session is ended (`sessionEnd`, closing an open ad, break or chapter

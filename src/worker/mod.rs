@@ -13,12 +13,12 @@
 
 pub mod offline;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError};
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 use curl::multi::MultiWaker;
 
 use crate::clock::WallClock;
@@ -31,6 +31,9 @@ use offline::{Offline, Privacy};
 
 /// Request ids of uploads have this bit set, so completions find their owner.
 const UPLOAD_ID_BIT: u64 = 1 << 63;
+
+/// Commands one worker turn handles at most (see `Loop::drain_commands`).
+const COMMANDS_PER_TURN: usize = 4096;
 
 /// Commands from player threads.
 pub enum Command {
@@ -45,9 +48,12 @@ pub enum Command {
         playhead: f64,
         call: Call,
     },
+    /// Sent on the control channel; applied once the tracker's `queued` commands (its
+    /// AddTracker and calls, on the events channel) have been handled.
     RemoveTracker {
         id: TrackerId,
         at: Stamp,
+        queued: u64,
     },
     Flush {
         reply: Sender<mc_status>,
@@ -253,7 +259,10 @@ struct Loop {
     core: Core,
     transport: Transport,
     callbacks: Callbacks,
-    trackers: HashSet<TrackerId>,
+    /// Live trackers and how many of their commands were handled.
+    trackers: HashMap<TrackerId, u64>,
+    /// Removals that arrived before the commands queued ahead of them: (queued, at).
+    removals: HashMap<TrackerId, (u64, Stamp)>,
     offline: Option<Offline>,
     next_upload_id: u64,
     flushes: Vec<Sender<mc_status>>,
@@ -300,7 +309,8 @@ fn run(
         core,
         transport,
         callbacks: config.callbacks,
-        trackers: HashSet::new(),
+        trackers: HashMap::new(),
+        removals: HashMap::new(),
         offline,
         next_upload_id: UPLOAD_ID_BIT,
         flushes: Vec::new(),
@@ -362,34 +372,73 @@ impl Loop {
         true
     }
 
+    /// Handles queued commands, at most `COMMANDS_PER_TURN` (a player that never stops calling
+    /// must not starve deadlines and transfers; the sleep that follows returns at once).
+    ///
+    /// Control commands are taken as soon as they come, not behind every event queued since,
+    /// so they cannot pile up. A tracker removal waits for its tracker's own commands (see
+    /// `Command::RemoveTracker`). The rare others (flush, shutdown, network, privacy) first
+    /// dispatch the events queued before them: the player pushed those earlier, so they are in
+    /// `events` when the control command is seen, and `events.len()` covers them.
     fn drain_commands(&mut self, events: &Receiver<Command>, control: &Receiver<Command>) {
-        loop {
-            while let Ok(cmd) = events.try_recv() {
-                self.dispatch(cmd);
-            }
+        let mut budget = COMMANDS_PER_TURN;
+        while budget > 0 {
+            budget -= 1;
             match control.try_recv() {
-                Ok(cmd) => self.dispatch(cmd),
-                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => break,
+                Ok(cmd @ Command::RemoveTracker { .. }) => self.dispatch(cmd),
+                Ok(cmd) => {
+                    for _ in 0..events.len() {
+                        match events.try_recv() {
+                            Ok(e) => self.dispatch(e),
+                            Err(_) => break,
+                        }
+                    }
+                    self.dispatch(cmd);
+                }
+                Err(_) => match events.try_recv() {
+                    Ok(e) => self.dispatch(e),
+                    Err(_) => break,
+                },
             }
+        }
+    }
+
+    /// Applies a pending removal of `id` once every command queued before it was handled.
+    fn remove_when_due(&mut self, id: TrackerId) {
+        let Some(&(queued, at)) = self.removals.get(&id) else { return };
+        if self.trackers.get(&id).copied().unwrap_or(0) >= queued {
+            self.removals.remove(&id);
+            self.trackers.remove(&id);
+            self.core.remove_tracker(id, at);
         }
     }
 
     fn dispatch(&mut self, cmd: Command) {
         match cmd {
             Command::AddTracker { id, config, slot } => {
-                self.trackers.insert(id);
+                self.trackers.insert(id, 1);
                 self.core.add_tracker(id, config, slot);
+                self.remove_when_due(id);
             }
-            Command::Call { id, at, playhead, call } => self.core.handle_call(id, at, playhead, call),
-            Command::RemoveTracker { id, at } => {
-                self.trackers.remove(&id);
-                self.core.remove_tracker(id, at);
+            Command::Call { id, at, playhead, call } => {
+                self.core.handle_call(id, at, playhead, call);
+                if let Some(handled) = self.trackers.get_mut(&id) {
+                    *handled += 1;
+                    if !self.removals.is_empty() {
+                        self.remove_when_due(id);
+                    }
+                }
+            }
+            Command::RemoveTracker { id, at, queued } => {
+                self.removals.insert(id, (queued, at));
+                self.remove_when_due(id);
             }
             Command::Flush { reply } => self.flushes.push(reply),
             Command::Shutdown { deadline, done } => {
                 // Trackers still open end their sessions, as a destroyed player would.
                 let now = self.now();
-                for id in std::mem::take(&mut self.trackers) {
+                self.removals.clear();
+                for id in std::mem::take(&mut self.trackers).into_keys() {
                     self.core.remove_tracker(id, now);
                 }
                 // libcurl itself cuts off what is still in flight at the deadline (progress
