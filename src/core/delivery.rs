@@ -164,10 +164,15 @@ impl Delivery {
             return self.drop_event(notices, tracker, t, Counter::ShutDown);
         }
         if t == EventType::SessionStart {
+            // A sessionStart passes the per-session cap, not the global one: a player that
+            // starts sessions faster than they can be sent must not grow memory without bound.
+            // The refused session stays as a dead entry (no events), so what follows for it is
+            // counted under the same reason, and it is forgotten when it closes.
+            let full = self.held >= self.limits.global_pending_cap;
             let session = Session {
                 tracker,
-                phase: Phase::Starting,
-                queue: VecDeque::from([event]),
+                phase: if full { Phase::Dead(Counter::CacheOverflow) } else { Phase::Starting },
+                queue: if full { VecDeque::new() } else { VecDeque::from([event]) },
                 in_flight: None,
                 retry_at: None,
                 tries: 0,
@@ -179,7 +184,11 @@ impl Delivery {
             match self.sessions.entry(key) {
                 Entry::Vacant(v) => {
                     v.insert(session);
-                    self.held += 1;
+                    if full {
+                        self.drop_event(notices, tracker, t, Counter::CacheOverflow);
+                    } else {
+                        self.held += 1;
+                    }
                 }
                 Entry::Occupied(_) => {
                     self.drop_event(notices, tracker, t, Counter::SessionNotCreated);

@@ -347,6 +347,39 @@ fn queue_caps_drop_new_events_but_never_session_boundaries() {
     assert_eq!(d.count(Counter::CacheOverflow), 1);
 }
 
+/// Sessions started faster than they can be sent stop at the global cap: the new session is
+/// refused whole (its start and everything after, counted `cache_overflow`), memory stays
+/// bounded, and sessions start again once the backlog is sent.
+#[test]
+fn session_starts_beyond_the_global_cap_are_refused_and_counted() {
+    let mut d = manual(|c| c.limits.global_pending_cap = 2);
+    d.calls([start(Some(0)), Call::Play]);
+    d.core.add_tracker(8, TrackerConfig::default(), Arc::new(TrackerSlot::new()));
+    d.call_as(8, start(Some(0)));
+    d.call_as(8, Call::Play);
+    d.call_as(8, Call::SessionEnd);
+    assert_eq!(d.core.pending_events(), 2, "only the first session is held");
+    assert_eq!(d.count(Counter::CacheOverflow), 3, "the refused session's start, play and end");
+    assert_eq!(d.count(Counter::SessionNotCreated), 0);
+    let types: Vec<EventType> = d.poll_all().iter().map(|r| r.event_type).collect();
+    assert_eq!(types, [EventType::SessionStart], "nothing of the refused session is sent");
+
+    // Once the backlog drains, a new session starts normally.
+    let mut d = manual(|c| c.limits.global_pending_cap = 2);
+    d.calls([start(Some(0)), Call::Play, Call::SessionEnd]);
+    let r = one(&mut d);
+    d.respond(r.id, created("/api/v1/sessions/s"));
+    for _ in 0..2 {
+        let r = one(&mut d);
+        d.respond(r.id, status(204));
+    }
+    assert_eq!(d.core.pending_events(), 0);
+    d.core.add_tracker(8, TrackerConfig::default(), Arc::new(TrackerSlot::new()));
+    d.call_as(8, start(Some(0)));
+    assert_eq!(d.core.pending_events(), 1);
+    assert_eq!(d.count(Counter::CacheOverflow), 0);
+}
+
 #[test]
 fn shut_down_gives_up_everything_pending() {
     let mut d = manual(|_| {});
