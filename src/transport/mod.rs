@@ -84,10 +84,13 @@ pub enum Completion {
 
 /// Idle easy handles kept for reuse. Live connections sit in the multi handle's connection
 /// cache either way; a pooled handle also keeps its TLS session cache and saves re-configuring.
-const MAX_IDLE_HANDLES: usize = 8;
+const MAX_IDLE_HANDLES: usize = 64;
 
-/// Idle connections the multi handle keeps open: a few sessions to one host need only a few.
-const MAX_CACHED_CONNECTIONS: usize = 8;
+/// Idle connections the multi handle keeps open. It must cover the transfers in flight at
+/// once (one per session with a request out), or every request beyond the cache opens a new
+/// TCP (and TLS) connection: a service tracking hundreds of streams needs hundreds. A player
+/// with one session opens one; the cache only holds what peak concurrency opened.
+const MAX_CACHED_CONNECTIONS: usize = 256;
 
 /// How long `wait` may sleep while transfers run and libcurl states no deadline of its own.
 /// curl's docs ask to call perform again within "a few seconds" in that case.
