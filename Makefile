@@ -9,7 +9,7 @@ CFLAGS ?= -std=c11 -O2 -g -Wall -Wextra -Werror
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-.PHONY: all deps build demo demo-downloaded test clean install docs
+.PHONY: all deps build demo demo-downloaded test bench clean install docs
 
 all: build
 
@@ -36,6 +36,12 @@ demo-downloaded: deps target/demo/downloaded
 
 test: deps
 	$(CARGO) test --workspace --all-targets
+
+# Every benchmark figure next to its same-run reference (docs/performance.md); about 45 minutes
+# (a 30-minute RSS soak: MC_BENCH_SOAK_SECS shortens it). `scripts/bench.sh --quick` is the
+# short CI run.
+bench:
+	./scripts/bench.sh
 
 # Headers, static + shared library (SONAME and links), media_collection.pc: docs/packaging.md.
 # No `deps` here: installing must not run apt-get inside a packaging build root.
