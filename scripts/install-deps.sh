@@ -11,6 +11,7 @@ packages=(
   openssl                # a local TLS server for the transport tests
   valgrind               # the C harness under memcheck
   strace                 # benchmarks: show the player's calls make no syscalls
+  binutils               # strip, for the footprint benchmark
   cmake doxygen          # the CMake example and the API reference
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev   # the GStreamer plugin example
   gstreamer1.0-tools gstreamer1.0-plugins-base           # gst-launch-1.0 and the test sources
