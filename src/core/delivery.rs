@@ -12,7 +12,7 @@
 //! - Every event that does not reach the server is counted by reason and reported.
 
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -67,6 +67,16 @@ struct Session {
     closed: bool,
 }
 
+impl Session {
+    /// The head may be sent now.
+    fn ready(&self) -> bool {
+        self.in_flight.is_none()
+            && self.retry_at.is_none()
+            && !self.queue.is_empty()
+            && !matches!(self.phase, Phase::Dead(_))
+    }
+}
+
 /// How a response is classified (DESIGN's retry table).
 enum Verdict {
     /// 2xx; for a sessionStart, with the sid from `Location`.
@@ -116,6 +126,11 @@ pub(crate) struct Delivery {
     rng: XorShift,
     /// In creation order (keys only grow), so requests go out oldest session first.
     sessions: BTreeMap<SessionKey, Session>,
+    /// The keys of the sessions that are `ready`, so a turn does not scan every session. Public
+    /// operations on one session unindex it first and index it again after (`reindexed`).
+    ready: BTreeSet<SessionKey>,
+    /// Every session's `retry_at`, earliest first.
+    retries: BTreeSet<(Instant, SessionKey)>,
     in_flight: HashMap<RequestId, SessionKey>,
     next_request: RequestId,
     /// Events held over all sessions.
@@ -134,6 +149,8 @@ impl Delivery {
             stats,
             rng: XorShift::new(seed),
             sessions: BTreeMap::new(),
+            ready: BTreeSet::new(),
+            retries: BTreeSet::new(),
             in_flight: HashMap::new(),
             next_request: 0,
             held: 0,
@@ -159,6 +176,10 @@ impl Delivery {
 
     /// Queues a hit of MC session `key`; a sessionStart opens the session.
     pub(crate) fn push(&mut self, notices: &mut Notices, tracker: TrackerId, key: SessionKey, event: Event) {
+        self.reindexed(key, |d| d.push_unindexed(notices, tracker, key, event));
+    }
+
+    fn push_unindexed(&mut self, notices: &mut Notices, tracker: TrackerId, key: SessionKey, event: Event) {
         let t = event.event_type;
         if self.shut {
             return self.drop_event(notices, tracker, t, Counter::ShutDown);
@@ -222,10 +243,33 @@ impl Delivery {
 
     /// The tracker sends nothing more to `key`; it is forgotten once drained.
     pub(crate) fn close(&mut self, key: SessionKey) {
-        if let Some(s) = self.sessions.get_mut(&key) {
-            s.closed = true;
+        self.reindexed(key, |d| {
+            if let Some(s) = d.sessions.get_mut(&key) {
+                s.closed = true;
+            }
+            d.forget_if_done(key);
+        });
+    }
+
+    /// Runs `f`, which may change or remove session `key` only, and files the session again
+    /// under what it became.
+    fn reindexed<R>(&mut self, key: SessionKey, f: impl FnOnce(&mut Delivery) -> R) -> R {
+        if let Some(s) = self.sessions.get(&key) {
+            self.ready.remove(&key);
+            if let Some(t) = s.retry_at {
+                self.retries.remove(&(t, key));
+            }
         }
-        self.forget_if_done(key);
+        let r = f(self);
+        if let Some(s) = self.sessions.get(&key) {
+            if s.ready() {
+                self.ready.insert(key);
+            }
+            if let Some(t) = s.retry_at {
+                self.retries.insert((t, key));
+            }
+        }
+        r
     }
 
     pub(crate) fn close_tracker(&mut self, tracker: TrackerId) {
@@ -244,9 +288,9 @@ impl Delivery {
 
     /// The next request: the head of the oldest session that is ready to send.
     pub(crate) fn poll_request(&mut self) -> Option<Request> {
-        let (key, s) = self.sessions.iter_mut().find(|(_, s)| {
-            s.in_flight.is_none() && s.retry_at.is_none() && !s.queue.is_empty() && !matches!(s.phase, Phase::Dead(_))
-        })?;
+        // Sending makes the session not ready (in flight), so it leaves the index.
+        let key = self.ready.pop_first()?;
+        let s = self.sessions.get_mut(&key)?;
         let head = s.queue.front()?;
         let path = match &s.phase {
             Phase::Starting => SESSIONS_PATH.to_owned(),
@@ -255,7 +299,7 @@ impl Delivery {
         };
         self.next_request += 1;
         let id = self.next_request;
-        self.in_flight.insert(id, *key);
+        self.in_flight.insert(id, key);
         s.in_flight = Some(id);
         if s.tries == 0 {
             s.first_try = self.clock;
@@ -278,9 +322,11 @@ impl Delivery {
     ) -> Option<(TrackerId, SessionKey)> {
         self.observe(now.mono);
         let key = self.in_flight.remove(&id)?;
-        let gone = self.settle(notices, key, now, outcome);
-        self.forget_if_done(key);
-        gone
+        self.reindexed(key, |d| {
+            let gone = d.settle(notices, key, now, outcome);
+            d.forget_if_done(key);
+            gone
+        })
     }
 
     fn settle(
@@ -430,15 +476,19 @@ impl Delivery {
     /// Backoffs that came due end; their heads can be polled again.
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
         self.observe(now);
-        for s in self.sessions.values_mut() {
-            if s.retry_at.is_some_and(|t| t <= now) {
-                s.retry_at = None;
-            }
+        while let Some(&(t, key)) = self.retries.first().filter(|(t, _)| *t <= now) {
+            self.reindexed(key, |d| {
+                if let Some(s) = d.sessions.get_mut(&key) {
+                    s.retry_at = None;
+                }
+            });
+            // Should the entry be stale, it must still go, or this loop would not end.
+            self.retries.remove(&(t, key));
         }
     }
 
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        self.sessions.values().filter_map(|s| s.retry_at).min()
+        self.retries.first().map(|(t, _)| *t)
     }
 
     /// Gives up everything held (in flight included: the worker aborted those transfers).
@@ -459,7 +509,19 @@ impl Delivery {
             }
         }
         self.in_flight.clear();
+        self.ready.clear();
+        self.retries.clear();
         self.held = 0;
         n
+    }
+
+    /// Panics unless `ready` and `retries` match the sessions (tests only: it walks them all).
+    #[cfg(test)]
+    pub(crate) fn check_indexes(&self) {
+        let ready: BTreeSet<SessionKey> = self.sessions.iter().filter(|(_, s)| s.ready()).map(|(k, _)| *k).collect();
+        let retries: BTreeSet<(Instant, SessionKey)> =
+            self.sessions.iter().filter_map(|(k, s)| s.retry_at.map(|t| (t, *k))).collect();
+        assert_eq!(self.ready, ready, "ready index");
+        assert_eq!(self.retries, retries, "retry index");
     }
 }

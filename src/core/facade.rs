@@ -2,7 +2,7 @@
 //! hits to delivery (or, for downloaded trackers, to a per-tracker store), deadlines to both,
 //! and 404/410 answers back to the tracker that must restart.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,6 +22,11 @@ pub struct Core {
     config: CoreConfig,
     stats: Arc<Stats>,
     trackers: BTreeMap<TrackerId, Tracker>,
+    /// Each tracker's next deadline, earliest first, so a turn visits only the trackers that are
+    /// due. Refiled (`reschedule`) after anything that touches a tracker.
+    deadlines: BTreeSet<(Instant, TrackerId)>,
+    /// Where each tracker is filed in `deadlines`.
+    deadline_of: HashMap<TrackerId, Instant>,
     delivery: Delivery,
     notices: Notices,
     /// Hits of downloaded trackers, until the offline store takes them.
@@ -54,6 +59,8 @@ impl Core {
             config,
             stats,
             trackers: BTreeMap::new(),
+            deadlines: BTreeSet::new(),
+            deadline_of: HashMap::new(),
             delivery,
             notices: Notices::default(),
             stored: BTreeMap::new(),
@@ -66,6 +73,24 @@ impl Core {
     pub fn add_tracker(&mut self, id: TrackerId, config: TrackerConfig, slot: Arc<TrackerSlot>) {
         if self.trackers.insert(id, Tracker::new(id, config, slot)).is_some() {
             self.delivery.close_tracker(id);
+        }
+        self.reschedule(id);
+    }
+
+    /// Files tracker `id` under its current next deadline (none once it is gone).
+    fn reschedule(&mut self, id: TrackerId) {
+        let next = self.trackers.get(&id).and_then(|t| t.next_deadline(&self.config.timing));
+        let old = match next {
+            Some(d) => self.deadline_of.insert(id, d),
+            None => self.deadline_of.remove(&id),
+        };
+        if old != next {
+            if let Some(d) = old {
+                self.deadlines.remove(&(d, id));
+            }
+            if let Some(d) = next {
+                self.deadlines.insert((d, id));
+            }
         }
     }
 
@@ -87,6 +112,7 @@ impl Core {
         t.remove(&mut env, now);
         route(&mut self.delivery, &mut self.stored, &mut self.notices, id, t.downloaded(), hits);
         self.delivery.close_tracker(id);
+        self.reschedule(id);
     }
 
     /// A player call. `playhead` is the snapshot taken on the player's thread at call time.
@@ -106,13 +132,21 @@ impl Core {
         t.handle_call(&mut env, at, playhead, call);
         let downloaded = t.downloaded();
         route(&mut self.delivery, &mut self.stored, &mut self.notices, id, downloaded, hits);
+        self.reschedule(id);
     }
 
     /// Fires every deadline at or before `now.mono`: pings, content-start play, pre-roll
     /// release, idle timeout, session cap, retry backoffs.
     pub fn handle_timeout(&mut self, now: Stamp) {
         self.delivery.observe(now.mono);
-        for (id, t) in self.trackers.iter_mut() {
+        // Only the trackers due; in id order, as hits (and so new session keys) must come out.
+        let mut due: Vec<TrackerId> =
+            self.deadlines.iter().take_while(|(d, _)| *d <= now.mono).map(|(_, id)| *id).collect();
+        due.sort_unstable();
+        for id in due {
+            let Some(t) = self.trackers.get_mut(&id) else {
+                continue;
+            };
             // A pre-roll replay may open a new window that is already due: fire again, a few
             // times at most, so nothing due is left behind.
             for _ in 0..MAX_FIRINGS {
@@ -128,16 +162,17 @@ impl Core {
                     next_key: &mut self.next_key,
                 };
                 t.on_deadline(&mut env, now);
-                route(&mut self.delivery, &mut self.stored, &mut self.notices, *id, t.downloaded(), hits);
+                route(&mut self.delivery, &mut self.stored, &mut self.notices, id, t.downloaded(), hits);
             }
+            self.reschedule(id);
         }
         self.delivery.handle_timeout(now.mono);
     }
 
     /// The earliest deadline; None when nothing is scheduled (the worker then sleeps until woken).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let trackers = self.trackers.values().filter_map(|t| t.next_deadline(&self.config.timing));
-        trackers.chain(self.delivery.poll_timeout()).min()
+        let trackers = self.deadlines.first().map(|(d, _)| *d);
+        trackers.into_iter().chain(self.delivery.poll_timeout()).min()
     }
 
     /// The next request to send: at most one in flight per MC session.
@@ -165,6 +200,7 @@ impl Core {
         t.on_session_gone(&mut env, key, now);
         let downloaded = t.downloaded();
         route(&mut self.delivery, &mut self.stored, &mut self.notices, tracker, downloaded, hits);
+        self.reschedule(tracker);
     }
 
     /// Callback and log notices, in order.
@@ -206,6 +242,9 @@ impl Core {
         for t in self.trackers.values_mut() {
             t.forget_session();
         }
+        // Without a session no tracker has a deadline.
+        self.deadlines.clear();
+        self.deadline_of.clear();
         let mut n = 0;
         for (tracker, events) in std::mem::take(&mut self.stored) {
             for e in events {
@@ -222,5 +261,15 @@ impl Core {
     /// The delivery state, for a failing test's message.
     pub(crate) fn debug_state(&self) -> String {
         format!("{:#?}", self.delivery)
+    }
+
+    /// Panics unless the deadline and delivery indexes match a recomputation from scratch.
+    pub(crate) fn check_indexes(&self) {
+        let of: HashMap<TrackerId, Instant> =
+            self.trackers.iter().filter_map(|(id, t)| t.next_deadline(&self.config.timing).map(|d| (*id, d))).collect();
+        let deadlines: BTreeSet<(Instant, TrackerId)> = of.iter().map(|(id, d)| (*d, *id)).collect();
+        assert_eq!(self.deadline_of, of, "deadline map");
+        assert_eq!(self.deadlines, deadlines, "deadline index");
+        self.delivery.check_indexes();
     }
 }

@@ -161,6 +161,7 @@ impl Driver {
 
     /// Auto mode: sends and answers every ready request.
     pub(super) fn pump(&mut self) {
+        self.core.check_indexes();
         if !self.auto {
             return;
         }
@@ -193,12 +194,14 @@ impl Driver {
             self.record(&r);
             out.push(r);
         }
+        self.core.check_indexes();
         out
     }
 
     pub(super) fn respond(&mut self, id: RequestId, outcome: Outcome) {
         let now = self.stamp();
         self.core.handle_response(id, now, outcome);
+        self.core.check_indexes();
     }
 
     pub(super) fn hits(&self) -> Vec<(String, f64, i64)> {

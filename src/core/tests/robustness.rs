@@ -183,6 +183,7 @@ fn run(seed: u64, steps: usize) {
             }
         }
         assert_accounted(&d);
+        d.core.check_indexes();
     }
     // Everything ends and drains once the server answers.
     d.core.remove_tracker(TRACKER, d.stamp());
@@ -210,7 +211,9 @@ fn run(seed: u64, steps: usize) {
     assert!(d.core.is_drained(), "seed {seed}: not drained: {}", d.core.debug_state());
     assert_eq!(d.core.poll_timeout(), None);
     assert_accounted(&d);
+    d.core.check_indexes();
     assert_eq!(d.core.shut_down(), 0);
+    d.core.check_indexes();
 }
 
 #[test]
@@ -229,9 +232,11 @@ fn shut_down_midway_accounts_for_everything() {
         d.call(random_call(&mut r));
         d.t += r.below(2000);
         d.core.handle_timeout(d.stamp());
+        d.core.check_indexes();
     }
     let _ = d.poll_all();
     let n = d.core.shut_down();
+    d.core.check_indexes();
     assert_eq!(d.count(Counter::ShutDown), n);
     // Hits after the shutdown are dropped and counted too.
     d.calls([start(Some(0)), Call::Play]);
