@@ -146,7 +146,7 @@ fn tracker_churn_leaves_no_tracker_behind() {
 
     assert_eq!(st.queue_overflow, refused, "every refused call counted");
     let sessions = collector.sessions();
-    assert!(created >= 1000 && sessions.len() >= 1000, "{created} trackers, {} sessions", sessions.len());
+    assert!(created >= 300 && sessions.len() >= 300, "{created} trackers, {} sessions", sessions.len());
     for s in &sessions {
         let last = s.events.last().map(|e| e["eventType"].as_str().unwrap_or("?").to_owned());
         assert_eq!(last.as_deref(), Some("sessionEnd"), "a freed tracker ends its session: {:?}", s.events[0]);
