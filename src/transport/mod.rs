@@ -92,6 +92,10 @@ const MAX_IDLE_HANDLES: usize = 64;
 /// with one session opens one; the cache only holds what peak concurrency opened.
 const MAX_CACHED_CONNECTIONS: usize = 256;
 
+/// Transfers the worker runs at once: as many as the connection cache keeps, so that every
+/// transfer reuses a kept-alive connection.
+pub const MAX_PARALLEL_TRANSFERS: usize = MAX_CACHED_CONNECTIONS;
+
 /// How long `wait` may sleep while transfers run and libcurl states no deadline of its own.
 /// curl's docs ask to call perform again within "a few seconds" in that case.
 const MAX_WAIT_WHILE_BUSY: Duration = Duration::from_secs(1);

@@ -26,7 +26,7 @@ use crate::config::{Callbacks, ClientConfig};
 use crate::core::{Call, Core, LogLevel, Outcome, Stamp, TrackerConfig, TrackerId, TrackerSlot};
 use crate::stats::{Counter, Stats};
 use crate::status::mc_status;
-use crate::transport::{Completion, Transport, TransportConfig};
+use crate::transport::{Completion, MAX_PARALLEL_TRANSFERS, Transport, TransportConfig};
 use offline::{Offline, Privacy};
 
 /// Request ids of uploads have this bit set, so completions find their owner.
@@ -482,7 +482,10 @@ impl Loop {
     fn pump(&mut self) {
         loop {
             let mut progressed = false;
-            while let Some(req) = self.core.poll_request() {
+            // Beyond the connections the transport keeps, more parallel transfers only churn
+            // connections: the rest wait their turn in the core, oldest session first.
+            while self.transport.in_flight() < MAX_PARALLEL_TRANSFERS {
+                let Some(req) = self.core.poll_request() else { break };
                 progressed = true;
                 if let Err(message) = self.transport.start(req.id, &req.path, req.body) {
                     let now = self.now();
