@@ -65,9 +65,15 @@ fn a3_sixty_four_threads_and_a_concurrent_free() {
     assert!(text.contains("a3: "), "the program reports its figures");
     // What was accepted before the free is delivered or counted; the session is well formed
     // up to where the free cut it (sessionStart first, no request after the free's end).
+    // Under ThreadSanitizer with 64 spinning threads on two cores the worker may not even get
+    // the sessionStart out before the free's deadline (then it is counted `shut_down`); in the
+    // plain build it always does.
     let sessions = collector.sessions();
-    assert_eq!(sessions.len(), 1);
-    assert_eq!(sessions[0].events[0]["eventType"], "sessionStart");
+    let plain = common::sanitizer() == common::Sanitizer::None && !common::valgrind();
+    assert!(sessions.len() <= 1 && (sessions.len() == 1 || !plain), "{} sessions", sessions.len());
+    for s in &sessions {
+        assert_eq!(s.events[0]["eventType"], "sessionStart");
+    }
 }
 
 /// A4: a panic in an API call and one on the worker: the process survives, the call returns
