@@ -118,6 +118,23 @@ impl Core {
     /// A player call. `playhead` is the snapshot taken on the player's thread at call time.
     pub fn handle_call(&mut self, id: TrackerId, at: Stamp, playhead: f64, call: Call) {
         self.delivery.observe(at.mono);
+        if !self.trackers.contains_key(&id) {
+            let mut env = Env {
+                config: &self.config,
+                stats: &self.stats,
+                notices: &mut self.notices,
+                hits: &mut Vec::new(),
+                next_key: &mut self.next_key,
+            };
+            return env.ignored(id, call.name(), "unknown_tracker");
+        }
+        self.step(id, |t, env| t.handle_call(env, at, playhead, call));
+    }
+
+    /// Runs one step of tracker `id` (absent: nothing), routes the hits it made and refiles its
+    /// deadline. Returns what the step returned.
+    fn step<R>(&mut self, id: TrackerId, f: impl FnOnce(&mut Tracker, &mut Env) -> R) -> Option<R> {
+        let t = self.trackers.get_mut(&id)?;
         let mut hits = Vec::new();
         let mut env = Env {
             config: &self.config,
@@ -126,13 +143,11 @@ impl Core {
             hits: &mut hits,
             next_key: &mut self.next_key,
         };
-        let Some(t) = self.trackers.get_mut(&id) else {
-            return env.ignored(id, call.name(), "unknown_tracker");
-        };
-        t.handle_call(&mut env, at, playhead, call);
+        let r = f(t, &mut env);
         let downloaded = t.downloaded();
         route(&mut self.delivery, &mut self.stored, &mut self.notices, id, downloaded, hits);
         self.reschedule(id);
+        Some(r)
     }
 
     /// Fires every deadline at or before `now.mono`: pings, content-start play, pre-roll
@@ -144,27 +159,20 @@ impl Core {
             self.deadlines.iter().take_while(|(d, _)| *d <= now.mono).map(|(_, id)| *id).collect();
         due.sort_unstable();
         for id in due {
-            let Some(t) = self.trackers.get_mut(&id) else {
-                continue;
-            };
             // A pre-roll replay may open a new window that is already due: fire again, a few
             // times at most, so nothing due is left behind.
             for _ in 0..MAX_FIRINGS {
-                if t.next_deadline(&self.config.timing).is_none_or(|d| d > now.mono) {
+                let fired = self.step(id, |t, env| {
+                    let due = t.next_deadline(&env.config.timing).is_some_and(|d| d <= now.mono);
+                    if due {
+                        t.on_deadline(env, now);
+                    }
+                    due
+                });
+                if fired != Some(true) {
                     break;
                 }
-                let mut hits = Vec::new();
-                let mut env = Env {
-                    config: &self.config,
-                    stats: &self.stats,
-                    notices: &mut self.notices,
-                    hits: &mut hits,
-                    next_key: &mut self.next_key,
-                };
-                t.on_deadline(&mut env, now);
-                route(&mut self.delivery, &mut self.stored, &mut self.notices, id, t.downloaded(), hits);
             }
-            self.reschedule(id);
         }
         self.delivery.handle_timeout(now.mono);
     }
@@ -186,21 +194,7 @@ impl Core {
         };
         // 404/410: the old session is dead; the tracker resumes on a new one.
         self.delivery.close(key);
-        let Some(t) = self.trackers.get_mut(&tracker) else {
-            return;
-        };
-        let mut hits = Vec::new();
-        let mut env = Env {
-            config: &self.config,
-            stats: &self.stats,
-            notices: &mut self.notices,
-            hits: &mut hits,
-            next_key: &mut self.next_key,
-        };
-        t.on_session_gone(&mut env, key, now);
-        let downloaded = t.downloaded();
-        route(&mut self.delivery, &mut self.stored, &mut self.notices, tracker, downloaded, hits);
-        self.reschedule(tracker);
+        self.step(tracker, |t, env| t.on_session_gone(env, key, now));
     }
 
     /// Callback and log notices, in order.
