@@ -40,31 +40,7 @@ pub struct Validation {
     pub warnings: Vec<Failure>,
 }
 
-/// The 20 event types.
-pub const EVENT_TYPES: [&str; 20] = [
-    "sessionStart",
-    "play",
-    "ping",
-    "bufferStart",
-    "pauseStart",
-    "bitrateChange",
-    "error",
-    "adBreakStart",
-    "adBreakComplete",
-    "adStart",
-    "adComplete",
-    "adSkip",
-    "chapterStart",
-    "chapterComplete",
-    "chapterSkip",
-    "sessionComplete",
-    "sessionEnd",
-    "stateStart",
-    "stateEnd",
-    "statesUpdate",
-];
-
-/// `(event type, strict schema text, lenient schema text)`, in the order of [`EVENT_TYPES`].
+/// `(event type, strict schema text, lenient schema text)` of the 20 event types.
 macro_rules! schema_files {
     ($($t:literal),* $(,)?) => {
         [$((
@@ -97,6 +73,17 @@ const SCHEMA_FILES: [(&str, &str, &str); 20] = schema_files!(
     "stateEnd",
     "statesUpdate",
 );
+
+/// The 20 event types, in the order of the schema table.
+pub const EVENT_TYPES: [&str; 20] = {
+    let mut types = [""; 20];
+    let mut i = 0;
+    while i < types.len() {
+        types[i] = SCHEMA_FILES[i].0;
+        i += 1;
+    }
+    types
+};
 
 /// Messages quote the failing value; a huge value must not make a huge response.
 const MAX_MESSAGE_CHARS: usize = 300;
