@@ -8,12 +8,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use media_collection::core::{Call, Core, CoreConfig, MediaInfo, Outcome, Stamp, TrackerConfig, TrackerSlot};
+use media_collection::core::{Call, Core, CoreConfig, MediaInfo, Outcome, Snapshot, Stamp, TrackerConfig, TrackerSlot};
 use media_collection::stats::Stats;
 use media_collection::worker::Command;
 
 fn stamp(base: Instant, ms: u64) -> Stamp {
     Stamp { mono: base + Duration::from_millis(ms), ts: 1_700_000_000_000 + ms as i64 }
+}
+
+/// A call's snapshot: no QoE set.
+fn snap(at: Stamp, playhead: f64) -> Snapshot {
+    Snapshot { at, playhead, qoe: None }
 }
 
 fn media(i: u64) -> Box<MediaInfo> {
@@ -33,8 +38,8 @@ fn core_with_sessions(n: u64, base: Instant) -> Core {
     let mut core = Core::new(CoreConfig::default(), Arc::new(Stats::new()), 7);
     for i in 0..n {
         core.add_tracker(i, TrackerConfig::default(), Arc::new(TrackerSlot::new()));
-        core.handle_call(i, stamp(base, 0), 0.0, Call::SessionStart { media: media(i), metadata: vec![] });
-        core.handle_call(i, stamp(base, 0), 0.0, Call::Play);
+        core.handle_call(i, snap(stamp(base, 0), 0.0), Call::SessionStart { media: media(i), metadata: vec![] });
+        core.handle_call(i, snap(stamp(base, 0), 0.0), Call::Play);
     }
     settle(&mut core, stamp(base, 1));
     core
@@ -62,7 +67,12 @@ fn channel_floor(c: &mut Criterion) {
     });
     c.bench_function("floor: try_send of a Command, busy receiver", |b| {
         b.iter(|| {
-            let cmd = Command::Call { id: 1, at: stamp(Instant::now(), 0), playhead: 1.0, call: Call::Play };
+            let cmd = Command::Call {
+                id: 1,
+                snap: snap(stamp(Instant::now(), 0), 1.0),
+                call: Call::Play,
+                dropped_metadata: None,
+            };
             let _ = black_box(tx.try_send(cmd));
         })
     });
@@ -80,7 +90,7 @@ fn call_to_request(c: &mut Criterion) {
             ms += 1;
             let call = if playing { Call::Pause } else { Call::Play };
             playing = !playing;
-            core.handle_call(0, stamp(base, ms), 1.0, call);
+            core.handle_call(0, snap(stamp(base, ms), 1.0), call);
             let req = core.poll_request().expect("a request");
             core.handle_response(
                 req.id,
@@ -119,8 +129,8 @@ fn pinging_turn(c: &mut Criterion) {
     let mut core = Core::new(CoreConfig::default(), Arc::new(Stats::new()), 7);
     for i in 0..n {
         core.add_tracker(i, TrackerConfig::default(), Arc::new(TrackerSlot::new()));
-        core.handle_call(i, stamp(base, i), 0.0, Call::SessionStart { media: media(i), metadata: vec![] });
-        core.handle_call(i, stamp(base, i), 0.0, Call::Play);
+        core.handle_call(i, snap(stamp(base, i), 0.0), Call::SessionStart { media: media(i), metadata: vec![] });
+        core.handle_call(i, snap(stamp(base, i), 0.0), Call::Play);
     }
     settle(&mut core, stamp(base, n));
     let mut ms = n;

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::TryRecvError;
 use mc_collector::{Collector, Endpoint, Fault, FaultKind, Options};
-use media_collection::core::{Call, Stamp};
+use media_collection::core::{Call, Snapshot, Stamp};
 use media_collection::store::{Durability, Store, StoreConfig};
 use media_collection::worker::Command;
 
@@ -231,7 +231,8 @@ fn collector(delay_ms: u64) -> Collector {
 // ---- 1. API call cost ----------------------------------------------------------------------
 
 fn command() -> Command {
-    Command::Call { id: 1, at: Stamp { mono: Instant::now(), ts: 0 }, playhead: 1.0, call: Call::Play }
+    let snap = Snapshot { at: Stamp { mono: Instant::now(), ts: 0 }, playhead: 1.0, qoe: None };
+    Command::Call { id: 1, snap, call: Call::Play, dropped_metadata: None }
 }
 
 fn tight_timers() {

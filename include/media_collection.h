@@ -166,6 +166,12 @@
 #define MC_EVENT_SESSION_RESTARTED 6
 
 /**
+ * `mc_event.kind`: metadata entries of a call were dropped (NULL or invalid key, NULL value)
+ * and the call went on with the rest (`call`; `reason` says which entries and why). Once per call.
+ */
+#define MC_EVENT_METADATA_DROPPED 7
+
+/**
  * Status returned by every `mc_*` function. 0 is success.
  */
 enum mc_status
@@ -720,6 +726,11 @@ typedef struct {
    * Sessions restarted as resumed ones (idle, 24 h cap, 404/410).
    */
   uint64_t sessions_resumed;
+  /**
+   * Metadata entries dropped from a call (NULL or invalid key, NULL value); the call and its
+   * other entries went on.
+   */
+  uint64_t metadata_dropped;
 } mc_stats;
 
 /**
@@ -793,15 +804,18 @@ typedef struct {
 
 /**
  * A `{key, value}` metadata entry. Keys must match `[a-zA-Z0-9_.]+`. Standard keys (`a.media.*`,
- * `a.media.ad.*`) become params; the rest goes to `customMetadata`.
+ * `a.media.ad.*`) become params; the rest goes to `customMetadata`. As in Adobe's SDK, an entry
+ * with a NULL key, a key that does not match or a NULL value is dropped and the call goes on
+ * with the others (counted in `metadata_dropped`, logged, and reported once per call as
+ * MC_EVENT_METADATA_DROPPED); an empty value is kept.
  */
 typedef struct {
   /**
-   * The key, `[a-zA-Z0-9_.]+`, up to 4096 bytes.
+   * The key, `[a-zA-Z0-9_.]+`, up to 4096 bytes (longer, or not UTF-8: the call fails).
    */
   const char *key;
   /**
-   * The value, UTF-8, up to 64 KiB.
+   * The value, UTF-8, up to 64 KiB (longer, or not UTF-8: the call fails); may be empty.
    */
   const char *value;
 } mc_metadata;
@@ -991,8 +1005,11 @@ mc_status mc_tracker_free(mc_tracker_t tracker);
 /**
  * Starts a session: `sessionStart` with the media info, the client's identity and the
  * metadata (`a.media.*` standard keys become params, other keys customMetadata). `metadata`
- * may be NULL when `n_metadata` is 0. Events the player sends before the server answers are
- * held and sent after it, in order.
+ * may be NULL when `n_metadata` is 0. An entry with a NULL key, a key not matching
+ * `[a-zA-Z0-9_.]+` or a NULL value is dropped and the session starts with the others
+ * (`metadata_dropped`, a log line, MC_EVENT_METADATA_DROPPED); NULL with `n_metadata` > 0,
+ * more than 256 entries, a string over its cap or not UTF-8 fail the call. Events the player
+ * sends before the server answers are held and sent after it, in order.
  */
 mc_status mc_track_session_start(mc_tracker_t tracker,
                                  const mc_media_info *media,
@@ -1087,7 +1104,8 @@ mc_status mc_track_ad_break_start(mc_tracker_t tracker, const mc_ad_break_info *
 
 /**
  * An ad starts inside the current break. Hits: [adSkip] `adStart` (standard `a.media.ad.*`
- * metadata → params, the rest customMetadata), then `play`.
+ * metadata → params, the rest customMetadata), then `play`. Bad metadata entries are dropped
+ * as in `mc_track_session_start`.
  */
 mc_status mc_track_ad_start(mc_tracker_t tracker,
                             const mc_ad_info *info,
@@ -1095,7 +1113,8 @@ mc_status mc_track_ad_start(mc_tracker_t tracker,
                             size_t n_metadata);
 
 /**
- * A chapter starts. Hits: [chapterSkip] `chapterStart` (all metadata → customMetadata).
+ * A chapter starts. Hits: [chapterSkip] `chapterStart` (all metadata → customMetadata). Bad
+ * metadata entries are dropped as in `mc_track_session_start`.
  */
 mc_status mc_track_chapter_start(mc_tracker_t tracker,
                                  const mc_chapter_info *info,
@@ -1122,8 +1141,10 @@ mc_status mc_track_state_end(mc_tracker_t tracker, const char *name);
 mc_status mc_update_playhead(mc_tracker_t tracker, double seconds);
 
 /**
- * The current quality of experience. Only stores it (no queue, no wake-up); the next hit
- * carries it when it changed, `bitrateChange` and `error` always.
+ * The current quality of experience. Only stores it (no queue, no wake-up). Each later
+ * `mc_track_*` call takes the QoE of its moment along, as the playhead: its hit carries it
+ * when it differs from the QoE last sent, `bitrateChange` and `error` always; a ping carries
+ * the QoE of when it fires, when changed.
  */
 mc_status mc_update_qoe(mc_tracker_t tracker, const mc_qoe *qoe);
 

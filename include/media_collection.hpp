@@ -199,7 +199,9 @@ enum class Privacy : uint32_t {
 
 /**
  * `{key, value}` metadata for Tracker::session_start(), ad_start() and chapter_start(). Keys
- * must match `[a-zA-Z0-9_.]+`; standard keys (`a.media.*`, `a.media.ad.*`) become MC params,
+ * must match `[a-zA-Z0-9_.]+`: an entry whose key does not is dropped and the call goes on
+ * with the others, as in Adobe's SDK (counted in `metadata_dropped`, reported as
+ * MC_EVENT_METADATA_DROPPED); standard keys (`a.media.*`, `a.media.ad.*`) become MC params,
  * the rest `customMetadata`. At most 256 entries per call, values up to 64 KiB. Owns copies
  * of the strings, so it may be built once and reused for every session.
  */

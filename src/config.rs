@@ -113,6 +113,11 @@ impl Callbacks {
                 reason = Some(cstring(r));
                 (MC_EVENT_SESSION_RESTARTED, *tracker)
             }
+            Notice::MetadataDropped { tracker, call: c, reason: r } => {
+                call = Some(cstring(c));
+                reason = Some(cstring(r));
+                (MC_EVENT_METADATA_DROPPED, *tracker)
+            }
             Notice::Log { .. } => return,
         };
         let ev = mc_event {

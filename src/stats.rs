@@ -57,10 +57,13 @@ pub enum Counter {
     Panics,
     /// Sessions restarted as resumed ones (idle, 24 h cap, 404/410).
     SessionsResumed,
+    /// Metadata entries dropped from a call (NULL or invalid key, NULL value); the call and its
+    /// other entries went on.
+    MetadataDropped,
 }
 
 /// Number of counters in the table.
-pub const COUNTERS: usize = Counter::SessionsResumed as usize + 1;
+pub const COUNTERS: usize = Counter::MetadataDropped as usize + 1;
 
 /// Counter names, in index order, as they appear in `mc_stats`.
 pub const COUNTER_NAMES: [&str; COUNTERS] = [
@@ -87,6 +90,7 @@ pub const COUNTER_NAMES: [&str; COUNTERS] = [
     "clock_jumps",
     "panics",
     "sessions_resumed",
+    "metadata_dropped",
 ];
 
 /// Lock-free counters shared by the player threads and the worker.

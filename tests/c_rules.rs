@@ -149,3 +149,57 @@ fn calls_in_the_wrong_order_are_ignored_counted_and_reported() {
     );
     assert_lint_clean(&collector, &s.sid);
 }
+
+#[test]
+fn qoe_at_each_call_and_bad_metadata_entries_dropped_as_in_adobes_sdk() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let exe = build("sdk_parity");
+    let url = collector.base_url();
+    let out = common::run_c(&exe, &[("MC_ENDPOINT", url.as_str())], Duration::from_secs(60));
+    common::assert_c_passed(&out);
+
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1, "the bad entries did not stop the start; the second start was ignored");
+    let s = &sessions[0];
+    assert_eq!(
+        without_pings(&s.events),
+        [
+            "sessionStart",
+            "play",
+            "bitrateChange",
+            "bitrateChange",
+            "bitrateChange",
+            "bitrateChange",
+            "adBreakStart",
+            "adStart",
+            "play",
+            "adComplete",
+            "adBreakComplete",
+            "play",
+            "chapterStart",
+            "chapterComplete",
+            "sessionComplete",
+        ]
+    );
+    let start = &s.events[0];
+    assert_eq!(start["customMetadata"], serde_json::json!({"vAlid_keY.12": "value1", "emptyValue": ""}));
+    assert_eq!(start["params"]["media.show"], "Show");
+    // Each bitrateChange carries the QoE of its call: none, the first twice, the second.
+    let qoe = |bitrate: i64| {
+        serde_json::json!({
+            "media.qoe.bitrate": bitrate, "media.qoe.droppedFrames": 2,
+            "media.qoe.framesPerSecond": 3, "media.qoe.timeToStart": 4
+        })
+    };
+    let changes: Vec<&Value> = s.events.iter().filter(|e| e["eventType"] == "bitrateChange").collect();
+    assert!(changes[0].get("qoeData").is_none(), "{}", changes[0]);
+    assert_eq!(changes[1]["qoeData"], qoe(1));
+    assert_eq!(changes[2]["qoeData"], qoe(1));
+    assert_eq!(changes[3]["qoeData"], qoe(2));
+    let ad = s.events.iter().find(|e| e["eventType"] == "adStart").unwrap();
+    assert_eq!(ad["params"]["media.ad.advertiser"], "Acme");
+    assert!(ad.get("customMetadata").is_none(), "{ad}");
+    let chapter = s.events.iter().find(|e| e["eventType"] == "chapterStart").unwrap();
+    assert_eq!(chapter["customMetadata"], serde_json::json!({"chapterKey": "chapterValue"}));
+    assert_lint_clean(&collector, &s.sid);
+}

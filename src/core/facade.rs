@@ -9,12 +9,11 @@ use std::time::Instant;
 use super::delivery::Delivery;
 use super::notices::Notices;
 use super::rules::{Env, Hit, SessionKey, Tracker};
-use super::{Call, CoreConfig, Notice, Outcome, Request, RequestId, Stamp, TrackerConfig, TrackerId, TrackerSlot};
+use super::{
+    Call, CoreConfig, Notice, Outcome, Request, RequestId, Snapshot, Stamp, TrackerConfig, TrackerId, TrackerSlot,
+};
 use crate::stats::Stats;
 use crate::wire::Event;
-
-/// Deadline firings per tracker in one `handle_timeout` (each normally clears what was due).
-const MAX_FIRINGS: usize = 8;
 
 /// The sans-IO core: trackers (rule engines) and delivery, driven by the worker with player
 /// calls, HTTP outcomes and the current time. Single-threaded; never blocks, never sleeps.
@@ -115,9 +114,9 @@ impl Core {
         self.reschedule(id);
     }
 
-    /// A player call. `playhead` is the snapshot taken on the player's thread at call time.
-    pub fn handle_call(&mut self, id: TrackerId, at: Stamp, playhead: f64, call: Call) {
-        self.delivery.observe(at.mono);
+    /// A player call, with what its thread captured at the call (stamp, playhead, QoE).
+    pub fn handle_call(&mut self, id: TrackerId, snap: Snapshot, call: Call) {
+        self.delivery.observe(snap.at.mono);
         if !self.trackers.contains_key(&id) {
             let mut env = Env {
                 config: &self.config,
@@ -128,7 +127,22 @@ impl Core {
             };
             return env.ignored(id, call.name(), "unknown_tracker");
         }
-        self.step(id, |t, env| t.handle_call(env, at, playhead, call));
+        self.step(id, |t, env| t.handle_call(env, snap, call));
+    }
+
+    /// The C layer dropped metadata entries of a call (NULL or invalid key, NULL value) and
+    /// kept the rest: counted once per entry, reported once per call, logged. `entries` says
+    /// which and why, one line each.
+    pub fn metadata_dropped(&mut self, id: TrackerId, call: &'static str, entries: &[String]) {
+        if entries.is_empty() {
+            return;
+        }
+        self.stats.add(crate::stats::Counter::MetadataDropped, entries.len() as u64);
+        let n = entries.len();
+        let reason =
+            format!("{n} metadata {} dropped: {}", if n == 1 { "entry" } else { "entries" }, entries.join("; "));
+        self.notices.log(super::LogLevel::Warn, format!("tracker {id}: mc_track_{call}: {reason}"));
+        self.notices.push(Notice::MetadataDropped { tracker: id, call, reason });
     }
 
     /// Runs one step of tracker `id` (absent: nothing), routes the hits it made and refiles its
@@ -159,20 +173,7 @@ impl Core {
             self.deadlines.iter().take_while(|(d, _)| *d <= now.mono).map(|(_, id)| *id).collect();
         due.sort_unstable();
         for id in due {
-            // A pre-roll replay may open a new window that is already due: fire again, a few
-            // times at most, so nothing due is left behind.
-            for _ in 0..MAX_FIRINGS {
-                let fired = self.step(id, |t, env| {
-                    let due = t.next_deadline(&env.config.timing).is_some_and(|d| d <= now.mono);
-                    if due {
-                        t.on_deadline(env, now);
-                    }
-                    due
-                });
-                if fired != Some(true) {
-                    break;
-                }
-            }
+            self.step(id, |t, env| t.on_deadlines(env, now));
         }
         self.delivery.handle_timeout(now.mono);
     }

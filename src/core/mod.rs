@@ -42,6 +42,12 @@ impl Stamp {
     pub fn after(self, d: Duration) -> Stamp {
         Stamp { mono: self.mono + d, ts: self.ts + d.as_millis() as i64 }
     }
+
+    /// The stamp of the earlier instant `mono`, on the wall clock of this one.
+    pub fn back_to(self, mono: Instant) -> Stamp {
+        let back = self.mono.saturating_duration_since(mono).as_millis();
+        Stamp { mono, ts: self.ts.saturating_sub(i64::try_from(back).unwrap_or(i64::MAX)) }
+    }
 }
 
 /// The Adobe identity and defaults every sessionStart carries.
@@ -232,6 +238,16 @@ pub struct ChapterInfo {
 /// `{key, value}` pairs as the player gave them (keys already checked on the player's thread).
 pub type Metadata = Vec<(String, String)>;
 
+/// What the player's thread captured when a call was made, beside the call itself: its stamp
+/// and the playhead and QoE of the slot at that moment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Snapshot {
+    pub at: Stamp,
+    pub playhead: f64,
+    /// None when the player never set a QoE.
+    pub qoe: Option<Qoe>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorSource {
     Player,
@@ -365,6 +381,13 @@ pub enum Notice {
     SessionRestarted {
         tracker: TrackerId,
         reason: &'static str,
+    },
+    /// Metadata entries of a call were dropped (NULL or invalid key, NULL value); the call and
+    /// its other entries went on. `reason` says which entries and why.
+    MetadataDropped {
+        tracker: TrackerId,
+        call: &'static str,
+        reason: String,
     },
     Log {
         level: LogLevel,

@@ -401,6 +401,7 @@ fn client_stats(client: mc_client_t, out: *mut mc_stats) -> Result<(), mc_status
         &mut s.clock_jumps,
         &mut s.panics,
         &mut s.sessions_resumed,
+        &mut s.metadata_dropped,
     ];
     for (f, v) in fields.iter_mut().zip(snap) {
         **f = v;

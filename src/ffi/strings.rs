@@ -3,6 +3,7 @@
 
 use std::ffi::c_char;
 
+use crate::core::Metadata;
 use crate::ffi::types::mc_metadata;
 use crate::status::mc_status;
 
@@ -60,13 +61,16 @@ pub fn valid_metadata_key(k: &str) -> bool {
     !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
-/// A metadata array: NULL with n = 0 is empty; a bad key refuses the whole call.
+/// A metadata array as Adobe's SDK takes it: entries with a NULL key, a key that does not
+/// match the pattern or a NULL value are dropped (the second list says which and why, one line
+/// each) and the rest kept. What cannot be an entry refuses the call: NULL with n > 0, more than
+/// `MAX_METADATA` entries, a string that is not UTF-8 or is over its cap.
 ///
 /// # Safety
 /// `p` is NULL or points to `n` readable entries.
-pub unsafe fn metadata(p: *const mc_metadata, n: usize) -> Result<Vec<(String, String)>, mc_status> {
+pub unsafe fn metadata(p: *const mc_metadata, n: usize) -> Result<(Metadata, Vec<String>), mc_status> {
     if n == 0 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     if p.is_null() {
         return Err(mc_status::MC_ERR_NULL_ARGUMENT);
@@ -75,16 +79,31 @@ pub unsafe fn metadata(p: *const mc_metadata, n: usize) -> Result<Vec<(String, S
         return Err(mc_status::MC_ERR_TOO_LONG);
     }
     let entries = unsafe { std::slice::from_raw_parts(p, n) };
-    let mut out = Vec::with_capacity(n);
-    for e in entries {
-        let k = unsafe { req_str(e.key, MAX_NAME) }?;
+    let (mut kept, mut dropped) = (Vec::with_capacity(n), Vec::new());
+    for (i, e) in entries.iter().enumerate() {
+        let Some(k) = (unsafe { opt_str(e.key, MAX_NAME) })? else {
+            dropped.push(format!("entry {i}: the key is NULL"));
+            continue;
+        };
         if !valid_metadata_key(&k) {
-            return Err(mc_status::MC_ERR_INVALID_ARGUMENT);
+            dropped.push(format!("entry {i}: key {:?} does not match [a-zA-Z0-9_.]+", shorten(&k)));
+            continue;
         }
-        let v = unsafe { req_str(e.value, MAX_STRING) }?;
-        out.push((k, v));
+        let Some(v) = (unsafe { opt_str(e.value, MAX_STRING) })? else {
+            dropped.push(format!("entry {i}: the value of key {k:?} is NULL"));
+            continue;
+        };
+        kept.push((k, v));
     }
-    Ok(out)
+    Ok((kept, dropped))
+}
+
+/// At most 64 characters of `s` (for a log line), with `...` when cut.
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(64) {
+        Some((at, _)) => format!("{}...", &s[..at]),
+        None => s.to_owned(),
+    }
 }
 
 /// Player state names: `^[a-zA-Z0-9_.]{1,64}$`.
@@ -110,5 +129,49 @@ mod tests {
         assert!(no_control_chars("ua\r\nX: 1").is_err());
         assert!(valid_metadata_key("a.media.show") && !valid_metadata_key("bad key"));
         assert!(valid_state_name("fullscreen") && !valid_state_name(&"x".repeat(65)));
+    }
+
+    fn entry(key: *const c_char, value: *const c_char) -> mc_metadata {
+        mc_metadata { key, value }
+    }
+
+    #[test]
+    fn bad_metadata_entries_are_dropped_and_the_rest_kept() {
+        let null = std::ptr::null();
+        let md = [
+            entry(c"vAlid_keY.12".as_ptr(), c"v".as_ptr()),
+            entry(c"bad key".as_ptr(), c"x".as_ptr()),
+            entry(null, c"x".as_ptr()),
+            entry(c"empty".as_ptr(), c"".as_ptr()),
+            entry(c"no_value".as_ptr(), null),
+        ];
+        let (kept, dropped) = unsafe { metadata(md.as_ptr(), md.len()) }.unwrap();
+        assert_eq!(kept, [("vAlid_keY.12".to_string(), "v".to_string()), ("empty".into(), "".into())]);
+        assert_eq!(
+            dropped,
+            [
+                "entry 1: key \"bad key\" does not match [a-zA-Z0-9_.]+",
+                "entry 2: the key is NULL",
+                "entry 4: the value of key \"no_value\" is NULL",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_an_entry_still_refuses_the_call() {
+        let bad = [0xffu8, 0];
+        let long = "k".repeat(MAX_NAME + 1) + "\0";
+        let cases = [
+            (entry(bad.as_ptr() as *const c_char, c"v".as_ptr()), mc_status::MC_ERR_INVALID_UTF8),
+            (entry(c"k".as_ptr(), bad.as_ptr() as *const c_char), mc_status::MC_ERR_INVALID_UTF8),
+            (entry(long.as_ptr() as *const c_char, c"v".as_ptr()), mc_status::MC_ERR_TOO_LONG),
+        ];
+        for (e, status) in cases {
+            assert_eq!(unsafe { metadata([e].as_ptr(), 1) }, Err(status));
+        }
+        assert_eq!(unsafe { metadata(std::ptr::null(), 2) }, Err(mc_status::MC_ERR_NULL_ARGUMENT));
+        let many = vec![entry(c"k".as_ptr(), c"v".as_ptr()); MAX_METADATA + 1];
+        assert_eq!(unsafe { metadata(many.as_ptr(), many.len()) }, Err(mc_status::MC_ERR_TOO_LONG));
+        assert_eq!(unsafe { metadata(std::ptr::null(), 0) }, Ok((Vec::new(), Vec::new())));
     }
 }

@@ -15,7 +15,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use crate::core::{
-    AdBreakInfo, AdInfo, Call, ChapterInfo, ErrorSource, LogLevel, MediaInfo, MediaType, Qoe, TrackerConfig,
+    AdBreakInfo, AdInfo, Call, ChapterInfo, ErrorSource, LogLevel, MediaInfo, MediaType, Qoe, Snapshot, TrackerConfig,
     TrackerSlot,
 };
 use crate::ffi::boundary::{check_forked, ffi_boundary, set_current_client, status_of};
@@ -79,20 +79,32 @@ fn track(
     name: &'static str,
     build: impl FnOnce(&TrackerInner) -> Result<Call, mc_status>,
 ) -> mc_status {
+    track_dropping(handle, name, |t| build(t).map(|c| (c, Vec::new())))
+}
+
+/// `track` for the calls with metadata: `build` also returns the entries it dropped (one line
+/// each), which the worker counts, logs and reports.
+fn track_dropping(
+    handle: mc_tracker_t,
+    name: &'static str,
+    build: impl FnOnce(&TrackerInner) -> Result<(Call, Vec<String>), mc_status>,
+) -> mc_status {
     let t = match resolve(handle) {
         Ok(t) => t,
         Err(s) => return s,
     };
-    let call = match build(&t) {
+    let (call, dropped) = match build(&t) {
         Ok(c) => c,
         Err(s) => {
             t.shared.log(LogLevel::Warn, || format!("mc_track_{name}: refused with {}", s.name()));
             return s;
         }
     };
-    let at = t.shared.clock.stamp(&t.shared.stats);
-    let playhead = t.slot.playhead();
-    match t.shared.send_event(Command::Call { id: handle, at, playhead, call }) {
+    // The call travels with the playhead and QoE of this moment: the worker may handle it after
+    // the player has moved on.
+    let snap = Snapshot { at: t.shared.clock.stamp(&t.shared.stats), playhead: t.slot.playhead(), qoe: t.slot.qoe() };
+    let dropped_metadata = (!dropped.is_empty()).then(|| dropped.into_boxed_slice());
+    match t.shared.send_event(Command::Call { id: handle, snap, call, dropped_metadata }) {
         Ok(()) => {
             t.queued.fetch_add(1, Ordering::Relaxed);
             t.shared.stats.incr(Counter::CallsAccepted);
@@ -177,8 +189,11 @@ pub extern "C" fn mc_tracker_free(tracker: mc_tracker_t) -> mc_status {
 
 /// Starts a session: `sessionStart` with the media info, the client's identity and the
 /// metadata (`a.media.*` standard keys become params, other keys customMetadata). `metadata`
-/// may be NULL when `n_metadata` is 0. Events the player sends before the server answers are
-/// held and sent after it, in order.
+/// may be NULL when `n_metadata` is 0. An entry with a NULL key, a key not matching
+/// `[a-zA-Z0-9_.]+` or a NULL value is dropped and the session starts with the others
+/// (`metadata_dropped`, a log line, MC_EVENT_METADATA_DROPPED); NULL with `n_metadata` > 0,
+/// more than 256 entries, a string over its cap or not UTF-8 fail the call. Events the player
+/// sends before the server answers are held and sent after it, in order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_session_start(
     tracker: mc_tracker_t,
@@ -187,7 +202,7 @@ pub extern "C" fn mc_track_session_start(
     n_metadata: usize,
 ) -> mc_status {
     ffi_boundary! {
-        track(tracker, "session_start", |t| {
+        track_dropping(tracker, "session_start", |t| {
             opted_in(&t.shared)?;
             let m = unsafe { read_versioned(media, mc_media_info::defaults(), std::mem::size_of::<mc_media_info>()) }?;
             let media_type = match m.media_type {
@@ -211,8 +226,8 @@ pub extern "C" fn mc_track_session_start(
                 preroll_wait,
                 granular_ad_tracking: m.granular_ad_tracking,
             };
-            let md = unsafe { metadata(metadata_entries, n_metadata) }?;
-            Ok(Call::SessionStart { media: Box::new(info), metadata: md })
+            let (md, dropped) = unsafe { metadata(metadata_entries, n_metadata) }?;
+            Ok((Call::SessionStart { media: Box::new(info), metadata: md }, dropped))
         })
     }
 }
@@ -339,7 +354,8 @@ pub extern "C" fn mc_track_ad_break_start(tracker: mc_tracker_t, info: *const mc
 }
 
 /// An ad starts inside the current break. Hits: [adSkip] `adStart` (standard `a.media.ad.*`
-/// metadata → params, the rest customMetadata), then `play`.
+/// metadata → params, the rest customMetadata), then `play`. Bad metadata entries are dropped
+/// as in `mc_track_session_start`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_start(
     tracker: mc_tracker_t,
@@ -348,7 +364,7 @@ pub extern "C" fn mc_track_ad_start(
     n_metadata: usize,
 ) -> mc_status {
     ffi_boundary! {
-        track(tracker, "ad_start", |_| {
+        track_dropping(tracker, "ad_start", |_| {
             let a = unsafe { read_versioned(info, mc_ad_info::defaults(), std::mem::size_of::<mc_ad_info>()) }?;
             let ad = AdInfo {
                 id: unsafe { req_nonempty(a.id, MAX_NAME) }?,
@@ -356,13 +372,14 @@ pub extern "C" fn mc_track_ad_start(
                 position: position(a.position)?,
                 length: finite_non_negative(a.length)?,
             };
-            let md = unsafe { metadata(metadata_entries, n_metadata) }?;
-            Ok(Call::AdStart { ad: Box::new(ad), metadata: md })
+            let (md, dropped) = unsafe { metadata(metadata_entries, n_metadata) }?;
+            Ok((Call::AdStart { ad: Box::new(ad), metadata: md }, dropped))
         })
     }
 }
 
-/// A chapter starts. Hits: [chapterSkip] `chapterStart` (all metadata → customMetadata).
+/// A chapter starts. Hits: [chapterSkip] `chapterStart` (all metadata → customMetadata). Bad
+/// metadata entries are dropped as in `mc_track_session_start`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_chapter_start(
     tracker: mc_tracker_t,
@@ -371,7 +388,7 @@ pub extern "C" fn mc_track_chapter_start(
     n_metadata: usize,
 ) -> mc_status {
     ffi_boundary! {
-        track(tracker, "chapter_start", |_| {
+        track_dropping(tracker, "chapter_start", |_| {
             let c = unsafe { read_versioned(info, mc_chapter_info::defaults(), std::mem::size_of::<mc_chapter_info>()) }?;
             let chapter = ChapterInfo {
                 name: unsafe { req_nonempty(c.name, MAX_STRING) }?,
@@ -379,8 +396,8 @@ pub extern "C" fn mc_track_chapter_start(
                 start_time: finite_non_negative(c.start_time)?,
                 length: finite_non_negative(c.length)?,
             };
-            let md = unsafe { metadata(metadata_entries, n_metadata) }?;
-            Ok(Call::ChapterStart { chapter: Box::new(chapter), metadata: md })
+            let (md, dropped) = unsafe { metadata(metadata_entries, n_metadata) }?;
+            Ok((Call::ChapterStart { chapter: Box::new(chapter), metadata: md }, dropped))
         })
     }
 }
@@ -433,8 +450,10 @@ fn update_qoe(tracker: mc_tracker_t, qoe: *const mc_qoe) -> Result<(), mc_status
     Ok(())
 }
 
-/// The current quality of experience. Only stores it (no queue, no wake-up); the next hit
-/// carries it when it changed, `bitrateChange` and `error` always.
+/// The current quality of experience. Only stores it (no queue, no wake-up). Each later
+/// `mc_track_*` call takes the QoE of its moment along, as the playhead: its hit carries it
+/// when it differs from the QoE last sent, `bitrateChange` and `error` always; a ping carries
+/// the QoE of when it fires, when changed.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_update_qoe(tracker: mc_tracker_t, qoe: *const mc_qoe) -> mc_status {
     ffi_boundary! { status_of(update_qoe(tracker, qoe)) }

@@ -58,6 +58,9 @@ pub const MC_EVENT_CALL_IGNORED: u32 = 4;
 pub const MC_EVENT_DROPPED: u32 = 5;
 /// `mc_event.kind`: the tracker's session restarted as a resumed one (`reason`: idle, session_cap, session_gone).
 pub const MC_EVENT_SESSION_RESTARTED: u32 = 6;
+/// `mc_event.kind`: metadata entries of a call were dropped (NULL or invalid key, NULL value)
+/// and the call went on with the rest (`call`; `reason` says which entries and why). Once per call.
+pub const MC_EVENT_METADATA_DROPPED: u32 = 7;
 
 /// Receives log lines, on the worker thread only. `message` is valid during the call.
 pub type mc_log_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
@@ -102,13 +105,16 @@ pub struct mc_customer_id {
 }
 
 /// A `{key, value}` metadata entry. Keys must match `[a-zA-Z0-9_.]+`. Standard keys (`a.media.*`,
-/// `a.media.ad.*`) become params; the rest goes to `customMetadata`.
+/// `a.media.ad.*`) become params; the rest goes to `customMetadata`. As in Adobe's SDK, an entry
+/// with a NULL key, a key that does not match or a NULL value is dropped and the call goes on
+/// with the others (counted in `metadata_dropped`, logged, and reported once per call as
+/// MC_EVENT_METADATA_DROPPED); an empty value is kept.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_metadata {
-    /// The key, `[a-zA-Z0-9_.]+`, up to 4096 bytes.
+    /// The key, `[a-zA-Z0-9_.]+`, up to 4096 bytes (longer, or not UTF-8: the call fails).
     pub key: *const c_char,
-    /// The value, UTF-8, up to 64 KiB.
+    /// The value, UTF-8, up to 64 KiB (longer, or not UTF-8: the call fails); may be empty.
     pub value: *const c_char,
 }
 
@@ -411,6 +417,9 @@ pub struct mc_stats {
     pub panics: u64,
     /// Sessions restarted as resumed ones (idle, 24 h cap, 404/410).
     pub sessions_resumed: u64,
+    /// Metadata entries dropped from a call (NULL or invalid key, NULL value); the call and its
+    /// other entries went on.
+    pub metadata_dropped: u64,
 }
 
 macro_rules! size_of_u32 {

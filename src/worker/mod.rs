@@ -23,7 +23,7 @@ use curl::multi::MultiWaker;
 
 use crate::clock::WallClock;
 use crate::config::{Callbacks, ClientConfig};
-use crate::core::{Call, Core, LogLevel, Outcome, Stamp, TrackerConfig, TrackerId, TrackerSlot};
+use crate::core::{Call, Core, LogLevel, Outcome, Snapshot, Stamp, TrackerConfig, TrackerId, TrackerSlot};
 use crate::stats::{Counter, Stats};
 use crate::status::mc_status;
 use crate::transport::{Completion, MAX_PARALLEL_TRANSFERS, Transport, TransportConfig};
@@ -44,9 +44,11 @@ pub enum Command {
     },
     Call {
         id: TrackerId,
-        at: Stamp,
-        playhead: f64,
+        /// Stamp, playhead and QoE as they were when the player made the call.
+        snap: Snapshot,
         call: Call,
+        /// Metadata entries the C layer dropped from the call, one line each saying why.
+        dropped_metadata: Option<Box<[String]>>,
     },
     /// Sent on the control channel; applied once the tracker's `queued` commands (its
     /// AddTracker and calls, on the events channel) have been handled.
@@ -420,8 +422,11 @@ impl Loop {
                 self.core.add_tracker(id, config, slot);
                 self.remove_when_due(id);
             }
-            Command::Call { id, at, playhead, call } => {
-                self.core.handle_call(id, at, playhead, call);
+            Command::Call { id, snap, call, dropped_metadata } => {
+                if let Some(entries) = dropped_metadata {
+                    self.core.metadata_dropped(id, call.name(), &entries);
+                }
+                self.core.handle_call(id, snap, call);
                 if let Some(handled) = self.trackers.get_mut(&id) {
                     *handled += 1;
                     if !self.removals.is_empty() {

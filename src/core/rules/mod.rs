@@ -9,10 +9,21 @@
 //! time-based outcome (ping, content start, idle timeout, 24 h cap, pre-roll release) has a
 //! deadline, and when one comes due the exit action runs once at that instant. Between two
 //! deadlines a tick would change nothing (the state only changes on calls), so the hits are the
-//! same, only on time instead of up to a tick late.
+//! same, only on time instead of up to a tick late. A deadline that fires late (the worker woke
+//! late, or saw a later call first) still runs at its due instant: its hits' ts and the next
+//! deadline derive from the due time, so lateness never accumulates. After a suspend (the
+//! monotonic clock jumped past a whole ping interval) it runs at the wake-up instead: one ping,
+//! and the schedule restarts from it, never a burst of catch-up pings.
+//!
+//! Each call carries the playhead and QoE of the slot as they were when it was made (Adobe
+//! queues the QoE with the call); hits a deadline causes read the slot when they fire.
 //!
 //! Deliberate departures from Adobe's SDK (tracker.md §9, §10):
 //! - consecutive ts of one MC session are `min_ts_gap` apart (default 1 ms; 0 = Adobe exactly);
+//! - a hit's ts is its MC session's wall-clock anchor plus the monotonic time since, so a
+//!   wall-clock step inside a session does not distort the spacing (Adobe reads the wall clock
+//!   at each call); the anchor is renewed by each new MC session, and once inside a session
+//!   begun on an implausible clock (before 2020: a box that booted in 1970);
 //! - sessionStart reports the media's initial playhead; channel and player name per tracker;
 //! - errors may come from an "external" source;
 //! - 404/410 restarts the session as a resumed one (Adobe drops the events);
@@ -35,14 +46,22 @@ use self::hits::QoeMode;
 use self::preroll::{Held, Preroll};
 use super::notices::Notices;
 use super::{
-    AdBreakInfo, AdInfo, Call, ChapterInfo, CoreConfig, Counter, LogLevel, MediaInfo, Metadata, Notice, Stamp, Timing,
-    TrackerConfig, TrackerId, TrackerSlot,
+    AdBreakInfo, AdInfo, Call, ChapterInfo, CoreConfig, Counter, LogLevel, MediaInfo, Metadata, Notice, Qoe, Snapshot,
+    Stamp, Timing, TrackerConfig, TrackerId, TrackerSlot,
 };
 use crate::stats::Stats;
 use crate::wire::{Event, EventType, PlayerTime};
 
 /// One MC session (a tracking session, or one of its restarts). Unique within a `Core`.
 pub(crate) type SessionKey = u64;
+
+/// Deadline firings of one tracker at one instant (each normally clears what was due; a
+/// pre-roll replay may open a new window that is already due).
+const MAX_FIRINGS: usize = 8;
+
+/// 2020-01-01T00:00:00Z in ms: a session that began on an earlier wall clock began on a clock
+/// that was not set yet.
+const PLAUSIBLE_TS: i64 = 1_577_836_800_000;
 
 /// A hit for the MC session `key`.
 #[derive(Debug, Clone)]
@@ -109,11 +128,12 @@ fn rule_text(rule: &str) -> &'static str {
     }
 }
 
-/// When a hit happens and at which playhead.
+/// When a hit happens, at which playhead and with which QoE (None: never set).
 #[derive(Debug, Clone, Copy)]
 struct Moment {
     stamp: Stamp,
     playhead: f64,
+    qoe: Option<Qoe>,
 }
 
 /// What the exit action must know about the call that ran before it.
@@ -209,30 +229,55 @@ impl Tracker {
         self.session.as_ref().and_then(|s| s.next_deadline(timing))
     }
 
-    /// A player call, stamped and with its playhead snapshot.
-    pub(crate) fn handle_call(&mut self, env: &mut Env, at: Stamp, playhead: f64, call: Call) {
-        // A deadline the worker has not fired yet comes first, as it would have on time.
-        self.catch_up(env, at);
-        let playhead = if usable_playhead(playhead) { playhead } else { self.last_playhead };
+    /// A player call, with what its thread captured when it was made.
+    pub(crate) fn handle_call(&mut self, env: &mut Env, snap: Snapshot, call: Call) {
+        // A deadline the worker has not fired yet comes first, as it would have on time. Its
+        // hits carry this call's QoE: the slot may already hold a later one.
+        self.fire_due(env, snap.at, snap.qoe);
+        let playhead = if usable_playhead(snap.playhead) { snap.playhead } else { self.last_playhead };
         self.last_playhead = playhead;
-        self.run(env, VecDeque::from([Held { at, playhead, call }]));
+        self.run(env, VecDeque::from([Held { at: snap.at, playhead, qoe: snap.qoe, call }]));
     }
 
-    /// Fires what is due at `now`: the pre-roll release, then one exit action (pings, content
-    /// start, idle timeout, 24 h cap). The playhead comes from the slot.
-    pub(crate) fn on_deadline(&mut self, env: &mut Env, now: Stamp) {
+    /// Fires every deadline due at `now` (pre-roll release, pings, content start, idle timeout,
+    /// 24 h cap). Playhead and QoE come from the slot.
+    pub(crate) fn on_deadlines(&mut self, env: &mut Env, now: Stamp) {
+        let qoe = self.slot.qoe();
+        self.fire_due(env, now, qoe);
+    }
+
+    /// Fires each deadline due by `now` at its own due instant (see the module notes).
+    fn fire_due(&mut self, env: &mut Env, now: Stamp, qoe: Option<Qoe>) {
+        for _ in 0..MAX_FIRINGS {
+            let Some(due) = self.next_deadline(&env.config.timing).filter(|d| *d <= now.mono) else {
+                return;
+            };
+            let at = self.firing_stamp(due, now, &env.config.timing);
+            self.on_deadline(env, at, qoe);
+        }
+    }
+
+    /// When a deadline due at `due` runs, seen at `now`: at `due`, unless the monotonic clock
+    /// jumped past a whole ping interval since (a suspend), then at `now`.
+    fn firing_stamp(&self, due: Instant, now: Stamp, timing: &Timing) -> Stamp {
+        let interval = self.session.as_ref().map_or(timing.ping_interval, |s| s.ping_interval(timing));
+        if now.mono.saturating_duration_since(due) < interval { now.back_to(due) } else { now }
+    }
+
+    /// Runs what is due at `at`: the pre-roll release, then one exit action.
+    fn on_deadline(&mut self, env: &mut Env, at: Stamp, qoe: Option<Qoe>) {
         let Some(s) = self.session.as_ref() else {
             return;
         };
         if let Some(p) = &s.preroll {
-            if p.due.is_none_or(|d| d > now.mono) {
+            if p.due.is_none_or(|d| d > at.mono) {
                 // While the window is open nothing else runs; calls wait in it.
                 return;
             }
             let kept = self.release_preroll(env);
             self.run(env, kept.into());
         }
-        let m = Moment { stamp: now, playhead: self.slot_playhead() };
+        let m = Moment { stamp: at, playhead: self.slot_playhead(), qoe };
         if let Some(s) = self.session.as_mut().filter(|s| s.preroll.is_none()) {
             s.exit_action(env, m, After::Plain);
         }
@@ -243,7 +288,7 @@ impl Tracker {
     /// re-sends the context (chapter, ad break, ad, states) and the playback state, which is
     /// what any lost event contributed.
     pub(crate) fn on_session_gone(&mut self, env: &mut Env, key: SessionKey, now: Stamp) {
-        let m = Moment { stamp: now, playhead: self.slot_playhead() };
+        let m = Moment { stamp: now, playhead: self.slot_playhead(), qoe: self.slot.qoe() };
         let Some(s) = self.session.as_mut() else {
             return;
         };
@@ -261,20 +306,15 @@ impl Tracker {
         if self.session.is_none() {
             return;
         }
-        self.catch_up(env, now);
+        let qoe = self.slot.qoe();
+        self.fire_due(env, now, qoe);
         let playhead = self.slot_playhead();
-        self.run(env, VecDeque::from([Held { at: now, playhead, call: Call::SessionEnd }]));
+        self.run(env, VecDeque::from([Held { at: now, playhead, qoe, call: Call::SessionEnd }]));
     }
 
     fn slot_playhead(&self) -> f64 {
         let p = self.slot.playhead();
         if usable_playhead(p) { p } else { self.last_playhead }
-    }
-
-    fn catch_up(&mut self, env: &mut Env, at: Stamp) {
-        if self.next_deadline(&env.config.timing).is_some_and(|d| d <= at.mono) {
-            self.on_deadline(env, at);
-        }
     }
 
     /// Processes calls in order; while a pre-roll window is open they are held in it, and a
@@ -308,7 +348,7 @@ impl Tracker {
     /// One call through its rule: predicates, actions, exit action.
     fn process(&mut self, env: &mut Env, h: Held) {
         let name = h.call.name();
-        let m = Moment { stamp: h.at, playhead: h.playhead };
+        let m = Moment { stamp: h.at, playhead: h.playhead, qoe: h.qoe };
         if let Call::SessionStart { media, metadata } = h.call {
             if self.session.is_some() {
                 return env.ignored(self.id, name, "already_in_session");
@@ -336,19 +376,19 @@ impl Tracker {
         // The sessionStart reports the media's initial playhead (Adobe reports 0).
         let playhead = if usable_playhead(media.initial_playhead) { media.initial_playhead } else { 0.0 };
         self.last_playhead = playhead;
-        let m = Moment { stamp: m.stamp, playhead };
+        let m = Moment { playhead, ..m };
         let wait = media.preroll_wait.unwrap_or(env.config.timing.preroll_window);
         let now = m.stamp.mono;
         let mut s = Session {
             tracker: self.id,
             config: self.config.clone(),
-            slot: self.slot.clone(),
             ctx: MediaContext::new(media, metadata),
             key: env.new_key(),
             tracking: true,
             last_playback: Playback::Init,
             ping_ref: now,
             qoe: Default::default(),
+            anchor: m.stamp,
             last_ts: None,
             preroll: (!wait.is_zero()).then(|| Preroll::new(now.checked_add(wait))),
             media_idle: false,
@@ -368,7 +408,6 @@ impl Tracker {
 struct Session {
     tracker: TrackerId,
     config: Arc<TrackerConfig>,
-    slot: Arc<TrackerSlot>,
     ctx: MediaContext,
     /// The current MC session; a restart moves to a new one.
     key: SessionKey,
@@ -380,6 +419,8 @@ struct Session {
     /// The last playback-state hit or ping: pings are due an interval after it.
     ping_ref: Instant,
     qoe: hits::QoeMemory,
+    /// The wall clock and monotonic instant this MC session's ts count from.
+    anchor: Stamp,
     /// Last ts sent on this MC session (for `min_ts_gap`).
     last_ts: Option<i64>,
     preroll: Option<Preroll>,
@@ -657,6 +698,7 @@ impl Session {
         self.last_playback = Playback::Init;
         self.ping_ref = m.stamp.mono;
         self.qoe.clear();
+        self.anchor = m.stamp;
         self.last_ts = None;
         self.session_ref = m.stamp.mono;
         self.content_started = false;
@@ -684,6 +726,29 @@ impl Session {
         env.notices.log(LogLevel::Info, format!("tracker {}: session restarted ({reason})", self.tracker));
     }
 
+    /// The ts of a hit at `at`: the session's anchor plus the monotonic time since, whatever
+    /// the wall clock did meanwhile (its steps are counted where they are seen, `clock_jumps`).
+    /// A session begun on an implausible clock takes the wall clock once it is plausible.
+    fn ts_at(&mut self, env: &mut Env, at: Stamp) -> i64 {
+        if self.anchor.ts < PLAUSIBLE_TS && at.ts >= PLAUSIBLE_TS {
+            env.notices.log(
+                LogLevel::Info,
+                format!(
+                    "tracker {}: the session began on an unset wall clock (ts {}); its ts are re-anchored to the \
+                     wall clock (ts {})",
+                    self.tracker, self.anchor.ts, at.ts
+                ),
+            );
+            self.anchor = at;
+        }
+        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        if at.mono >= self.anchor.mono {
+            self.anchor.ts.saturating_add(ms(at.mono - self.anchor.mono))
+        } else {
+            self.anchor.ts.saturating_sub(ms(self.anchor.mono - at.mono))
+        }
+    }
+
     fn emit_plain(&mut self, env: &mut Env, m: Moment, event_type: EventType) {
         self.emit(env, m, event_type, Map::new(), Map::new(), QoeMode::IfChanged);
     }
@@ -703,12 +768,13 @@ impl Session {
         }
         // Consecutive ts of one MC session stay `min_ts_gap` apart and never go backwards.
         let gap = i64::try_from(env.config.timing.min_ts_gap.as_millis()).unwrap_or(i64::MAX);
+        let ts = self.ts_at(env, m.stamp);
         let ts = match self.last_ts {
-            Some(last) => m.stamp.ts.max(last.saturating_add(gap)),
-            None => m.stamp.ts,
+            Some(last) => ts.max(last.saturating_add(gap)),
+            None => ts,
         };
         self.last_ts = Some(ts);
-        let qoe_data = self.qoe.attach(qoe, self.slot.qoe());
+        let qoe_data = self.qoe.attach(qoe, m.qoe);
         let event = Event {
             player_time: PlayerTime { playhead: m.playhead, ts },
             event_type,

@@ -5,16 +5,17 @@
 
 use std::time::Instant;
 
-use crate::core::{Call, Stamp};
+use crate::core::{Call, Qoe, Stamp};
 
 /// Held calls beyond this release the window at once (a runaway player, a huge window).
 const MAX_HELD: usize = 1024;
 
-/// One call as it arrived: its own stamp and playhead snapshot are kept for the replay.
+/// One call as it arrived: its own stamp, playhead and QoE snapshots are kept for the replay.
 #[derive(Debug, Clone)]
 pub(crate) struct Held {
     pub(crate) at: Stamp,
     pub(crate) playhead: f64,
+    pub(crate) qoe: Option<Qoe>,
     pub(crate) call: Call,
 }
 
@@ -66,7 +67,7 @@ mod tests {
     use crate::core::AdBreakInfo;
 
     fn held(call: Call) -> Held {
-        Held { at: Stamp { mono: Instant::now(), ts: 0 }, playhead: 0.0, call }
+        Held { at: Stamp { mono: Instant::now(), ts: 0 }, playhead: 0.0, qoe: None, call }
     }
 
     #[test]

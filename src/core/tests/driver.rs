@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::core::{
     AdBreakInfo, AdInfo, Call, ChapterInfo, Core, CoreConfig, Identity, MediaInfo, MediaType, Metadata, Notice,
-    Outcome, Request, RequestId, Stamp, TrackerConfig, TrackerId, TrackerSlot,
+    Outcome, Request, RequestId, Snapshot, Stamp, TrackerConfig, TrackerId, TrackerSlot,
 };
 use crate::stats::{Counter, Stats};
 
@@ -18,6 +18,8 @@ pub(super) const TRACKER: TrackerId = 7;
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub(super) struct Sent {
+    /// Fake time (ms) when the request was polled: the hit's monotonic instant in auto mode.
+    pub(super) at: u64,
     pub(super) tracker: TrackerId,
     pub(super) path: String,
     pub(super) body: Value,
@@ -56,6 +58,8 @@ pub(super) struct Driver {
     base: Instant,
     /// Fake time, ms since the start.
     pub(super) t: u64,
+    /// The wall clock minus the fake monotonic time (ms): a step of the wall clock changes it.
+    pub(super) wall_offset: i64,
     /// Answer every request at once (201 + Location / 204) and record it.
     pub(super) auto: bool,
     pub(super) sent: Vec<Sent>,
@@ -99,7 +103,7 @@ impl Driver {
         let mut core = Core::new(config, stats.clone(), seed);
         let slot = Arc::new(TrackerSlot::new());
         core.add_tracker(TRACKER, tracker, slot.clone());
-        Driver { core, stats, slot, base: Instant::now(), t: 0, auto: true, sent: Vec::new(), sids: 0 }
+        Driver { core, stats, slot, base: Instant::now(), t: 0, wall_offset: 0, auto: true, sent: Vec::new(), sids: 0 }
     }
 
     pub(super) fn stamp(&self) -> Stamp {
@@ -107,7 +111,7 @@ impl Driver {
     }
 
     pub(super) fn stamp_at(&self, t: u64) -> Stamp {
-        Stamp { mono: self.base + Duration::from_millis(t), ts: t as i64 }
+        Stamp { mono: self.base + Duration::from_millis(t), ts: t as i64 + self.wall_offset }
     }
 
     /// Milliseconds since the start of an instant the core returned, rounded up (jittered
@@ -122,8 +126,9 @@ impl Driver {
     }
 
     pub(super) fn call_as(&mut self, tracker: TrackerId, c: Call) {
-        let ph = self.slot.playhead();
-        self.core.handle_call(tracker, self.stamp(), ph, c);
+        // What the C layer captures on the player's thread at the call.
+        let snap = Snapshot { at: self.stamp(), playhead: self.slot.playhead(), qoe: self.slot.qoe() };
+        self.core.handle_call(tracker, snap, c);
         self.pump();
     }
 
@@ -184,7 +189,7 @@ impl Driver {
 
     pub(super) fn record(&mut self, r: &Request) {
         let body = serde_json::from_slice(&r.body).expect("request bodies are JSON");
-        self.sent.push(Sent { tracker: r.tracker, path: r.path.clone(), body });
+        self.sent.push(Sent { at: self.t, tracker: r.tracker, path: r.path.clone(), body });
     }
 
     /// Manual mode: every request ready now, recorded.

@@ -5,3 +5,4 @@ mod driver;
 mod robustness;
 mod rules;
 mod scenarios;
+mod time;

@@ -599,14 +599,13 @@ fn session_gone_after_the_session_ended_does_not_restart() {
 #[test]
 fn an_overdue_deadline_fires_before_a_later_call() {
     // The worker may see a call before it fires a deadline that passed: the ping still comes
-    // first, stamped with the call's time.
+    // first, stamped with its due time.
     let mut d = Driver::adobe();
     d.calls([start(Some(0)), Call::Play]);
     d.tick(1, 1.0);
     d.t = 12_000;
     d.call(Call::Pause);
-    let tail: Vec<_> = d.hits()[3..].iter().map(|h| h.0.clone()).collect();
-    assert_eq!(tail, ["ping", "pauseStart"]);
+    assert_eq!(d.hits()[3..], [("ping".to_string(), 1.0, 11_000), ("pauseStart".to_string(), 1.0, 12_000)]);
 }
 
 #[test]

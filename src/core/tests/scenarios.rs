@@ -435,3 +435,93 @@ fn qoe_rides_on_the_scenario_hits_only_when_changed() {
     assert_eq!(d.sent[2].qoe(), &q);
     assert!(d.sent[3].qoe().is_null());
 }
+
+#[test]
+fn qoe_is_the_one_at_each_call_even_when_the_calls_are_handled_later() {
+    // Adobe's sequence play, bitrateChange, qoe(1,4,3,2), bitrateChange, bitrateChange,
+    // qoe(2.2,4.1,3.1,2.3), bitrateChange, made back to back inside the 250 ms pre-roll window:
+    // every call is handled later (at the window's release), yet each hit carries the QoE as it
+    // was when its call was made.
+    let mut d = Driver::adobe();
+    d.calls([start(None), Call::Play, Call::BitrateChange]);
+    d.slot.set_qoe(Qoe { bitrate: 1.0, startup_time: 4.0, fps: 3.0, dropped_frames: 2.0 });
+    d.calls([Call::BitrateChange, Call::BitrateChange]);
+    d.slot.set_qoe(Qoe { bitrate: 2.2, startup_time: 4.1, fps: 3.1, dropped_frames: 2.3 });
+    d.call(Call::BitrateChange);
+    assert_eq!(d.types(), ["sessionStart"], "the window holds the calls");
+    d.advance(250);
+    assert_hits(
+        &d,
+        &[
+            ("sessionStart", 0.0, 0),
+            ("play", 0.0, 0),
+            ("bitrateChange", 0.0, 0),
+            ("bitrateChange", 0.0, 0),
+            ("bitrateChange", 0.0, 0),
+            ("bitrateChange", 0.0, 0),
+        ],
+    );
+    let qoe = |bitrate: i64| {
+        json!({
+            "media.qoe.bitrate": bitrate, "media.qoe.droppedFrames": 2,
+            "media.qoe.framesPerSecond": 3, "media.qoe.timeToStart": 4
+        })
+    };
+    assert!(d.sent[2].qoe().is_null(), "no QoE was set at the first bitrateChange");
+    assert_eq!(d.sent[3].qoe(), &qoe(1));
+    assert_eq!(d.sent[4].qoe(), &qoe(1));
+    assert_eq!(d.sent[5].qoe(), &qoe(2));
+    // A ping reads the slot when it fires; "only when changed" compares with what was sent.
+    d.advance(1000);
+    assert_eq!(d.last().event_type(), "play");
+    assert!(d.last().qoe().is_null(), "the content-start play: the QoE sent last is unchanged");
+    d.slot.set_qoe(Qoe { bitrate: 3.0, startup_time: 4.0, fps: 3.0, dropped_frames: 2.0 });
+    d.advance(10_000);
+    assert_eq!(d.last().event_type(), "ping");
+    assert_eq!(d.last().qoe(), &qoe(3));
+}
+
+#[test]
+fn bad_metadata_entries_are_dropped_and_the_session_starts_with_the_rest() {
+    // Adobe's SDK drops entries with a bad key or a NULL value and keeps the valid ones (a
+    // mixed-case key with digits, an empty value). The entries go through the C layer's
+    // conversion, as a player's would.
+    use crate::ffi::strings::metadata;
+    use crate::ffi::types::mc_metadata;
+    let entry = |key: *const std::ffi::c_char, value: *const std::ffi::c_char| mc_metadata { key, value };
+    let md = [
+        entry(c"vAlid_keY.12".as_ptr(), c"value1".as_ptr()),
+        entry(c"invalid-key".as_ptr(), c"dropped".as_ptr()),
+        entry(c"emptyValue".as_ptr(), c"".as_ptr()),
+        entry(std::ptr::null(), c"dropped".as_ptr()),
+        entry(c"a.media.show".as_ptr(), c"show".as_ptr()),
+        entry(c"nullValue".as_ptr(), std::ptr::null()),
+    ];
+    let (kept, dropped) = unsafe { metadata(md.as_ptr(), md.len()) }.expect("the call is accepted");
+    let mut d = Driver::adobe();
+    d.core.metadata_dropped(TRACKER, "session_start", &dropped);
+    d.call(Call::SessionStart { media: Box::new(media(Some(0))), metadata: kept });
+    d.call(Call::Play);
+    d.t = 500;
+    // A second start (a player retrying) is ignored: the session opened with the first one.
+    d.call(start(Some(0)));
+    assert_hits(&d, &[("sessionStart", 0.0, 0), ("play", 0.0, 0)]);
+    assert_eq!(d.sent[0].custom(), &json!({"vAlid_keY.12": "value1", "emptyValue": ""}));
+    assert_eq!(d.sent[0].params()["media.show"], json!("show"));
+    assert_eq!(d.count(crate::stats::Counter::MetadataDropped), 3);
+    let notices = d.notices();
+    let reported: Vec<&String> = notices
+        .iter()
+        .filter_map(|n| match n {
+            crate::core::Notice::MetadataDropped { call: "session_start", reason, .. } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reported.len(), 1, "once per call: {notices:?}");
+    assert!(notices.iter().any(|n| matches!(
+        n,
+        crate::core::Notice::CallIgnored { call: "session_start", rule: "already_in_session", .. }
+    )));
+    assert!(reported[0].starts_with("3 metadata entries dropped: entry 1: key \"invalid-key\""), "{}", reported[0]);
+    assert!(reported[0].contains("entry 3: the key is NULL") && reported[0].contains("\"nullValue\" is NULL"));
+}
