@@ -715,7 +715,8 @@ typedef struct {
    */
   uint64_t batches_uploaded;
   /**
-   * Wall-clock jumps detected (the ts anchor renewed).
+   * Wall-clock steps of more than 5 s detected. A session's `ts` keep their monotonic spacing
+   * through them; the next session takes the corrected clock.
    */
   uint64_t clock_jumps;
   /**
@@ -1086,7 +1087,7 @@ mc_status mc_track_chapter_skip(mc_tracker_t tracker);
 
 /**
  * The bitrate changed (set it first with `mc_update_qoe`). Hit: `bitrateChange` with the
- * whole current QoE.
+ * whole QoE as it was at this call.
  */
 mc_status mc_track_bitrate_change(mc_tracker_t tracker);
 

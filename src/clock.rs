@@ -1,7 +1,10 @@
 //! Event timestamps: a wall-clock anchor plus the monotonic time since (DESIGN: Time).
 //! Stamped on the player's thread with two vDSO clock reads, no syscall. When the wall clock
-//! jumps (set-top boxes boot in 1970 and step when NTP syncs), the anchor is renewed and the
-//! jump counted; deadlines never see it because they run on the monotonic clock.
+//! steps (set-top boxes boot in 1970 and step when NTP syncs; NTP corrects a box that ran
+//! ahead), the anchor is renewed and the step counted; deadlines never see it because they run
+//! on the monotonic clock. Stamps carry both clocks: the core takes a session's ts anchor from
+//! its first stamp and counts later ts on the monotonic clock, so a step shows only in the next
+//! session (or once, in a session begun before 2020; see core::rules).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};

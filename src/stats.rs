@@ -51,7 +51,7 @@ pub enum Counter {
     Quarantined,
     /// Downloaded sessions uploaded with a 201.
     BatchesUploaded,
-    /// Wall-clock jumps detected (the ts anchor was renewed).
+    /// Wall-clock steps of more than 5 s detected (the anchor new sessions take was renewed).
     ClockJumps,
     /// Panics caught at the C boundary or in the worker.
     Panics,

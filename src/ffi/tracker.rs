@@ -314,7 +314,7 @@ pub extern "C" fn mc_track_chapter_skip(tracker: mc_tracker_t) -> mc_status {
 }
 
 /// The bitrate changed (set it first with `mc_update_qoe`). Hit: `bitrateChange` with the
-/// whole current QoE.
+/// whole QoE as it was at this call.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_bitrate_change(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, "bitrate_change", |_| Ok(Call::BitrateChange)) }

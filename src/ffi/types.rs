@@ -411,7 +411,8 @@ pub struct mc_stats {
     pub quarantined: u64,
     /// Downloaded sessions uploaded with a 201.
     pub batches_uploaded: u64,
-    /// Wall-clock jumps detected (the ts anchor renewed).
+    /// Wall-clock steps of more than 5 s detected. A session's `ts` keep their monotonic spacing
+    /// through them; the next session takes the corrected clock.
     pub clock_jumps: u64,
     /// Panics caught at the C boundary or in the worker.
     pub panics: u64,

@@ -47,8 +47,8 @@ const STANDARD_AD: [(&str, &str); 6] = [
 pub(crate) const QOE_ERROR_ID: &str = "media.qoe.errorID";
 pub(crate) const QOE_ERROR_SOURCE: &str = "media.qoe.errorSource";
 
-/// `^[a-zA-Z0-9_.]+$`: the customMetadata key pattern (the FFI checks it too; entries that fail
-/// are dropped silently, as Adobe's SDK does).
+/// `^[a-zA-Z0-9_.]+$`: the customMetadata key pattern. The C layer already dropped (and counted)
+/// entries that fail it; this filter keeps any other caller of the core from sending one.
 pub(crate) fn valid_metadata_key(key: &str) -> bool {
     !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
