@@ -337,11 +337,11 @@ typedef struct {
    */
   const char *event_type;
   /**
-   * The ignored call, e.g. "ad_complete" (MC_EVENT_CALL_IGNORED).
+   * The call concerned, e.g. "ad_complete" (MC_EVENT_CALL_IGNORED, MC_EVENT_METADATA_DROPPED).
    */
   const char *call;
   /**
-   * The rule, counter or failure message, depending on `kind`.
+   * The rule, counter, failure message or dropped entries, depending on `kind`.
    */
   const char *reason;
   /**

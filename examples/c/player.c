@@ -62,6 +62,9 @@ static void on_event(void *userdata, const mc_event *ev) {
     case MC_EVENT_SESSION_RESTARTED:
         printf("player: session restarted (%s)\n", ev->reason);
         break;
+    case MC_EVENT_METADATA_DROPPED:
+        printf("player: %s: %s\n", ev->call, ev->reason);
+        break;
     default:
         break;
     }

@@ -80,6 +80,9 @@ static void on_event(void *userdata, const mc_event *ev) {
     case MC_EVENT_SESSION_RESTARTED:
         GST_INFO("session restarted: %s", ev->reason);
         break;
+    case MC_EVENT_METADATA_DROPPED:
+        GST_WARNING("%s: %s", ev->call, ev->reason);
+        break;
     default:
         break;
     }

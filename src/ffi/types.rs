@@ -82,9 +82,9 @@ pub struct mc_event {
     pub session_id: *const c_char,
     /// The MC eventType concerned, e.g. "play".
     pub event_type: *const c_char,
-    /// The ignored call, e.g. "ad_complete" (MC_EVENT_CALL_IGNORED).
+    /// The call concerned, e.g. "ad_complete" (MC_EVENT_CALL_IGNORED, MC_EVENT_METADATA_DROPPED).
     pub call: *const c_char,
-    /// The rule, counter or failure message, depending on `kind`.
+    /// The rule, counter, failure message or dropped entries, depending on `kind`.
     pub reason: *const c_char,
     /// The HTTP status, or 0 when there was none.
     pub http_status: i32,
