@@ -317,8 +317,8 @@ fn f8_a_400_is_dropped_counted_and_never_retried() {
 
 /// D3: the wall clock steps by ±1 day while an event backs off. Backoff runs on the monotonic
 /// clock, so the retry comes when its backoff ends (300 ms ± 20 %), not a day early or late;
-/// the ts anchor is renewed (counted `clock_jumps`); later events carry the new wall time going
-/// forward, and a session's ts never run backward.
+/// the step is counted (`clock_jumps`); within the session the ts keep the monotonic spacing
+/// either way (the next session takes the new wall clock), so they never run backward.
 /// The step comes from a clock_gettime shim built into the program (-DREL_CLOCK_SHIM).
 #[test]
 fn d3_a_wall_clock_jump_during_backoff_neither_stalls_nor_hurries_the_retry() {
@@ -353,10 +353,9 @@ fn d3_a_wall_clock_jump_during_backoff_neither_stalls_nor_hurries_the_retry() {
         assert_eq!(keys(&s.events), expected_session(3));
         let ts = |i: usize| s.events[i]["playerTime"]["ts"].as_i64().unwrap();
         let moved = ts(s.events.len() - 1) - ts(0);
-        // Forward, ts follow the new wall clock; backward, a session's ts still never go back
-        // (consecutive ts stay at least min_ts_gap apart, for the server's reordering).
-        let expected_move = if jump > 0 { jump } else { 0 };
-        assert!((moved - expected_move).abs() < 5_000, "jump {jump}: ts moved by {moved} ms across the session");
+        // Either way the session's ts move as the monotonic clock did (a few hundred ms), not
+        // by the step.
+        assert!((0..5_000).contains(&moved), "jump {jump}: ts moved by {moved} ms across the session");
         assert!((1..s.events.len()).all(|i| ts(i) > ts(i - 1)), "jump {jump}: ts strictly increasing");
         println!("D3 jump {jump} ms: retry after {gap} ms, ts moved {moved} ms");
     }
