@@ -16,7 +16,8 @@
 //! and the schedule restarts from it, never a burst of catch-up pings.
 //!
 //! Each call carries the playhead and QoE of the slot as they were when it was made (Adobe
-//! queues the QoE with the call); hits a deadline causes read the slot when they fire.
+//! queues QoE updates in order with the calls); hits a deadline causes read the slot when they
+//! fire.
 //!
 //! Deliberate departures from Adobe's SDK (tracker.md §9, §10):
 //! - consecutive ts of one MC session are `min_ts_gap` apart (default 1 ms; 0 = Adobe exactly);
