@@ -89,6 +89,7 @@ pub mod rules {
     pub const PING_CADENCE: &str = "ping-cadence";
     pub const PING_MISSING: &str = "ping-missing";
     pub const PLAYHEAD_RANGE: &str = "playhead-range";
+    pub const MEDIA_LENGTH: &str = "media-length";
     pub const STATES_LIMIT: &str = "states-limit";
     pub const STATE_END_UNMATCHED: &str = "state-end-unmatched";
     pub const STATE_ALREADY_OPEN: &str = "state-already-open";
@@ -308,7 +309,7 @@ fn structure(evs: &[Ev], out: &mut Out) {
                         PLAYHEAD_FROZEN_IN_AD,
                         i,
                         format!(
-                            "playhead moved from {} to {} inside the ad started at event {start}; during ads it stays at the content position",
+                            "playhead moved from {} to {} inside the ad started at event {start}; during ads it stays at the content position (server-side ad insertion moves it: report the content position, not the stream's)",
                             fmt_num(*ph0),
                             fmt_num(ph)
                         ),
@@ -596,6 +597,18 @@ fn playhead_range(evs: &[Ev], out: &mut Out) {
     let content_type =
         start.and_then(|s| s.param("media.contentType")).and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
     let live = matches!(content_type.as_str(), "live" | "linear") || length.is_some_and(|l| l >= DAY_S);
+    // The schema types media.length as a number only; a negative one (a player that passed
+    // "unknown" as -1) breaks every completion metric of the session.
+    if let (Some(l), Some(i)) = (length.filter(|l| *l < 0.0), evs.iter().position(|e| e.is("sessionStart"))) {
+        out.error(
+            MEDIA_LENGTH,
+            i,
+            format!(
+                "media.length is {}; it must be 0 or more (seconds; 86400 for live content of unknown length)",
+                fmt_num(l)
+            ),
+        );
+    }
 
     let mut negative: Vec<usize> = Vec::new();
     let mut over: Vec<usize> = Vec::new();

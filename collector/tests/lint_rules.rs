@@ -454,6 +454,15 @@ fn ping_cadence_downloaded() {
 }
 
 #[test]
+fn media_length_negative() {
+    clean(&lint(&[start_with(0.0, "vod"), ev("play", 0.0, 1)]), rules::MEDIA_LENGTH);
+    let f = lint(&[start_with(-1.0, "vod"), ev("play", 0.0, 1)]);
+    flagged(&f, rules::MEDIA_LENGTH, Severity::Error, &[0]);
+    let m = &f.iter().find(|x| x.rule == rules::MEDIA_LENGTH).unwrap().message;
+    assert!(m.contains("media.length is -1"), "{m}");
+}
+
+#[test]
 fn playhead_range() {
     let ok =
         [start_with(30.0, "vod"), ev("play", 0.0, 1), ev("ping", 30.0, 10_000), ev("sessionComplete", 30.5, 10_001)];
