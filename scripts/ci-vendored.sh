@@ -36,26 +36,10 @@ fi
 
 collector=target/release/mc-collector
 [ -x "$collector" ] || cargo build --release -p mc-collector
-log=$work/collector.log
-"$collector" --listen 127.0.0.1:0 >"$log" 2>&1 &
-cpid=$!
-trap 'kill -TERM $cpid 2>/dev/null || true' EXIT
-url=""
-for _ in $(seq 1 200); do
-  url=$(head -n 1 "$log" 2>/dev/null | sed -n 's/^listening on //p')
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "vendored: the collector did not start:" >&2; cat "$log" >&2; exit 1; }
-
 set +e
-MC_ENDPOINT=$url MC_DEMO_LOCAL=1 "$work/player"
-prc=$?
-kill -TERM "$cpid"
-wait "$cpid"
-crc=$?
+MC_DEMO_LOCAL=1 "$collector" run -- "$work/player" >"$work/collector.log" 2>&1
+rc=$?
 set -e
-trap - EXIT
-tail -n 3 "$log"
-echo "vendored: player exited $prc, collector exited $crc; $((SECONDS - start)) s in all"
-[ "$prc" -eq 0 ] && [ "$crc" -eq 0 ]
+tail -n 3 "$work/collector.log"
+echo "vendored: mc-collector run exited $rc; $((SECONDS - start)) s in all"
+[ "$rc" -eq 0 ]

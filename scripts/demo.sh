@@ -15,41 +15,16 @@ if [ -n "${MC_ENDPOINT:-}" ]; then
 fi
 
 mkdir -p target/demo
-log=target/demo/collector.log
 report=target/demo/report.json
-"$collector" --listen 127.0.0.1:0 --report "$report" >"$log" 2>&1 &
-cpid=$!
-trap 'kill -TERM $cpid 2>/dev/null || true' EXIT
-
-# The collector prints its address on its first line.
-url=""
-for _ in $(seq 1 200); do
-  url=$(head -n 1 "$log" 2>/dev/null | sed -n 's/^listening on //p')
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-if [ -z "$url" ]; then
-  echo "demo: the collector did not start:"; cat "$log"; exit 1
-fi
-echo "demo: collector on $url"
-
-tail -n +2 -f "$log" &
-tpid=$!
+# `run` starts the collector on a free port, runs the player with MC_ENDPOINT set to it, prints
+# the timeline and the findings, and exits non-zero when the player failed, no session arrived,
+# a request went to an unknown path, or the lint found errors.
 set +e
-MC_ENDPOINT="$url" MC_DEMO_LOCAL=1 "$player"
-prc=$?
-kill -TERM "$cpid"
-wait "$cpid"
-crc=$?
+MC_DEMO_LOCAL=1 "$collector" --report "$report" --junit target/demo/report.xml run -- "$player"
+rc=$?
 set -e
-trap - EXIT
-sleep 0.2
-kill "$tpid" 2>/dev/null || true
-wait "$tpid" 2>/dev/null || true
-
-echo "demo: player exited $prc, collector exited $crc (report: $report)"
-if [ "$prc" -ne 0 ] || [ "$crc" -ne 0 ]; then
-  echo "demo: FAILED"
+if [ "$rc" -ne 0 ]; then
+  echo "demo: FAILED (mc-collector exited $rc; report: $report)"
   exit 1
 fi
-echo "demo: OK: the session was delivered and linted with zero errors"
+echo "demo: OK: the session was delivered and linted with zero errors (report: $report)"

@@ -27,9 +27,11 @@
 
 pub mod clock;
 mod faults;
+pub mod gate;
 pub mod lint;
 mod server;
 mod shared;
+pub mod show;
 mod state;
 pub mod validate;
 mod wire;
@@ -45,6 +47,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub use faults::{Endpoint, Fault, FaultKind};
+pub use gate::{Gate, PlayerExit, Verdict};
 pub use lint::{Finding, Severity};
 pub use state::{
     IDLE_TIMEOUT_MS, Notice, PLAYHEAD_TIMEOUT_MS, RequestRecord, SessionRecord, Summary, lint_events, reason,

@@ -1,16 +1,19 @@
 //! `mc-collector`: the validating collector as a command, with a live timeline.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use mc_collector::clock::format_time_of_day;
-use mc_collector::{Collector, Finding, Notice, Options, RequestRecord, SessionRecord, Severity, lint_events};
+use mc_collector::gate::junit_xml;
+use mc_collector::{
+    Collector, Finding, Gate, Notice, Options, PlayerExit, RequestRecord, SessionRecord, Severity, lint_events,
+};
 use serde_json::Value;
 
 const AFTER_HELP: &str = "\
@@ -37,15 +40,24 @@ DEBUG ENDPOINTS (JSON):
      \"ms\": 2000,  (kind delay)   \"times\": N, \"share\": 0.5}  (both optional)
   Details and curl examples: collector/README.md.
 
-EXIT STATUS (after SIGINT or SIGTERM):
-  0  no session has a lint finding of severity \"error\", and the collector itself answered
-     no request to /api/... with 400 (malformed JSON, invalid UTF-8, nesting deeper than 64,
-     schema failure, wrong eventType for the endpoint, media.downloaded rules, bad downloaded
-     batch) or 413 (body over 1 MiB).
-  1  at least one of those happened. 404 and 410 answers, statuses injected by faults, lint
-     warnings and validation warnings do not count.
-  2  the collector could not start (bad arguments, address in use) or --report FILE could
-     not be written.";
+RUN A PLAYER UNDER IT (a CI gate in one command):
+  mc-collector [OPTIONS] run -- ./player ARGS...
+  listens on 127.0.0.1:0 unless --listen is given, runs the player with MC_ENDPOINT set to
+  its address, waits for it to exit, prints the report, and exits with the combined verdict.
+  mc-collector show REPORT.json prints the per-session timeline of a --report file.
+
+EXIT STATUS (after SIGINT or SIGTERM, or when the player run by `run` exits):
+  0  every check passed: at least --expect-sessions sessions (default 1) were received; no
+     request went to a path the API does not have (a misconfigured endpoint); the collector
+     answered no request to /api/... with 400 (malformed JSON, invalid UTF-8, nesting deeper
+     than 64, schema failure, wrong eventType for the endpoint, media.downloaded rules, bad
+     downloaded batch) or 413 (body over 1 MiB); no session has a lint finding of severity
+     \"error\"; and, with `run`, the player exited 0.
+  1  at least one check failed; each failure is printed in one line after the summary.
+     404 and 410 answers for sessions, statuses injected by faults, lint warnings and
+     validation warnings do not count.
+  2  the collector could not start (bad arguments, address in use), --report or --junit
+     could not be written, or `show` could not read its report.";
 
 /// A validating local stand-in for Adobe's Media Collection API back end.
 ///
@@ -56,33 +68,69 @@ EXIT STATUS (after SIGINT or SIGTERM):
 #[derive(Debug, Parser)]
 #[command(name = "mc-collector", version, about, long_about, after_help = AFTER_HELP)]
 struct Args {
-    /// Address to listen on (IP:PORT or HOST:PORT); port 0 picks a free port.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    listen: String,
+    /// Address to listen on (IP:PORT or HOST:PORT); port 0 picks a free port. Default
+    /// 127.0.0.1:8080, or 127.0.0.1:0 with `run`.
+    #[arg(long, value_name = "ADDR", global = true)]
+    listen: Option<String>,
+
+    /// Fail unless at least N sessions were received (0 accepts a run that received none).
+    #[arg(long, value_name = "N", default_value_t = 1, global = true)]
+    expect_sessions: usize,
+
+    /// On exit, write a JUnit XML report to FILE: one test case per check and per session.
+    #[arg(long, value_name = "FILE", global = true)]
+    junit: Option<PathBuf>,
 
     /// Validate against the documented schemas exactly, instead of the lenient default
     /// (float QoE values, error fields in params or qoeData, customMetadata and unknown
     /// params on other events draw warnings only).
-    #[arg(long)]
+    #[arg(long, global = true)]
     strict: bool,
 
     /// Answer 204 instead of 410 to events for closed sessions (the events are recorded as
     /// dropped either way).
-    #[arg(long)]
+    #[arg(long, global = true)]
     silent_drop: bool,
 
     /// On exit, write the whole record as JSON to FILE: summary, sessions with their events,
     /// dropped events and findings, and every request.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     report: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run PLAYER with MC_ENDPOINT set to this collector's address, then report and exit with
+    /// the combined verdict (the player's exit status and the collector's checks).
+    Run {
+        /// The player and its arguments (after `--`).
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PLAYER")]
+        player: Vec<String>,
+    },
+    /// Print the per-session timeline and the verdict of a report written by --report.
+    Show {
+        /// The JSON report.
+        report: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let listen = match resolve(&args.listen) {
+    let gate = Gate { expect_sessions: args.expect_sessions };
+    let player = match &args.command {
+        Some(Command::Show { report }) => return show(report, &gate),
+        Some(Command::Run { player }) => Some(player.clone()),
+        None => None,
+    };
+    let default_listen = if player.is_some() { "127.0.0.1:0" } else { "127.0.0.1:8080" };
+    let listen_arg = args.listen.clone().unwrap_or_else(|| default_listen.to_string());
+    let listen = match resolve(&listen_arg) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("mc-collector: --listen {}: {e}", args.listen);
+            eprintln!("mc-collector: --listen {listen_arg}: {e}");
             return ExitCode::from(2);
         }
     };
@@ -104,7 +152,13 @@ fn main() -> ExitCode {
     let notices = collector.subscribe();
     out(&format!("listening on {}", collector.base_url()));
     let printer = std::thread::spawn(move || print_timeline(notices));
-    signals.wait(&collector);
+    let player_exit = match player {
+        Some(cmd) => Some(signals.run_player(&collector, &cmd)),
+        None => {
+            signals.wait(&collector);
+            None
+        }
+    };
 
     collector.check_timeouts();
     let sessions = collector.sessions();
@@ -112,16 +166,15 @@ fn main() -> ExitCode {
     let report = collector.report_json();
     collector.shutdown();
     // The notice channel closes with the collector; the printer has then printed everything.
-    let reported = printer.join().unwrap_or_default();
+    let mut shown = printer.join().unwrap_or_default();
 
     for s in &sessions {
-        if reported.get(&s.sid) != Some(&s.events.len()) {
-            print_session(s, "at exit");
-        }
+        print_session(s, "at exit", &mut shown);
     }
-    let status = if summary.ok() { 0 } else { 1 };
+    let verdict = gate.judge(&report, player_exit.as_ref());
+    let status = if verdict.ok() { 0 } else { 1 };
     out(&format!(
-        "summary: {} session{}, {} events, {} lint error{}, {} lint warning{}, {} rejected request{} -> exit {status}",
+        "summary: {} session{}, {} events, {} lint error{}, {} lint warning{}, {} rejected request{}, {} to unknown paths -> exit {status}",
         summary.sessions,
         plural(summary.sessions),
         summary.events,
@@ -131,16 +184,51 @@ fn main() -> ExitCode {
         plural(summary.lint_warnings),
         summary.rejected_requests,
         plural(summary.rejected_requests),
+        summary.unknown_path_requests,
     ));
+    for f in verdict.failures() {
+        out(&format!("FAILED: {f}"));
+    }
+    let mut write_failed = false;
     if let Some(path) = &args.report {
         let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-        if let Err(e) = std::fs::write(path, text + "\n") {
-            eprintln!("mc-collector: cannot write {}: {e}", path.display());
-            return ExitCode::from(2);
-        }
-        out(&format!("report written to {}", path.display()));
+        write_failed |= !write_file(path, &(text + "\n"), "report");
+    }
+    if let Some(path) = &args.junit {
+        write_failed |= !write_file(path, &junit_xml(&report, &verdict), "JUnit report");
+    }
+    if write_failed {
+        return ExitCode::from(2);
     }
     ExitCode::from(status)
+}
+
+fn write_file(path: &Path, text: &str, what: &str) -> bool {
+    match std::fs::write(path, text) {
+        Ok(()) => {
+            out(&format!("{what} written to {}", path.display()));
+            true
+        }
+        Err(e) => {
+            eprintln!("mc-collector: cannot write {}: {e}", path.display());
+            false
+        }
+    }
+}
+
+fn show(path: &Path, gate: &Gate) -> ExitCode {
+    let report: Value = match std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("not a JSON report: {e}")))
+    {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("mc-collector: cannot read {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    print!("{}", mc_collector::show::render(&report, gate));
+    ExitCode::from(if gate.judge(&report, None).ok() { 0 } else { 1 })
 }
 
 fn resolve(s: &str) -> std::io::Result<SocketAddr> {
@@ -195,6 +283,77 @@ impl Signals {
     }
 }
 
+impl Signals {
+    /// Runs the player with MC_ENDPOINT set to the collector, closing timed-out sessions every
+    /// second meanwhile. SIGINT or SIGTERM is passed on to the player, which is then waited for.
+    fn run_player(mut self, collector: &Collector, cmd: &[String]) -> PlayerExit {
+        // The child is reaped by the runtime's reactor, so it is spawned inside it.
+        let entered = self.rt.enter();
+        let spawned = tokio::process::Command::new(&cmd[0])
+            .args(&cmd[1..])
+            .env("MC_ENDPOINT", collector.base_url())
+            .kill_on_drop(true)
+            .spawn();
+        let mut child = match spawned {
+            Ok(c) => c,
+            Err(e) => {
+                let why = format!("{}: {e}", cmd[0]);
+                eprintln!("mc-collector: cannot run {why}");
+                return PlayerExit::NotStarted(why);
+            }
+        };
+        drop(entered);
+        let status = self.rt.block_on(async {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                #[cfg(unix)]
+                let signal = tokio::select! {
+                    status = child.wait() => return status,
+                    _ = self.term.recv() => libc::SIGTERM,
+                    _ = self.int.recv() => libc::SIGINT,
+                    _ = tick.tick() => { collector.check_timeouts(); continue; }
+                };
+                #[cfg(not(unix))]
+                let signal = tokio::select! {
+                    status = child.wait() => return status,
+                    _ = tokio::signal::ctrl_c() => 0,
+                    _ = tick.tick() => { collector.check_timeouts(); continue; }
+                };
+                forward(&child, signal);
+            }
+        });
+        match status {
+            Ok(s) => exit_of(s),
+            Err(e) => PlayerExit::NotStarted(format!("waiting for {}: {e}", cmd[0])),
+        }
+    }
+}
+
+/// Passes a signal on to the player (it decides how to stop; we keep waiting for it).
+#[cfg(unix)]
+fn forward(child: &tokio::process::Child, signal: i32) {
+    if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+        // SAFETY: kill(2) with a pid we spawned and have not yet reaped, and a valid signal.
+        unsafe {
+            libc::kill(pid, signal);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn forward(_child: &tokio::process::Child, _signal: i32) {}
+
+fn exit_of(s: std::process::ExitStatus) -> PlayerExit {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = s.signal() {
+            return PlayerExit::Signal(sig);
+        }
+    }
+    PlayerExit::Code(s.code().unwrap_or(-1))
+}
+
 fn out(line: &str) {
     let mut stdout = std::io::stdout().lock();
     // A closed stdout (the reader went away) must not stop the collector.
@@ -213,21 +372,23 @@ fn short(sid: Option<&str>) -> String {
     }
 }
 
-/// Prints notices until the collector shuts down; returns, per sid, the event count at its
-/// last report.
-fn print_timeline(notices: Receiver<Notice>) -> HashMap<String, usize> {
-    let mut reported = HashMap::new();
+/// The findings printed so far, per session, so a session's findings are printed once (a
+/// `sessionEnd` after `sessionComplete`, or the exit, shows only what is new).
+type Shown = HashMap<String, HashSet<String>>;
+
+/// Prints notices until the collector shuts down; returns what it printed per session.
+fn print_timeline(notices: Receiver<Notice>) -> Shown {
+    let mut shown = Shown::new();
     for notice in notices {
         match notice {
             Notice::Request(r) => print_request(&r),
             Notice::Settled { sid, why, downloaded, events } => {
                 let findings = lint_events(&events, downloaded);
-                print_findings(&sid, events.len(), &events, &findings, &why);
-                reported.insert(sid, events.len());
+                print_findings(&sid, &events, &findings, &why, &mut shown);
             }
         }
     }
-    reported
+    shown
 }
 
 fn what(r: &RequestRecord) -> String {
@@ -269,25 +430,38 @@ fn or_root(path: &str) -> &str {
     if path.is_empty() { "/" } else { path }
 }
 
-fn print_session(s: &SessionRecord, why: &str) {
+fn print_session(s: &SessionRecord, why: &str, shown: &mut Shown) {
     let why = s.closed.as_deref().unwrap_or(why);
-    print_findings(&s.sid, s.events.len(), &s.events, &lint_events(&s.events, s.downloaded), why);
-    if !s.dropped.is_empty() {
+    let known = shown.contains_key(&s.sid);
+    print_findings(&s.sid, &s.events, &lint_events(&s.events, s.downloaded), why, shown);
+    if !s.dropped.is_empty() && !known {
         out(&format!("  {} event{} dropped after the session closed", s.dropped.len(), plural(s.dropped.len())));
     }
 }
 
-fn print_findings(sid: &str, n_events: usize, events: &[Value], findings: &[Finding], why: &str) {
+/// Prints a session's block: in full the first time, then only findings not printed before
+/// (nothing at all when there are none).
+fn print_findings(sid: &str, events: &[Value], findings: &[Finding], why: &str, shown: &mut Shown) {
+    let first = !shown.contains_key(sid);
+    let seen = shown.entry(sid.to_string()).or_default();
+    let key = |f: &Finding| format!("{}|{:?}|{}", f.rule, f.index, f.message);
+    let new: Vec<&Finding> = findings.iter().filter(|f| !seen.contains(&key(f))).collect();
+    if !first && new.is_empty() {
+        return;
+    }
+    seen.extend(new.iter().map(|f| key(f)));
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
+    let n_events = events.len();
+    let earlier = if first { String::new() } else { format!(", {} shown before", findings.len() - new.len()) };
     out(&format!(
-        "session {}…: {n_events} event{}, {errors} error{}, {warnings} warning{} [{why}]",
+        "session {}…: {n_events} event{}, {errors} error{}, {warnings} warning{}{earlier} [{why}]",
         short(Some(sid)),
         plural(n_events),
         plural(errors),
         plural(warnings)
     ));
-    for f in findings {
+    for f in new {
         let sev = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

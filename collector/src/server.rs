@@ -106,6 +106,11 @@ fn route(method: &Method, path: &str) -> Route {
     if *method == wanted { route } else { Route::NotAllowed(allow) }
 }
 
+/// A path the API has (whatever the method): anything else is a misconfigured endpoint.
+pub(crate) fn known_path(path: &str) -> bool {
+    route(&Method::POST, path) != Route::NotFound
+}
+
 // ---- responses ----------------------------------------------------------------------------
 
 fn cors(b: hyper::http::response::Builder) -> hyper::http::response::Builder {

@@ -121,6 +121,7 @@ impl Shared {
             lint_errors,
             lint_warnings: all.count() - lint_errors,
             rejected_requests: requests.iter().filter(|r| r.rejected_content()).count(),
+            unknown_path_requests: requests.iter().filter(|r| r.unknown_path()).count(),
         }
     }
 

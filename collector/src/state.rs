@@ -62,6 +62,12 @@ impl RequestRecord {
     pub fn rejected_content(&self) -> bool {
         matches!(self.status, 400 | 413) && self.fault.is_none() && self.path.starts_with("/api/")
     }
+
+    /// A request to a path the API does not have (preflight `OPTIONS` aside): the player's
+    /// endpoint is wrong.
+    pub fn unknown_path(&self) -> bool {
+        crate::gate::unknown_path(&self.method, &self.path)
+    }
 }
 
 /// One session as recorded.
@@ -102,12 +108,16 @@ pub struct Summary {
     pub lint_warnings: usize,
     /// Requests the collector answered 400 or 413 for their content ([`RequestRecord::rejected_content`]).
     pub rejected_requests: usize,
+    /// Requests to a path the API does not have ([`RequestRecord::unknown_path`]): a player
+    /// whose endpoint is wrong.
+    pub unknown_path_requests: usize,
 }
 
 impl Summary {
-    /// No lint error in any session and no rejected content.
+    /// No lint error in any session, no rejected content and no request to an unknown path.
+    /// (`mc-collector` also requires a session: see [`crate::Gate`].)
     pub fn ok(&self) -> bool {
-        self.lint_errors == 0 && self.rejected_requests == 0
+        self.lint_errors == 0 && self.rejected_requests == 0 && self.unknown_path_requests == 0
     }
 }
 

@@ -100,7 +100,11 @@ fn a_clean_session_then_sigterm_exits_0_with_timeline_and_report() {
     let short = &sid[..8];
     assert!(lines.iter().any(|l| l.contains(short) && l.contains("sessionStart ph=0 -> 201")), "{text}");
     assert!(lines.iter().any(|l| l.contains(short) && l.contains("play ph=0.0 -> 204")), "{text}");
-    assert!(lines.iter().any(|l| l.starts_with(&format!("session {short}…: 4 events"))), "{text}");
+    // The findings block is printed once, at sessionComplete; the sessionEnd after it adds no
+    // finding, so nothing is printed again.
+    let blocks: Vec<&String> = lines.iter().filter(|l| l.starts_with(&format!("session {short}…:"))).collect();
+    assert_eq!(blocks.len(), 1, "{text}");
+    assert!(blocks[0].starts_with(&format!("session {short}…: 3 events")), "{text}");
     assert!(lines.iter().any(|l| l.starts_with("summary: 1 session") && l.ends_with("-> exit 0")), "{text}");
 
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&report).expect("report file")).unwrap();
@@ -136,7 +140,8 @@ fn a_rejected_request_makes_sigint_exit_1() {
 
 #[test]
 fn debug_endpoints_and_faults_work_on_the_command() {
-    let mut run = spawn(&[]);
+    // No session is created here: --expect-sessions 0 accepts that.
+    let mut run = spawn(&["--expect-sessions", "0"]);
     let r = post_to(&run.url, "/__debug/faults", &json!({"endpoint": "sessions", "kind": "status", "status": 503}));
     assert_eq!(r.status, 200);
     let r = post_to(&run.url, "/api/v1/sessions", &session_start(T0));
@@ -153,7 +158,19 @@ fn help_documents_the_options_and_exit_status() {
     let out = Command::new(env!("CARGO_BIN_EXE_mc-collector")).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for needle in ["--listen", "--strict", "--silent-drop", "--report", "EXIT STATUS", "SIGTERM", "/__debug/faults"] {
+    for needle in [
+        "--listen",
+        "--strict",
+        "--silent-drop",
+        "--report",
+        "--junit",
+        "--expect-sessions",
+        "run -- ./player",
+        "show REPORT.json",
+        "EXIT STATUS",
+        "SIGTERM",
+        "/__debug/faults",
+    ] {
         assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
     }
 }
@@ -165,4 +182,110 @@ fn an_address_in_use_exits_2() {
     let out = Command::new(env!("CARGO_BIN_EXE_mc-collector")).args(["--listen", &addr]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
+}
+
+#[test]
+fn a_run_that_received_nothing_fails() {
+    let junit = temp_report("empty.xml");
+    let mut run = spawn(&["--junit", junit.to_str().unwrap()]);
+    signal(&run.child, "-TERM");
+    let status = wait(&mut run.child);
+    let text = rest(&run.lines).join("\n");
+    assert_eq!(status.code(), Some(1), "{text}");
+    assert!(text.contains("-> exit 1"), "{text}");
+    assert!(text.contains("FAILED: received 0 sessions, expected at least 1"), "{text}");
+    let xml = std::fs::read_to_string(&junit).expect("junit file");
+    assert!(xml.contains(r#"<testcase classname="mc-collector.gate" name="sessions received">"#), "{xml}");
+    assert!(xml.contains(r#"<failure message="received 0 sessions"#), "{xml}");
+}
+
+#[test]
+fn requests_to_an_unknown_path_fail_the_run_even_with_a_session() {
+    let mut run = spawn(&[]);
+    assert_eq!(post_to(&run.url, "/api/v1/sessions", &session_start(T0)).status, 201);
+    // A player whose endpoint carries the API path twice.
+    assert_eq!(post_to(&run.url, "/api/v1/api/v1/sessions", &session_start(T0)).status, 404);
+    signal(&run.child, "-TERM");
+    let status = wait(&mut run.child);
+    let text = rest(&run.lines).join("\n");
+    assert_eq!(status.code(), Some(1), "{text}");
+    assert!(text.contains("1 to unknown paths -> exit 1"), "{text}");
+    assert!(
+        text.contains("FAILED: 1 request to a path the API does not have (first: POST /api/v1/api/v1/sessions)"),
+        "{text}"
+    );
+}
+
+/// Not a test of its own: the player that `run_reports_the_players_session` runs. It posts a
+/// clean session to MC_ENDPOINT when started by the collector, and does nothing otherwise.
+#[test]
+fn player_for_run() {
+    let Ok(url) = std::env::var("MC_ENDPOINT") else { return };
+    if std::env::var("MC_TEST_PLAYER").is_err() {
+        return;
+    }
+    let r = post_to(&url, "/api/v1/sessions", &session_start(T0));
+    assert_eq!(r.status, 201);
+    let sid = r.header("Location").unwrap().rsplit('/').next().unwrap().to_string();
+    for e in [event("play", 0.0, T0 + 100), event("sessionEnd", 1.0, T0 + 1100)] {
+        assert_eq!(post_to(&url, &events_path(&sid), &e).status, 204);
+    }
+    let code: i32 = std::env::var("MC_TEST_PLAYER").unwrap().parse().unwrap();
+    std::process::exit(code);
+}
+
+fn run_player(exit_code: i32, extra: &[&str]) -> (Option<i32>, String) {
+    let me = std::env::current_exe().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mc-collector"))
+        .args(extra)
+        .args(["run", "--", me.to_str().unwrap(), "--exact", "player_for_run", "--nocapture", "--test-threads=1"])
+        .env("MC_TEST_PLAYER", exit_code.to_string())
+        .output()
+        .expect("mc-collector runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn run_reports_the_players_session_and_its_exit_status() {
+    let report = temp_report("run.json");
+    let (code, text) = run_player(0, &["--report", report.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.starts_with("listening on http://127.0.0.1:"), "{text}");
+    assert!(text.contains("sessionStart ph=0 -> 201"), "{text}");
+    assert!(text.contains("summary: 1 session, 3 events"), "{text}");
+
+    // `show` reads the report back.
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_mc-collector")).args(["show", report.to_str().unwrap()]).output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains(": 3 events, 0 errors, 0 warnings (closed: sessionEnd)"), "{shown}");
+    assert!(shown.contains("+1.100s  sessionEnd"), "{shown}");
+    assert!(shown.contains("verdict: pass (1 session)"), "{shown}");
+
+    // A player that fails fails the run, although its session was clean.
+    let (code, text) = run_player(3, &["--expect-sessions", "1"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("FAILED: the player exited with status 3"), "{text}");
+    // More sessions expected than received.
+    let (code, text) = run_player(0, &["--expect-sessions", "2"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("FAILED: received 1 session, expected at least 2"), "{text}");
+}
+
+#[test]
+fn run_without_a_player_program_fails() {
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_mc-collector")).args(["run", "--", "/nonexistent/player"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot run /nonexistent/player"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED: the player could not be started"));
+}
+
+#[test]
+fn show_of_a_missing_report_exits_2() {
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_mc-collector")).args(["show", "/nonexistent/report.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/report.json"));
 }
