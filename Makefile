@@ -9,12 +9,20 @@ CFLAGS ?= -std=c11 -O2 -g -Wall -Wextra -Werror
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-.PHONY: all deps build demo demo-downloaded test bench clean install docs
+.PHONY: all deps deps-demo deps-test build demo demo-downloaded test bench clean install docs
 
 all: build
 
+# System packages, per purpose (scripts/install-deps.sh lists them): `make deps` installs all
+# that CI uses.
 deps:
-	./scripts/install-deps.sh
+	./scripts/install-deps.sh ci
+
+deps-demo:
+	./scripts/install-deps.sh demo
+
+deps-test:
+	./scripts/install-deps.sh test
 
 build:
 	$(CARGO) build --release --workspace
@@ -27,14 +35,14 @@ target/demo/downloaded: examples/c/downloaded.c include/media_collection.h build
 	mkdir -p target/demo
 	$(CC) $(CFLAGS) -Iinclude examples/c/downloaded.c $(LIB) $(STATIC_LIBS) -o $@
 
-demo: deps target/demo/player
+demo: deps-demo target/demo/player
 	./scripts/demo.sh
 
-demo-downloaded: deps target/demo/downloaded
+demo-downloaded: deps-demo target/demo/downloaded
 	rm -rf target/demo/store
 	MC_STORE_DIR=target/demo/store PLAYER=target/demo/downloaded ./scripts/demo.sh
 
-test: deps
+test: deps-test
 	$(CARGO) test --workspace --all-targets
 
 # Every benchmark figure next to its same-run reference (docs/performance.md); about 45 minutes
