@@ -1,11 +1,14 @@
 //! `make install` end to end, as a player team uses it: scripts/install.sh installs this test
-//! run's libraries (`<target>/<profile>/deps`, via LIBDIR_SRC) into a temporary prefix; the C
-//! and C++ examples are built from that prefix alone, with pkg-config (shared and static) and
-//! with CMake (examples/cmake/), and run against the collector. Also: DESTDIR staging, the
-//! SONAME and its links, and `make docs` (scripts/docs.sh) without a Doxygen warning.
+//! run's libraries (`<target>/<profile>/deps`, via LIBDIR_SRC) and collector into a temporary
+//! prefix; fresh external C and C++ projects are built from that prefix alone, with pkg-config
+//! (`media_collection` shared, `media_collection-static` static), with CMake's config package
+//! (examples/cmake/, `media_collection::shared` and `::static`) and with Meson
+//! (examples/meson/), and run against the collector. Also: DESTDIR staging, the SONAME and its
+//! links, no debug info in what is installed, the GStreamer plugin and `mc-collector`, and
+//! `make docs` (scripts/docs.sh) without a Doxygen warning.
 //!
-//! A missing tool (pkg-config, cc, c++, cmake, readelf, doxygen) skips a test with a notice,
-//! except under `CI=true`, where it fails.
+//! A missing tool (pkg-config, cc, c++, cmake, meson, ninja, readelf, doxygen) skips a test with
+//! a notice, except under `CI=true`, where it fails.
 
 mod common;
 
@@ -78,7 +81,23 @@ fn check(out: Output, what: &str) -> Output {
     out
 }
 
-/// scripts/install.sh PREFIX [DESTDIR], with this test run's libraries.
+/// The collector binary of this profile (`cargo test` of this package alone does not build it).
+fn collector_bin_dir() -> PathBuf {
+    let dir = common::profile_dir();
+    if !dir.join("mc-collector").is_file() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.args(["build", "-p", "mc-collector", "--bin", "mc-collector"]).current_dir(common::repo_dir());
+        if dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        check(build.output().expect("cargo build -p mc-collector"), "cargo build -p mc-collector");
+    }
+    dir
+}
+
+/// scripts/install.sh PREFIX [DESTDIR], with this test run's libraries and collector. The
+/// GStreamer plugin is left out unless `env` asks for it (only the layout test builds it).
 fn install(prefix: &Path, destdir: Option<&Path>, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(common::repo_dir().join("scripts/install.sh"));
     cmd.arg(prefix);
@@ -86,8 +105,17 @@ fn install(prefix: &Path, destdir: Option<&Path>, env: &[(&str, &str)]) -> Outpu
         cmd.arg(d);
     }
     // The static library would otherwise come from target/release (a `cargo build --release`).
-    cmd.env("LIBDIR_SRC", common::profile_dir().join("deps")).envs(env.iter().copied());
+    cmd.env("LIBDIR_SRC", common::profile_dir().join("deps"))
+        .env("BINDIR_SRC", collector_bin_dir())
+        .env("GSTREAMER", "no")
+        .envs(env.iter().copied());
     check(cmd.output().expect("run scripts/install.sh"), "scripts/install.sh")
+}
+
+/// Whether an ELF file (or every member of an archive) carries DWARF debug info.
+fn has_debug_info(file: &Path) -> bool {
+    let out = check(Command::new("readelf").arg("-S").arg("-W").arg(file).output().expect("readelf"), "readelf -S");
+    String::from_utf8_lossy(&out.stdout).contains(".debug_info")
 }
 
 /// Runs `script` with sh in the repository, the prefix's pkg-config directory first on the path.
@@ -126,12 +154,21 @@ fn run_example(exe: &Path, env: &[(&str, &str)], media_id: &str) {
 
 #[test]
 fn install_lays_out_headers_libraries_links_and_the_pc_file() {
-    if !tools("install layout", &["readelf"]) {
+    if !tools("install layout", &["readelf", "strip"]) {
+        return;
+    }
+    let gst = Command::new("pkg-config").args(["--exists", "gstreamer-1.0"]).status().is_ok_and(|s| s.success());
+    if !gst && !tools("install layout with the GStreamer plugin", &["gst-launch-1.0"]) {
         return;
     }
     let scratch = Scratch::new("layout");
     let stage = scratch.path().join("stage");
-    install(Path::new("/opt/media-collection"), Some(&stage), &[("LIBDIR", "lib/x86_64-linux-gnu")]);
+    let out = install(
+        Path::new("/opt/media-collection"),
+        Some(&stage),
+        &[("LIBDIR", "lib/x86_64-linux-gnu"), ("GSTREAMER", "yes")],
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
 
     let root = stage.join("opt/media-collection");
     let lib = root.join("lib/x86_64-linux-gnu");
@@ -147,7 +184,7 @@ fn install_lays_out_headers_libraries_links_and_the_pc_file() {
     assert_eq!(std::fs::read_link(lib.join("libmedia_collection.so")).unwrap(), Path::new(&soname()));
     assert!(readelf_dynamic(&lib.join(&real)).contains(&format!("Library soname: [{}]", soname())));
 
-    // The .pc file names PREFIX, never DESTDIR.
+    // The .pc files name PREFIX, never DESTDIR.
     let pc = std::fs::read_to_string(lib.join("pkgconfig/media_collection.pc")).expect("pc file");
     for line in [
         "prefix=/opt/media-collection".to_owned(),
@@ -157,11 +194,55 @@ fn install_lays_out_headers_libraries_links_and_the_pc_file() {
         "Libs: -L${libdir} -lmedia_collection".to_owned(),
         format!("Libs.private: {LIBS_PRIVATE}"),
         "Cflags: -I${includedir}".to_owned(),
-        format!("static_libs=${{libdir}}/libmedia_collection.a {LIBS_PRIVATE}"),
     ] {
         assert!(pc.lines().any(|l| l == line), "{line:?} missing from:\n{pc}");
     }
-    assert!(!pc.contains(stage.to_str().unwrap()), "DESTDIR leaked into the pc file:\n{pc}");
+    let pc_static = std::fs::read_to_string(lib.join("pkgconfig/media_collection-static.pc")).expect("static pc file");
+    for line in [
+        "prefix=/opt/media-collection".to_owned(),
+        "Name: media_collection-static".to_owned(),
+        format!("Libs: ${{libdir}}/libmedia_collection.a {LIBS_PRIVATE}"),
+        "Cflags: -I${includedir}".to_owned(),
+    ] {
+        assert!(pc_static.lines().any(|l| l == line), "{line:?} missing from:\n{pc_static}");
+    }
+    let stage_str = stage.to_str().unwrap();
+    assert!(!pc.contains(stage_str) && !pc_static.contains(stage_str), "DESTDIR leaked into a pc file");
+
+    // The CMake config package: relative to itself, never naming DESTDIR.
+    let cmake_dir = lib.join("cmake/media_collection");
+    let config = std::fs::read_to_string(cmake_dir.join("media_collection-config.cmake")).expect("cmake config");
+    assert!(
+        config.contains(r#"get_filename_component(_mc_libdir "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)"#),
+        "{config}"
+    );
+    assert!(config.contains(&format!("IMPORTED_SONAME \"{}\"", soname())), "{config}");
+    assert!(config.contains("INTERFACE_LINK_LIBRARIES \"curl;gcc_s;util;rt;pthread;m;dl\""), "{config}");
+    assert!(!config.contains(stage_str) && !config.contains("/opt/"), "absolute path in the config:\n{config}");
+    let version = std::fs::read_to_string(cmake_dir.join("media_collection-config-version.cmake")).unwrap();
+    assert!(version.contains(&format!("set(PACKAGE_VERSION \"{}\")", env!("CARGO_PKG_VERSION"))), "{version}");
+
+    // The collector and the GStreamer plugin.
+    let collector = root.join("bin/mc-collector");
+    let help =
+        check(Command::new(&collector).arg("--version").output().expect("installed mc-collector"), "mc-collector");
+    assert!(String::from_utf8_lossy(&help.stdout).contains(env!("CARGO_PKG_VERSION")));
+    let plugin = lib.join("gstreamer-1.0/libgstmediacollection.so");
+    assert!(plugin.is_file(), "no GStreamer plugin installed:\n{printed}");
+
+    // Nothing installed carries debug info; the build it came from does.
+    assert!(has_debug_info(&common::profile_dir().join("deps/libmedia_collection.a")), "the build keeps debug info");
+    for f in [lib.join("libmedia_collection.a"), lib.join(&real), collector.clone(), plugin.clone()] {
+        assert!(!has_debug_info(&f), "{} carries debug info", f.display());
+    }
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "installed sizes: .a {} KiB, .so {} KiB, plugin {} KiB, mc-collector {} KiB",
+        size(&lib.join("libmedia_collection.a")) / 1024,
+        size(&lib.join(&real)) / 1024,
+        size(&plugin) / 1024,
+        size(&collector) / 1024
+    );
 }
 
 #[test]
@@ -191,8 +272,9 @@ fn the_examples_build_from_the_prefix_with_pkg_config_and_run() {
 
     let version = sh("pkg-config --modversion media_collection", &prefix);
     assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), env!("CARGO_PKG_VERSION"));
-    let static_flags = sh("pkg-config --libs --static media_collection", &prefix);
-    assert!(String::from_utf8_lossy(&static_flags.stdout).contains(LIBS_PRIVATE), "{static_flags:?}");
+    let static_flags = sh("pkg-config --libs media_collection-static", &prefix);
+    let static_flags = String::from_utf8_lossy(&static_flags.stdout).into_owned();
+    assert!(static_flags.contains("libmedia_collection.a") && static_flags.contains(LIBS_PRIVATE), "{static_flags}");
 
     // The README's commands: shared, then static.
     sh(
@@ -204,8 +286,14 @@ fn the_examples_build_from_the_prefix_with_pkg_config_and_run() {
     );
     sh(
         &format!(
-            "c++ -std=c++17 -Wall -Wextra -Werror examples/cpp/player.cpp $(pkg-config --cflags media_collection) \
-             $(pkg-config --variable=static_libs media_collection) -o {}",
+            "cc -std=c11 -Wall -Wextra -Werror examples/c/player.c $(pkg-config --cflags --libs media_collection-static) -o {}",
+            p("player_c_static")
+        ),
+        &prefix,
+    );
+    sh(
+        &format!(
+            "c++ -std=c++17 -Wall -Wextra -Werror examples/cpp/player.cpp $(pkg-config --cflags --libs media_collection-static) -o {}",
             p("player_cpp_static")
         ),
         &prefix,
@@ -220,7 +308,9 @@ fn the_examples_build_from_the_prefix_with_pkg_config_and_run() {
 
     let shared = bin.join("player_c_shared");
     assert!(readelf_dynamic(&shared).contains(&format!("Shared library: [{}]", soname())));
-    assert!(!readelf_dynamic(&bin.join("player_cpp_static")).contains("libmedia_collection"));
+    for exe in ["player_c_static", "player_cpp_static"] {
+        assert!(!readelf_dynamic(&bin.join(exe)).contains("libmedia_collection"), "{exe} links the .so");
+    }
     // The loader finds the SONAME link in the prefix through LD_LIBRARY_PATH.
     let ld_path = lib.display().to_string();
     let ldd = check(Command::new("ldd").arg(&shared).env("LD_LIBRARY_PATH", &ld_path).output().unwrap(), "ldd");
@@ -228,13 +318,14 @@ fn the_examples_build_from_the_prefix_with_pkg_config_and_run() {
     assert!(String::from_utf8_lossy(&ldd.stdout).contains(&want), "{want} not in:\n{ldd:?}");
 
     run_example(&shared, &[("LD_LIBRARY_PATH", &ld_path)], "demo-movie-001");
+    run_example(&bin.join("player_c_static"), &[], "demo-movie-001");
     run_example(&bin.join("player_cpp_static"), &[], "cpp-movie-1");
     run_example(&bin.join("player_cpp_shared"), &[("LD_LIBRARY_PATH", &ld_path)], "cpp-movie-1");
 }
 
 #[test]
-fn the_cmake_example_finds_the_prefix_and_runs() {
-    if !tools("CMake example", &["cmake", "pkg-config", "c++", "readelf"]) {
+fn the_cmake_example_finds_the_config_package_and_runs() {
+    if !tools("CMake example", &["cmake", "c++", "readelf"]) {
         return;
     }
     let scratch = Scratch::new("cmake");
@@ -247,8 +338,9 @@ fn the_cmake_example_finds_the_prefix_and_runs() {
         let mut configure = Command::new("cmake");
         configure.arg("-S").arg(&source).arg("-B").arg(&dir).arg(format!("-DCMAKE_PREFIX_PATH={}", prefix.display()));
         configure.args(extra);
-        // CMAKE_PREFIX_PATH alone must be enough (the README says so): no PKG_CONFIG_PATH.
-        configure.env_remove("PKG_CONFIG_PATH");
+        // CMAKE_PREFIX_PATH alone must be enough (the README says so): the config package,
+        // not pkg-config.
+        configure.env_remove("PKG_CONFIG_PATH").env("PKG_CONFIG", "/nonexistent/pkg-config");
         check(configure.output().expect("cmake"), "cmake configure");
         check(Command::new("cmake").arg("--build").arg(&dir).output().expect("cmake --build"), "cmake --build");
 
@@ -262,6 +354,38 @@ fn the_cmake_example_finds_the_prefix_and_runs() {
             assert!(!dynamic.contains("libmedia_collection"), "{dynamic}");
         }
         run_example(&exe, &[], "cpp-movie-1");
+    }
+}
+
+#[test]
+fn the_meson_example_finds_the_pc_files_and_runs() {
+    if !tools("Meson example", &["meson", "ninja", "pkg-config", "c++", "readelf"]) {
+        return;
+    }
+    let scratch = Scratch::new("meson");
+    let prefix = scratch.path().join("prefix");
+    install(&prefix, None, &[]);
+    let source = common::repo_dir().join("examples/meson");
+    let ld_path = prefix.join("lib").display().to_string();
+
+    for (build, option) in [("build-shared", "-Dstatic=false"), ("build-static", "-Dstatic=true")] {
+        let dir = scratch.path().join(build);
+        let mut setup = Command::new("meson");
+        setup.arg("setup").arg(&dir).arg(&source).arg(option).env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig"));
+        check(setup.output().expect("meson setup"), "meson setup");
+        check(
+            Command::new("meson").arg("compile").arg("-C").arg(&dir).output().expect("meson compile"),
+            "meson compile",
+        );
+        let exe = dir.join("player");
+        let dynamic = readelf_dynamic(&exe);
+        if option.ends_with("false") {
+            assert!(dynamic.contains(&format!("Shared library: [{}]", soname())), "{dynamic}");
+            run_example(&exe, &[("LD_LIBRARY_PATH", &ld_path)], "cpp-movie-1");
+        } else {
+            assert!(!dynamic.contains("libmedia_collection"), "{dynamic}");
+            run_example(&exe, &[], "cpp-movie-1");
+        }
     }
 }
 
