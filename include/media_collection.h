@@ -228,7 +228,8 @@ enum mc_status
    */
   MC_ERR_TIMEOUT = 11,
   /**
-   * Called in a child process after fork(): create a new client there.
+   * A client or tracker made before fork() was used in the child: its worker did not survive
+   * the fork. Create a new client there.
    */
   MC_ERR_FORKED = 12,
   /**
@@ -932,7 +933,8 @@ extern "C" {
 
 /**
  * Creates a client: checks `config`, starts the worker thread and the HTTP transport, and
- * writes the handle to `*out` on success. Call once per process (each client has a thread).
+ * writes the handle to `*out` on success. Call once per process (each client has a thread);
+ * after fork() a child creates its own (the parent's handles answer MC_ERR_FORKED there).
  * Thread-safe. Returns MC_ERR_OUT_OF_RANGE for a value outside its range, MC_ERR_INVALID_URL
  * for a bad endpoint, MC_ERR_INIT when the thread or transport cannot start.
  */

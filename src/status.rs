@@ -31,7 +31,8 @@ pub enum mc_status {
     MC_ERR_SHUT_DOWN = 10,
     /// The operation did not finish within its time bound.
     MC_ERR_TIMEOUT = 11,
-    /// Called in a child process after fork(): create a new client there.
+    /// A client or tracker made before fork() was used in the child: its worker did not survive
+    /// the fork. Create a new client there.
     MC_ERR_FORKED = 12,
     /// An internal panic was caught; the client is poisoned.
     MC_ERR_PANIC = 13,

@@ -2,7 +2,8 @@
 //! handle misuse, 64 threads and a concurrent free, injected panics, and fork with transfers in
 //! flight. Each C program checks its statuses; the Rust side checks what reached the collector.
 //! (tests/c_api.rs `misuse_of_every_export_returns_the_documented_status` and
-//! `a_forked_child_gets_mc_err_forked_and_the_parent_goes_on` are the base cases.)
+//! `a_forked_child_gets_mc_err_forked_on_the_parents_handles_and_its_own_client_works` are the
+//! base cases.)
 
 mod common;
 
@@ -97,8 +98,9 @@ fn a4_panics_are_contained_and_poison_only_their_client() {
 }
 
 /// A5 with the worker busy: every event answer takes 300 ms, so transfers are in flight when
-/// the player forks. The child gets MC_ERR_FORKED from every call at once and exits; the
-/// parent's session arrives whole, in order, once (no loss, no duplicate, no retry).
+/// the player forks. The child gets MC_ERR_FORKED from every call on the parent's handles at
+/// once, starts and stops a client of its own, and exits; the parent's session arrives whole,
+/// in order, once (no loss, no duplicate, no retry).
 #[test]
 fn a5_fork_with_transfers_in_flight() {
     let collector = Collector::start(Options::default()).expect("collector");

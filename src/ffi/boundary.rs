@@ -8,7 +8,7 @@
 use std::cell::Cell;
 use std::ffi::c_char;
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crate::status::mc_status;
 
@@ -77,13 +77,15 @@ pub fn on_panic() {
     }
 }
 
-/// Set in a child process after fork(): threads do not survive fork, so every call there
-/// returns `MC_ERR_FORKED` at once and no worker is started.
-static FORKED: AtomicBool = AtomicBool::new(false);
+/// How many fork()s lie between this process and the one that first created a client: the
+/// child handler adds one. Every handle remembers the value it was made under. Threads do not
+/// survive fork, so in a child the parent's handles answer `MC_ERR_FORKED` (their worker is
+/// gone), while a client created in the child has a worker of its own and works.
+static FORK_GENERATION: AtomicU32 = AtomicU32::new(0);
 static ATFORK: Once = Once::new();
 
 extern "C" fn mark_forked_child() {
-    FORKED.store(true, Ordering::SeqCst);
+    FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
 }
 
 /// Registers the fork handler once (at the first client creation).
@@ -94,9 +96,14 @@ pub fn install_fork_guard() {
     });
 }
 
-/// `Err(MC_ERR_FORKED)` in a forked child.
-pub fn check_forked() -> Result<(), mc_status> {
-    if FORKED.load(Ordering::Relaxed) { Err(mc_status::MC_ERR_FORKED) } else { Ok(()) }
+/// The fork generation of the running process (see `FORK_GENERATION`).
+pub fn fork_generation() -> u32 {
+    FORK_GENERATION.load(Ordering::SeqCst)
+}
+
+/// `Err(MC_ERR_FORKED)` for an object made under `made_in`, in a child forked since.
+pub fn check_forked(made_in: u32) -> Result<(), mc_status> {
+    if made_in != fork_generation() { Err(mc_status::MC_ERR_FORKED) } else { Ok(()) }
 }
 
 /// Folds a `Result` into the status a C function returns.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::config::{Callbacks, ClientConfig, HttpConfig};
 use crate::core::{CoreConfig, CustomerId, Identity, Limits, LogLevel, RetryPolicy, Timing};
-use crate::ffi::boundary::{check_forked, ffi_boundary, install_fork_guard, set_current_client, status_of};
+use crate::ffi::boundary::{ffi_boundary, install_fork_guard, set_current_client, status_of};
 use crate::ffi::handles::HandleTable;
 use crate::ffi::strings::{MAX_NAME, no_control_chars, opt_str, req_nonempty, req_str};
 use crate::ffi::types::*;
@@ -50,8 +50,7 @@ pub fn check_state(shared: &Shared) -> Result<(), mc_status> {
 }
 
 fn resolve(handle: mc_client_t) -> Result<Arc<ClientInner>, mc_status> {
-    check_forked()?;
-    let c = CLIENTS.get(handle).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+    let c = CLIENTS.resolve(handle)?;
     set_current_client(handle);
     Ok(c)
 }
@@ -261,7 +260,6 @@ fn open_offline(
 }
 
 fn client_new(config: *const mc_client_config, out: *mut mc_client_t) -> Result<(), mc_status> {
-    check_forked()?;
     if out.is_null() {
         return Err(mc_status::MC_ERR_NULL_ARGUMENT);
     }
@@ -292,7 +290,8 @@ fn client_new(config: *const mc_client_config, out: *mut mc_client_t) -> Result<
 }
 
 /// Creates a client: checks `config`, starts the worker thread and the HTTP transport, and
-/// writes the handle to `*out` on success. Call once per process (each client has a thread).
+/// writes the handle to `*out` on success. Call once per process (each client has a thread);
+/// after fork() a child creates its own (the parent's handles answer MC_ERR_FORKED there).
 /// Thread-safe. Returns MC_ERR_OUT_OF_RANGE for a value outside its range, MC_ERR_INVALID_URL
 /// for a bad endpoint, MC_ERR_INIT when the thread or transport cannot start.
 #[unsafe(no_mangle)]

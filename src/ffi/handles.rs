@@ -3,11 +3,16 @@
 //! stale handle returns `MC_ERR_INVALID_HANDLE` instead of reaching a new object. A slot whose
 //! generation would wrap is retired for good (the slotmap-careful rule).
 //!
+//! A handle also belongs to the process that made it: after fork() the child's copy of the table
+//! answers `MC_ERR_FORKED` for the parent's handles ([`HandleTable::resolve`]), while handles the
+//! child makes itself work.
+//!
 //! Lookups take a read lock only long enough to clone an `Arc`: never across I/O, and writers
 //! (create/free) hold it for a few instructions.
 
 use std::sync::{Arc, RwLock};
 
+use crate::ffi::boundary::{check_forked, fork_generation};
 use crate::status::mc_status;
 
 const MAX_GENERATION: u32 = (1 << 24) - 1;
@@ -16,6 +21,8 @@ const MAX_SLOTS: usize = 1 << 20;
 struct Entry<T> {
     generation: u32,
     value: Option<Arc<T>>,
+    /// The fork generation the value was inserted under.
+    made_in: u32,
 }
 
 struct Slots<T> {
@@ -53,6 +60,7 @@ impl<T> HandleTable<T> {
         if let Some(index) = s.free.pop() {
             let e = &mut s.entries[index as usize];
             e.value = Some(value);
+            e.made_in = fork_generation();
             let generation = e.generation;
             return Ok(self.encode(index, generation));
         }
@@ -60,7 +68,7 @@ impl<T> HandleTable<T> {
             return Err(mc_status::MC_ERR_TOO_MANY_HANDLES);
         }
         let index = s.entries.len() as u32;
-        s.entries.push(Entry { generation: 1, value: Some(value) });
+        s.entries.push(Entry { generation: 1, value: Some(value), made_in: fork_generation() });
         Ok(self.encode(index, 1))
     }
 
@@ -72,6 +80,23 @@ impl<T> HandleTable<T> {
             return None;
         }
         e.value.clone()
+    }
+
+    /// The object behind `handle`: `MC_ERR_INVALID_HANDLE` if there is none, `MC_ERR_FORKED` if
+    /// it was made by the process this one was forked from.
+    pub fn resolve(&self, handle: u64) -> Result<Arc<T>, mc_status> {
+        let (index, generation) = self.decode(handle).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+        let s = self.slots.read().unwrap_or_else(|e| e.into_inner());
+        let e = s.entries.get(index).filter(|e| e.generation == generation).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+        let value = e.value.clone().ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+        check_forked(e.made_in)?;
+        Ok(value)
+    }
+
+    /// [`HandleTable::remove`] for a handle of this process: as `resolve` says otherwise.
+    pub fn take(&self, handle: u64) -> Result<Arc<T>, mc_status> {
+        self.resolve(handle)?;
+        self.remove(handle).ok_or(mc_status::MC_ERR_INVALID_HANDLE)
     }
 
     /// Removes the object; the handle (and every copy of it) is stale from now on.

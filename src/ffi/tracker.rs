@@ -18,7 +18,7 @@ use crate::core::{
     AdBreakInfo, AdInfo, Call, ChapterInfo, ErrorSource, LogLevel, MediaInfo, MediaType, Qoe, Snapshot, TrackerConfig,
     TrackerSlot,
 };
-use crate::ffi::boundary::{check_forked, ffi_boundary, set_current_client, status_of};
+use crate::ffi::boundary::{ffi_boundary, set_current_client, status_of};
 use crate::ffi::client::{CLIENTS, check_state};
 use crate::ffi::handles::HandleTable;
 use crate::ffi::strings::{MAX_NAME, MAX_STRING, metadata, opt_str, req_nonempty, valid_state_name};
@@ -49,8 +49,7 @@ pub fn forget_client(client: u64) {
 }
 
 fn resolve(handle: mc_tracker_t) -> Result<Arc<TrackerInner>, mc_status> {
-    check_forked()?;
-    let t = TRACKERS.get(handle).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+    let t = TRACKERS.resolve(handle)?;
     set_current_client(t.client);
     check_state(&t.shared)?;
     Ok(t)
@@ -115,8 +114,7 @@ fn track_dropping(
 }
 
 fn tracker_new(client: mc_client_t, config: *const mc_tracker_config, out: *mut mc_tracker_t) -> Result<(), mc_status> {
-    check_forked()?;
-    let c = CLIENTS.get(client).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+    let c = CLIENTS.resolve(client)?;
     set_current_client(client);
     check_state(&c.shared)?;
     if out.is_null() {
@@ -166,8 +164,7 @@ fn tracker_free(tracker: mc_tracker_t) -> Result<(), mc_status> {
     if tracker == 0 {
         return Ok(());
     }
-    check_forked()?;
-    let t = TRACKERS.remove(tracker).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+    let t = TRACKERS.take(tracker)?;
     set_current_client(t.client);
     if t.shared.state.load(Ordering::Relaxed) != crate::worker::RUNNING {
         return Ok(());
