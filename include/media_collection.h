@@ -942,12 +942,15 @@ mc_status mc_client_new(const mc_client_config *config, mc_client_t *out);
 
 /**
  * Waits up to `timeout_ms` until every event accepted before this call was delivered or given
- * up (counted). MC_OK: all delivered. MC_ERR_DELIVERY: done, but some events were dropped since
- * the previous flush (see `mc_client_stats`). MC_ERR_TIMEOUT: still sending; nothing is lost,
- * the worker keeps going. MC_ERR_WOULD_DEADLOCK from a callback. Blocks the calling thread
+ * up (counted), and makes the offline store's records durable (fdatasync). MC_OK: all
+ * delivered or stored. MC_ERR_DISK: a disk write or sync of the store failed since the previous
+ * flush (`disk_error`; records may be lost); it wins over MC_ERR_DELIVERY. MC_ERR_DELIVERY:
+ * done, but some events were dropped since the previous flush (see `mc_client_stats`).
+ * MC_ERR_TIMEOUT: still sending; nothing is lost, the worker keeps going. MC_ERR_WOULD_DEADLOCK from a callback. Blocks the calling thread
  * (never call it from a latency-sensitive thread).
  */
-mc_status mc_client_flush(mc_client_t client, uint32_t timeout_ms);
+mc_status mc_client_flush(mc_client_t client,
+                          uint32_t timeout_ms);
 
 /**
  * Ends every open session (as `mc_tracker_free` would), sends what it can within `timeout_ms`,

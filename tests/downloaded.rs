@@ -267,3 +267,33 @@ fn kill_loop_keeps_every_acknowledged_record() {
         assert_eq!(events.last().unwrap()["eventType"], "sessionEnd", "{id}: closed by the upload");
     }
 }
+
+/// A disk error while recording: the flush right after it returns MC_ERR_DISK (not
+/// MC_ERR_DELIVERY), the next one MC_OK once writes succeed again (checked in the C program);
+/// the batch holds every event the store kept and none it lost.
+#[test]
+fn a_disk_error_makes_the_next_flush_return_mc_err_disk() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let store = store_dir("disk-full");
+    let url = collector.base_url();
+    let dir = store.to_string_lossy().to_string();
+    let out = common::run_c(
+        &exe("disk_full"),
+        &[("MC_ENDPOINT", url.as_str()), ("MC_STORE_DIR", dir.as_str())],
+        Duration::from_secs(60),
+    );
+    common::assert_c_passed(&out);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1, "one batch");
+    let got: Vec<(String, f64)> = sessions[0]
+        .events
+        .iter()
+        .map(|e| {
+            (e["eventType"].as_str().unwrap_or("?").to_owned(), e["playerTime"]["playhead"].as_f64().unwrap_or(-1.0))
+        })
+        .collect();
+    let want: Vec<(String, f64)> = [("sessionStart", 0.0), ("play", 0.0), ("play", 2.0), ("sessionComplete", 3.0)]
+        .map(|(t, p)| (t.to_owned(), p))
+        .into();
+    assert_eq!(got, want, "the pause written on the full disk is lost, everything else arrives");
+}

@@ -318,9 +318,11 @@ fn client_flush(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
 }
 
 /// Waits up to `timeout_ms` until every event accepted before this call was delivered or given
-/// up (counted). MC_OK: all delivered. MC_ERR_DELIVERY: done, but some events were dropped since
-/// the previous flush (see `mc_client_stats`). MC_ERR_TIMEOUT: still sending; nothing is lost,
-/// the worker keeps going. MC_ERR_WOULD_DEADLOCK from a callback. Blocks the calling thread
+/// up (counted), and makes the offline store's records durable (fdatasync). MC_OK: all
+/// delivered or stored. MC_ERR_DISK: a disk write or sync of the store failed since the previous
+/// flush (`disk_error`; records may be lost); it wins over MC_ERR_DELIVERY. MC_ERR_DELIVERY:
+/// done, but some events were dropped since the previous flush (see `mc_client_stats`).
+/// MC_ERR_TIMEOUT: still sending; nothing is lost, the worker keeps going. MC_ERR_WOULD_DEADLOCK from a callback. Blocks the calling thread
 /// (never call it from a latency-sensitive thread).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_flush(client: mc_client_t, timeout_ms: u32) -> mc_status {

@@ -548,8 +548,17 @@ impl Loop {
         if self.flushes.is_empty() || !events.is_empty() || !self.core.is_drained() {
             return;
         }
+        // The store's records become durable here; a disk error since the last flush (records
+        // lost or not durable) is the more specific answer and wins over MC_ERR_DELIVERY.
+        let disk_ok = self.offline.as_mut().is_none_or(|o| o.flush(&self.callbacks));
         let now_drops = drops(&self.shared.stats);
-        let status = if now_drops > self.drops_at_last_flush { mc_status::MC_ERR_DELIVERY } else { mc_status::MC_OK };
+        let status = if !disk_ok {
+            mc_status::MC_ERR_DISK
+        } else if now_drops > self.drops_at_last_flush {
+            mc_status::MC_ERR_DELIVERY
+        } else {
+            mc_status::MC_OK
+        };
         self.drops_at_last_flush = now_drops;
         for f in self.flushes.drain(..) {
             let _ = f.send(status);
