@@ -955,12 +955,16 @@ mc_status mc_client_flush(mc_client_t client,
 /**
  * Ends every open session (as `mc_tracker_free` would), sends what it can within `timeout_ms`,
  * then stops the worker and frees the client. Events not delivered by then are counted
- * (`shut_down`). Returns MC_ERR_TIMEOUT when the worker had to be left to finish aborting; the
+ * (`shut_down`). An upload of a stored (downloaded) session already in flight is waited for
+ * within the bound, so it is deleted after its 2xx; no new upload starts (stored sessions wait
+ * for the next client). One cut off by the bound stays stored and is uploaded again by the next
+ * client: the at-least-once case. Returns MC_ERR_TIMEOUT when the worker had to be left to finish aborting; the
  * handle is freed either way. Later calls on the client or its trackers return
  * MC_ERR_INVALID_HANDLE at once. `mc_client_free(0, ...)` is a no-op. From a callback:
  * MC_ERR_WOULD_DEADLOCK.
  */
-mc_status mc_client_free(mc_client_t client, uint32_t timeout_ms);
+mc_status mc_client_free(mc_client_t client,
+                         uint32_t timeout_ms);
 
 /**
  * Copies the counters into `*stats`, whose `struct_size` must be set (`mc_stats_init`).

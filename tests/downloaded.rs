@@ -297,3 +297,64 @@ fn a_disk_error_makes_the_next_flush_return_mc_err_disk() {
         .into();
     assert_eq!(got, want, "the pause written on the full disk is lost, everything else arrives");
 }
+
+/// mc_client_free with an upload in flight to a server that answers after 1 s: free waits for
+/// the answer (within its 30 s bound), so the batch is deleted after its 201 and nothing is left
+/// for the next start to upload again.
+#[test]
+fn free_waits_for_an_upload_in_flight_and_nothing_is_uploaded_twice() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Downloaded,
+        kind: FaultKind::Delay(Duration::from_secs(1)),
+        times: None,
+        share: None,
+    });
+    let store = store_dir("shutdown-upload");
+    let url = collector.base_url();
+    let dir = store.to_string_lossy().to_string();
+    run_shutdown_upload(&collector, &store, 30000);
+    let uploads = upload_requests(&collector, "/api/v1/downloaded");
+    assert_eq!(uploads.iter().map(|r| r.status).collect::<Vec<_>>(), [201], "one upload, accepted");
+    assert!(stored_sessions(&store).is_empty(), "the uploaded session was deleted, not kept for a second upload");
+    assert_eq!(collector.sessions().len(), 1);
+}
+
+/// The same with a 300 ms bound: free returns at its bound, and the batch it cut off stays
+/// stored for the next client (the at-least-once case the README documents).
+#[test]
+fn free_cuts_an_upload_off_only_at_its_bound_and_keeps_the_batch() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Downloaded,
+        kind: FaultKind::Delay(Duration::from_secs(1)),
+        times: None,
+        share: None,
+    });
+    let store = store_dir("shutdown-upload-bound");
+    run_shutdown_upload(&collector, &store, 300);
+    let left = stored_sessions(&store);
+    assert_eq!(left.len(), 1, "the batch cut off is kept: {left:?}");
+    assert!(left[0].ends_with(".ready"), "{left:?}");
+}
+
+fn run_shutdown_upload(collector: &Collector, store: &Path, free_ms: u32) {
+    let url = collector.base_url();
+    let dir = store.to_string_lossy().to_string();
+    let free_ms = free_ms.to_string();
+    let out = common::run_c(
+        &exe("shutdown_upload"),
+        &[("MC_ENDPOINT", url.as_str()), ("MC_STORE_DIR", dir.as_str()), ("MC_FREE_MS", free_ms.as_str())],
+        Duration::from_secs(60),
+    );
+    common::assert_c_passed(&out);
+}
+
+/// The session files (`.seg`, `.ready`) left in a store directory.
+fn stored_sessions(store: &Path) -> Vec<String> {
+    std::fs::read_dir(store)
+        .expect("store dir")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".ready") || n.ends_with(".seg"))
+        .collect()
+}

@@ -365,7 +365,10 @@ impl Loop {
         self.answer_flushes(events);
         if let Some((deadline, _)) = &self.shutdown {
             let deadline = *deadline;
-            if self.core.is_drained() || Instant::now() >= deadline {
+            // An upload in flight is waited for too: cut off, its batch would stay stored and
+            // be uploaded again by the next client although the server may have it.
+            let uploading = self.offline.as_ref().is_some_and(Offline::upload_in_flight);
+            if (self.core.is_drained() && !uploading) || Instant::now() >= deadline {
                 self.finish_shutdown();
                 return false;
             }
@@ -497,7 +500,8 @@ impl Loop {
                     self.core.handle_response(req.id, now, Outcome::Network { message, timed_out: false });
                 }
             }
-            if let Some(o) = self.offline.as_mut() {
+            // Shutting down, no upload starts: the batch stays stored for the next client.
+            if let Some(o) = self.offline.as_mut().filter(|_| self.shutdown.is_none()) {
                 let now = self.shared.clock.stamp(&self.shared.stats);
                 let id = self.next_upload_id;
                 if let Some((path, body)) = o.poll_upload(id, now.mono, now.ts, &self.callbacks) {

@@ -242,6 +242,11 @@ impl Offline {
         None
     }
 
+    /// An upload was started and has not finished yet.
+    pub fn upload_in_flight(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
     pub fn owns(&self, request: u64) -> bool {
         self.in_flight.as_ref().is_some_and(|f| f.request == request)
     }
