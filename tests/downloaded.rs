@@ -311,8 +311,6 @@ fn free_waits_for_an_upload_in_flight_and_nothing_is_uploaded_twice() {
         share: None,
     });
     let store = store_dir("shutdown-upload");
-    let url = collector.base_url();
-    let dir = store.to_string_lossy().to_string();
     run_shutdown_upload(&collector, &store, 30000);
     let uploads = upload_requests(&collector, "/api/v1/downloaded");
     assert_eq!(uploads.iter().map(|r| r.status).collect::<Vec<_>>(), [201], "one upload, accepted");
