@@ -700,7 +700,8 @@ typedef struct {
    */
   uint64_t disk_error;
   /**
-   * Torn or corrupt records discarded on store recovery.
+   * Torn or corrupt records discarded on store recovery, one by one (and the records of a
+   * session whose first record was lost).
    */
   uint64_t torn_tail_discarded;
   /**

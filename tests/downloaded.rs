@@ -356,3 +356,61 @@ fn stored_sessions(store: &Path) -> Vec<String> {
         .filter(|n| n.ends_with(".ready") || n.ends_with(".seg"))
         .collect()
 }
+
+/// The records of a stored segment file (format in the README): (eventType, playhead) of each
+/// payload, and where each payload starts and ends in the file.
+fn stored_records(bytes: &[u8]) -> Vec<((String, f64), std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    let mut at = 20;
+    while at + 22 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[at + 6..at + 10].try_into().unwrap()) as usize;
+        let payload = at + 22..at + 22 + len;
+        let v: Value = serde_json::from_slice(&bytes[payload.clone()]).expect("JSON payload");
+        let key =
+            (v["eventType"].as_str().unwrap_or("?").to_owned(), v["playerTime"]["playhead"].as_f64().unwrap_or(-1.0));
+        out.push((key, payload.clone()));
+        at = payload.end;
+    }
+    out
+}
+
+/// A byte flipped in the middle of a finished session's file loses that one record: the rest
+/// is uploaded in order, and the C program sees `torn_tail_discarded` = 1.
+#[test]
+fn one_corrupt_record_loses_one_record_and_the_rest_is_uploaded() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let store = store_dir("corrupt");
+    let url = collector.base_url();
+    let dir = store.to_string_lossy().to_string();
+    let run = |phase: &str| {
+        let env = [("MC_ENDPOINT", url.as_str()), ("MC_STORE_DIR", dir.as_str()), ("MC_PHASE", phase)];
+        common::assert_c_passed(&common::run_c(&exe("corrupt_store"), &env, Duration::from_secs(60)));
+    };
+    run("record");
+    let ready = stored_sessions(&store);
+    assert_eq!(ready.len(), 1, "{ready:?}");
+    let path = store.join(&ready[0]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let records = stored_records(&bytes);
+    assert!(records.len() > 40, "{} records", records.len());
+    let hit = records.len() / 2;
+    let payload = records[hit].1.clone();
+    bytes[(payload.start + payload.end) / 2] ^= 0x20;
+    std::fs::write(&path, &bytes).unwrap();
+
+    run("upload");
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    let got: Vec<(String, f64)> = sessions[0]
+        .events
+        .iter()
+        .map(|e| {
+            (e["eventType"].as_str().unwrap_or("?").to_owned(), e["playerTime"]["playhead"].as_f64().unwrap_or(-1.0))
+        })
+        .collect();
+    let mut want: Vec<(String, f64)> = records.into_iter().map(|(k, _)| k).collect();
+    want.remove(hit);
+    assert_eq!(got, want, "every record but the damaged one, in order");
+    let quarantined = std::fs::read_dir(store.join("quarantine")).expect("quarantine").count();
+    assert_eq!(quarantined, 1, "the damaged bytes are kept for diagnosis");
+}

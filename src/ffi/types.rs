@@ -403,7 +403,8 @@ pub struct mc_stats {
     pub opted_out: u64,
     /// Failed disk writes or syncs of the offline store.
     pub disk_error: u64,
-    /// Torn or corrupt records discarded on store recovery.
+    /// Torn or corrupt records discarded on store recovery, one by one (and the records of a
+    /// session whose first record was lost).
     pub torn_tail_discarded: u64,
     /// Stored sessions evicted by the store caps.
     pub store_evicted: u64,

@@ -8,9 +8,12 @@
 //!
 //! Little-endian throughout. A header's CRC covers the header bytes before it; a record's CRC
 //! covers its header without the CRC, then the payload. Sequence numbers start at 0 and are
-//! consecutive, so a record copied from elsewhere in the file, or a gap, is caught too.
+//! consecutive, so a record copied from elsewhere in the file, or a gap, is caught too; after
+//! damage they tell recovery ([`resync`]) exactly how many records were lost.
 
+use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
 
 pub const SEGMENT_MAGIC: u32 = u32::from_le_bytes(*b"MCSG");
 pub const RECORD_MAGIC: u32 = u32::from_le_bytes(*b"MCRD");
@@ -131,6 +134,171 @@ pub fn scan<R: Read>(r: &mut R, avail: u64, mut visit: impl FnMut(u64, &[u8])) -
         s.good_len += (RECORD_HEADER_LEN + len) as u64;
         s.records += 1;
     }
+}
+
+/// A good record found past damage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found {
+    /// File offset of its header.
+    pub offset: u64,
+    pub len: u64,
+    pub seq: u64,
+}
+
+/// What [`resync`] found after the point where [`scan`] stopped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resync {
+    /// Good records after the damage, in file order, with strictly increasing sequence numbers.
+    pub found: Vec<Found>,
+    /// Damaged byte ranges `[start, end)` (file offsets), in order.
+    pub damaged: Vec<(u64, u64)>,
+    /// Records lost: the gaps in the sequence numbers, plus the records recognisable in a
+    /// damaged range at the end (at least one).
+    pub lost: u64,
+    /// The only damage is one record cut short at the end of the file: the expected result of
+    /// a kill in the middle of a write, not corruption.
+    pub torn_end: bool,
+}
+
+/// Bytes past the first damage that recovery searches for records; damage beyond this window
+/// is cut off as a tail (a segment of events is far smaller; a huge file of garbage is not read).
+pub const RESYNC_WINDOW: u64 = 16 << 20;
+
+/// Searches `file` from `from` (where [`scan`] stopped; `next_seq` is the sequence number it
+/// expected there) to `size` for the records that survive damage: the search resumes at the next
+/// record magic whose header, length and CRC check out and whose sequence number is beyond the
+/// last good one. Reads with bounded memory (one record and one search chunk at a time).
+pub fn resync(file: &File, from: u64, size: u64, next_seq: u64) -> io::Result<Resync> {
+    let end = size.min(from.saturating_add(RESYNC_WINDOW));
+    let mut r = Resync::default();
+    let mut min_seq = next_seq;
+    let mut pos = from;
+    let mut damage_start = None;
+    while pos < end {
+        match record_at(file, pos, end, min_seq)? {
+            Some(f) => {
+                if let Some(start) = damage_start.take() {
+                    r.damaged.push((start, pos));
+                }
+                r.lost += f.seq - min_seq;
+                min_seq = f.seq + 1;
+                pos += RECORD_HEADER_LEN as u64 + f.len;
+                r.found.push(f);
+            }
+            None => {
+                damage_start.get_or_insert(pos);
+                pos = next_magic(file, pos + 1, end)?.unwrap_or(end);
+            }
+        }
+    }
+    if pos < size {
+        damage_start.get_or_insert(pos);
+    }
+    if let Some(start) = damage_start {
+        r.damaged.push((start, size));
+        r.lost += headers_in(file, start, end, min_seq)?.max(1);
+        r.torn_end = r.damaged.len() == 1 && is_short_record(file, start, size, min_seq)?;
+    }
+    Ok(r)
+}
+
+/// The header at `pos` if its fixed fields are plausible: (len, seq).
+fn header_at(file: &File, pos: u64, end: u64, min_seq: u64) -> io::Result<Option<(u64, u64, [u8; RECORD_HEADER_LEN])>> {
+    let mut h = [0u8; RECORD_HEADER_LEN];
+    if end.saturating_sub(pos) < RECORD_HEADER_LEN as u64 || read_full_at(file, &mut h, pos)? < RECORD_HEADER_LEN {
+        return Ok(None);
+    }
+    let len = le_u32(&h[6..10]) as u64;
+    let seq = u64::from_le_bytes(h[10..18].try_into().unwrap_or_default());
+    let plausible = le_u32(&h[0..4]) == RECORD_MAGIC
+        && h[4] == VERSION
+        && h[5] == 0
+        && len <= MAX_RECORD_LEN as u64
+        && seq >= min_seq;
+    Ok(plausible.then_some((len, seq, h)))
+}
+
+/// A complete, checked record at `pos` with a sequence number of at least `min_seq`.
+fn record_at(file: &File, pos: u64, end: u64, min_seq: u64) -> io::Result<Option<Found>> {
+    let Some((len, seq, h)) = header_at(file, pos, end, min_seq)? else { return Ok(None) };
+    if len > end - pos - RECORD_HEADER_LEN as u64 {
+        return Ok(None);
+    }
+    let mut payload = vec![0u8; len as usize];
+    if read_full_at(file, &mut payload, pos + RECORD_HEADER_LEN as u64)? < payload.len() {
+        return Ok(None);
+    }
+    let ok = crc32c::crc32c_append(crc32c::crc32c(&h[..18]), &payload) == le_u32(&h[18..22]);
+    Ok(ok.then_some(Found { offset: pos, len, seq }))
+}
+
+/// The offset of the next record magic at or after `from`, before `end`.
+fn next_magic(file: &File, from: u64, end: u64) -> io::Result<Option<u64>> {
+    const CHUNK: usize = 64 << 10;
+    let magic = RECORD_MAGIC.to_le_bytes();
+    let mut buf = vec![0u8; CHUNK];
+    let mut at = from;
+    while end.saturating_sub(at) >= magic.len() as u64 {
+        let want = (end - at).min(CHUNK as u64) as usize;
+        let n = read_full_at(file, &mut buf[..want], at)?;
+        if n < magic.len() {
+            return Ok(None);
+        }
+        // The first byte by a plain scan (quick even unoptimised), then the other three.
+        let mut i = 0;
+        while let Some(k) = buf[i..n].iter().position(|&b| b == magic[0]) {
+            i += k;
+            if i + magic.len() > n {
+                break;
+            }
+            if buf[i..i + magic.len()] == magic {
+                return Ok(Some(at + i as u64));
+            }
+            i += 1;
+        }
+        // The last bytes may hold the start of a magic that the next chunk completes.
+        at += (n - (magic.len() - 1)) as u64;
+    }
+    Ok(None)
+}
+
+/// How many plausible record headers (increasing sequence numbers) a damaged range holds.
+fn headers_in(file: &File, from: u64, end: u64, mut min_seq: u64) -> io::Result<u64> {
+    let mut count = 0;
+    let mut pos = from;
+    while let Some(at) = next_magic(file, pos, end)? {
+        if let Some((_, seq, _)) = header_at(file, at, end, min_seq)? {
+            count += 1;
+            min_seq = seq + 1;
+        }
+        pos = at + 1;
+    }
+    Ok(count)
+}
+
+/// Whether `[pos, size)` is one record cut short: fewer bytes than a header, or a plausible
+/// header (the expected sequence number) whose payload runs past the end.
+fn is_short_record(file: &File, pos: u64, size: u64, seq: u64) -> io::Result<bool> {
+    if size - pos < RECORD_HEADER_LEN as u64 {
+        return Ok(true);
+    }
+    Ok(match header_at(file, pos, size, seq)? {
+        Some((len, s, _)) => s == seq && pos + RECORD_HEADER_LEN as u64 + len > size,
+        None => false,
+    })
+}
+
+fn read_full_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read_at(&mut buf[n..], at + n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// Like `read_exact`, but reports how much was read before the end instead of failing.

@@ -29,10 +29,15 @@
 //!
 //! # Recovery
 //!
-//! [`Store::open`] checks every file. A record stream is kept up to the first short or corrupt
-//! record and the file is truncated there (counted in `torn_records`); the bytes cut from a
-//! *corrupt* tail (as opposed to a merely short one, the expected result of a kill) are copied
-//! to `quarantine/` for diagnostics. A file with a bad header, a zero-length file, or something
+//! [`Store::open`] checks every file. Past a short or corrupt record the scan resynchronises at
+//! the next record whose magic, length, CRC and sequence number check out, so one damaged record
+//! loses that record alone: a damaged file is rewritten as its surviving records, in order and
+//! renumbered (temp file, fdatasync, rename). The records lost are counted exactly in
+//! `torn_records`: the gaps in the sequence numbers, plus the record headers still recognisable
+//! in damage at the end (at least one). Damaged bytes (as opposed to a last record merely cut
+//! short, the expected result of a kill) are copied to `quarantine/` for diagnostics. A file
+//! whose first record (the session's sessionStart) is lost is quarantined whole, its surviving
+//! records counted as lost too. Only the first 16 MiB past the first damage are searched. A file with a bad header, a zero-length file, or something
 //! that is not a regular file (a directory, a FIFO) is moved to `quarantine/`; a symlink is
 //! unlinked, never followed. All of these are counted in `quarantined`. Unfinished segments are
 //! reported as `orphaned` and stay open, so the caller can finish them (a session from an earlier
@@ -75,7 +80,9 @@ pub use format::{MAX_RECORD_LEN, decode_records, encode_record};
 #[allow(unused_imports)]
 pub(crate) use fsutil::Fault;
 
-use format::{SEGMENT_HEADER_LEN, Tail, decode_segment_header, encode_segment_header, scan};
+use format::{
+    Found, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, Tail, decode_segment_header, encode_segment_header, resync, scan,
+};
 use fsutil::{Io, ReadAt, create_private, ensure_private_dir, fsync_dir, lock_dir, open_existing};
 
 pub const DEFAULT_MAX_SESSIONS: usize = 100;
@@ -172,7 +179,8 @@ pub type SegmentId = u64;
 pub struct Recovery {
     /// Sessions kept: finished ones and `orphaned` ones.
     pub sessions_recovered: usize,
-    /// Files whose tail was cut off (short or corrupt records), one per file.
+    /// Records lost to damage (short or corrupt records, and those orphaned by a lost first
+    /// record), counted one by one.
     pub torn_records: u64,
     /// Files (and corrupt tails) moved to `quarantine/`, plus symlinks removed.
     pub quarantined: usize,
@@ -395,18 +403,55 @@ impl Store {
                 return self.quarantine_counted(name, "unreadable", rec);
             }
         };
-        let good = SEGMENT_HEADER_LEN as u64 + scanned.good_len;
+        let mut good = SEGMENT_HEADER_LEN as u64 + scanned.good_len;
+        let mut records = scanned.records;
+        let mut file = file;
         if scanned.tail != Tail::Clean {
-            rec.torn_records += 1;
-            if scanned.tail == Tail::Corrupt && self.save_tail(id, &file, good, size).is_ok() {
+            let damage = match resync(&file, good, size, records) {
+                Ok(r) => r,
+                Err(_) => {
+                    drop(file);
+                    return self.quarantine_counted(name, "unreadable", rec);
+                }
+            };
+            rec.torn_records += damage.lost;
+            if !damage.torn_end && self.save_damage(id, &file, &damage.damaged).is_ok() {
                 rec.quarantined += 1;
             }
-            // If the cut fails (a read-only file), `len` still marks the good prefix: reads stop
-            // there and appends overwrite what follows.
-            let _ = file.set_len(good).and_then(|()| file.sync_data());
+            if records == 0 && !damage.found.is_empty() {
+                // The session's first record (its sessionStart) is lost: what follows cannot be
+                // uploaded as a session. Its records are discarded with the file.
+                rec.torn_records += damage.found.len() as u64;
+                drop(file);
+                return self.quarantine_counted(name, "first-record-lost", rec);
+            }
+            let rewritten = match damage.found.is_empty() {
+                true => None,
+                false => match self.rewrite(name, id, &file, good, records, &damage.found) {
+                    Ok(r) => Some(r),
+                    Err(_) => {
+                        // Without a rewrite the records past the damage cannot be kept: they
+                        // are lost too, and the good prefix stays.
+                        rec.torn_records += damage.found.len() as u64;
+                        None
+                    }
+                },
+            };
+            match rewritten {
+                Some((new_file, len)) => {
+                    file = new_file;
+                    good = len;
+                    records += damage.found.len() as u64;
+                }
+                // If the cut fails (a read-only file), `len` still marks the good prefix: reads
+                // stop there and appends overwrite what follows.
+                None => {
+                    let _ = file.set_len(good).and_then(|()| file.sync_data());
+                }
+            }
         }
         match backoff {
-            None if scanned.records == 0 => {
+            None if records == 0 => {
                 drop(file);
                 let _ = fs::remove_file(&path);
             }
@@ -417,9 +462,9 @@ impl Store {
                         file,
                         created_ms,
                         len: good,
-                        next_seq: scanned.records,
+                        next_seq: records,
                         synced_len: good,
-                        synced_seq: scanned.records,
+                        synced_seq: records,
                     },
                 );
                 rec.orphaned.push(id);
@@ -439,19 +484,71 @@ impl Store {
         }
     }
 
-    /// Copies (the start of) a corrupt tail into quarantine before it is cut off.
-    fn save_tail(&mut self, id: SegmentId, file: &File, from: u64, size: u64) -> io::Result<()> {
-        let name = format!("{:010}.corrupt-tail.{id:020}.tail", self.next_quarantine_seq);
+    /// Copies the damaged byte ranges of a segment (at most `MAX_TAIL_COPY` bytes in all, one
+    /// after the other) into quarantine, for diagnostics.
+    fn save_damage(&mut self, id: SegmentId, file: &File, ranges: &[(u64, u64)]) -> io::Result<()> {
+        let name = format!("{:010}.corrupt.{id:020}.damaged", self.next_quarantine_seq);
         self.next_quarantine_seq += 1;
         let path = self.qdir.join(name);
         let out = create_private(&path)?;
-        let mut buf = vec![0u8; (size - from).min(MAX_TAIL_COPY) as usize];
-        let copied =
-            file.read_exact_at(&mut buf, from).and_then(|()| out.write_all_at(&buf, 0)).and_then(|()| out.sync_data());
+        let mut at = 0u64;
+        let copied = (|| {
+            for &(from, to) in ranges {
+                let n = (to - from).min(MAX_TAIL_COPY - at);
+                let mut buf = vec![0u8; n as usize];
+                file.read_exact_at(&mut buf, from)?;
+                out.write_all_at(&buf, at)?;
+                at += n;
+            }
+            out.sync_data()
+        })();
         if copied.is_err() {
             let _ = fs::remove_file(&path);
         }
         copied
+    }
+
+    /// Rewrites a damaged segment as its good prefix (`good` bytes, `records` records) followed
+    /// by the records found past the damage, renumbered to follow on: written under a temp name,
+    /// synced, then renamed over `name`. Returns the new file and its length.
+    fn rewrite(
+        &mut self,
+        name: &str,
+        id: SegmentId,
+        file: &File,
+        good: u64,
+        records: u64,
+        found: &[Found],
+    ) -> io::Result<(File, u64)> {
+        let tmp = self.path(&format!("{id:020}.seg.tmp"));
+        let out = create_private(&tmp)?;
+        let written = (|| {
+            let mut buf = vec![0u8; (64 << 10).min(good as usize)];
+            let mut at = 0;
+            while at < good {
+                let n = (good - at).min(buf.len() as u64) as usize;
+                file.read_exact_at(&mut buf[..n], at)?;
+                self.io.write_all_at(&out, &buf[..n], at)?;
+                at += n as u64;
+            }
+            for (seq, f) in (records..).zip(found) {
+                let mut payload = vec![0u8; f.len as usize];
+                file.read_exact_at(&mut payload, f.offset + RECORD_HEADER_LEN as u64)?;
+                let record = encode_record(seq, &payload);
+                self.io.write_all_at(&out, &record, at)?;
+                at += record.len() as u64;
+            }
+            self.io.sync_data(&out)?;
+            fs::rename(&tmp, self.path(name))?;
+            Ok(at)
+        })();
+        match written {
+            Ok(len) => Ok((out, len)),
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
     }
 
     /// Moves `name` from the store directory into quarantine (a symlink is unlinked instead:

@@ -223,37 +223,55 @@ fn torn_tail_at_every_offset_keeps_the_records_before_the_cut() {
     }
 }
 
+/// One flipped bit anywhere in the records loses exactly the record it hit: recovery picks up
+/// again at the next good record, keeps the order, counts one lost record and quarantines the
+/// damaged bytes. A hit on the first record (the sessionStart) quarantines the session.
 #[test]
-fn flipped_bits_keep_the_good_prefix() {
+fn a_flipped_bit_loses_only_the_record_it_hit() {
     let ps = payloads(3);
     let ends = record_ends(&ps);
     let (id, bytes) = sample_segment(&ps);
     let t = TempDir::new("flip");
     let dir = t.store();
     let name = ready_name(id, 0, 0);
-    let mut tails_kept = 0;
+    let mut damage_kept = 0;
     for i in HDR..bytes.len() {
         for mask in [0x01u8, 0x80] {
+            let what = format!("byte {i} ^ {mask:#x}");
             let mut b = bytes.clone();
             b[i] ^= mask;
             reset(&dir);
             fs::write(dir.join(&name), &b).unwrap();
             let (s, rec) = open(&dir);
             let hit = ends.iter().position(|&e| i < e).unwrap();
-            let good = if hit == 0 { HDR } else { ends[hit - 1] };
-            assert_eq!(rec.torn_records, 1, "byte {i} ^ {mask:#x}");
-            assert_eq!(s.read(id).unwrap(), ps[..hit], "byte {i} ^ {mask:#x}");
-            assert_eq!(fs::metadata(dir.join(&name)).unwrap().len(), good as u64);
-            // The cut bytes are kept for diagnostics unless they merely looked short.
-            assert_eq!(quarantined_names(&dir).len(), rec.quarantined);
-            if rec.quarantined == 1 {
-                tails_kept += 1;
-                let tail = fs::read(dir.join(QUARANTINE_DIR).join(&quarantined_names(&dir)[0])).unwrap();
-                assert_eq!(tail, b[good..]);
+            let start = if hit == 0 { HDR } else { ends[hit - 1] };
+            if hit == 0 {
+                assert_eq!(rec.torn_records, 3, "{what}: the lost record and the two it orphaned");
+                assert!(s.ready().is_empty(), "{what}");
+                assert!(quarantined_names(&dir).iter().any(|n| n.ends_with(&format!(".first-record-lost.{name}"))));
+                continue;
             }
+            assert_eq!(rec.torn_records, 1, "{what}");
+            let mut want = ps.clone();
+            want.remove(hit);
+            assert_eq!(s.read(id).unwrap(), want, "{what}");
+            assert_eq!(s.ready()[0].bytes, fs::metadata(dir.join(&name)).unwrap().len(), "{what}");
+            // The damaged bytes are kept for diagnostics unless they merely looked cut short.
+            assert_eq!(quarantined_names(&dir).len(), rec.quarantined, "{what}");
+            if rec.quarantined == 1 {
+                damage_kept += 1;
+                let kept = fs::read(dir.join(QUARANTINE_DIR).join(&quarantined_names(&dir)[0])).unwrap();
+                assert_eq!(kept, b[start..ends[hit]], "{what}");
+            } else {
+                assert_eq!(hit, ps.len() - 1, "{what}: only the last record can look cut short");
+            }
+            drop(s);
+            let (s, rec) = open(&dir);
+            assert_eq!((rec.torn_records, rec.quarantined), (0, 0), "{what}: the rewritten file is clean");
+            assert_eq!(s.read(id).unwrap(), want, "{what}");
         }
     }
-    assert!(tails_kept > 0, "corrupt tails are quarantined");
+    assert!(damage_kept > 0, "damaged bytes are quarantined");
     for i in 0..HDR {
         let mut b = bytes.clone();
         b[i] ^= 0x10;
@@ -265,6 +283,94 @@ fn flipped_bits_keep_the_good_prefix() {
         let q = quarantined_names(&dir);
         assert!(q[0].ends_with(&format!(".bad-header.{name}")), "{q:?}");
     }
+}
+
+/// The measurement: 202 records, one byte flipped in the middle of an unfinished
+/// segment and of a finished file. Recovery loses exactly the one record (it used to cut 102),
+/// keeps the order, and an orphan's appends go on after the survivors.
+#[test]
+fn one_corrupt_record_in_202_loses_one() {
+    let ps = payloads(202);
+    let ends = record_ends(&ps);
+    let (id, bytes) = sample_segment(&ps);
+    let t = TempDir::new("resync202");
+    let dir = t.store();
+    for finished in [true, false] {
+        let name = if finished { ready_name(id, 0, 0) } else { segment_name(id) };
+        let mut b = bytes.clone();
+        b[ends[100] + RECORD_HEADER_LEN + 3] ^= 0x04; // in record 101's payload
+        reset(&dir);
+        fs::write(dir.join(&name), &b).unwrap();
+        let (mut s, rec) = open(&dir);
+        assert_eq!((rec.torn_records, rec.quarantined, rec.sessions_recovered), (1, 1, 1), "finished: {finished}");
+        let mut want = ps.clone();
+        want.remove(101);
+        assert_eq!(s.read(id).unwrap(), want);
+        let q = quarantined_names(&dir);
+        assert_eq!(fs::read(dir.join(QUARANTINE_DIR).join(&q[0])).unwrap(), b[ends[100]..ends[101]]);
+        if !finished {
+            assert_eq!(rec.orphaned, vec![id]);
+            s.append(id, b"after").unwrap();
+            want.push(b"after".to_vec());
+            s.finish(id).unwrap();
+        }
+        drop(s);
+        let (s, rec) = open(&dir);
+        assert_eq!((rec.torn_records, rec.quarantined), (0, 0), "the rewritten file is clean");
+        assert_eq!(s.read(id).unwrap(), want);
+    }
+}
+
+/// Several damaged places: the count is exact (sequence gaps), and damage at the end counts the
+/// record headers still recognisable in it.
+#[test]
+fn several_damaged_places_are_counted_exactly() {
+    let ps = payloads(20);
+    let ends = record_ends(&ps);
+    let (id, bytes) = sample_segment(&ps);
+    let t = TempDir::new("resync-many");
+    let dir = t.store();
+    let name = ready_name(id, 0, 0);
+    let mut b = bytes.clone();
+    // Record 3 alone; records 7-9 (their magics); records 17-19 (payloads), at the end.
+    b[ends[2] + RECORD_HEADER_LEN] ^= 1;
+    for r in 7..=9 {
+        b[ends[r - 1]] ^= 1;
+    }
+    for r in 17..=19 {
+        b[ends[r - 1] + RECORD_HEADER_LEN + 1] ^= 1;
+    }
+    reset(&dir);
+    fs::write(dir.join(&name), &b).unwrap();
+    let (s, rec) = open(&dir);
+    assert_eq!((rec.torn_records, rec.quarantined), (7, 1));
+    let want: Vec<Vec<u8>> =
+        ps.iter().enumerate().filter(|(i, _)| ![3, 7, 8, 9, 17, 18, 19].contains(i)).map(|(_, p)| p.clone()).collect();
+    assert_eq!(s.read(id).unwrap(), want);
+    let mut damaged = b[ends[2]..ends[3]].to_vec();
+    damaged.extend_from_slice(&b[ends[6]..ends[9]]);
+    damaged.extend_from_slice(&b[ends[16]..]);
+    let q = quarantined_names(&dir);
+    assert_eq!(fs::read(dir.join(QUARANTINE_DIR).join(&q[0])).unwrap(), damaged, "every damaged byte, in order");
+}
+
+/// An orphan whose first record (the sessionStart) is damaged cannot become a session: it is
+/// quarantined, and every record it held counts as lost.
+#[test]
+fn a_lost_first_record_quarantines_the_session() {
+    let ps = payloads(5);
+    let (id, bytes) = sample_segment(&ps);
+    let t = TempDir::new("resync-first");
+    let dir = t.store();
+    let mut b = bytes.clone();
+    b[HDR + RECORD_HEADER_LEN] ^= 1;
+    reset(&dir);
+    fs::write(dir.join(segment_name(id)), &b).unwrap();
+    let (s, rec) = open(&dir);
+    assert_eq!((rec.torn_records, rec.quarantined, rec.sessions_recovered), (5, 2, 0));
+    assert!(s.open_segments().is_empty() && s.ready().is_empty());
+    let q = quarantined_names(&dir);
+    assert!(q.iter().any(|n| n.ends_with(&format!(".first-record-lost.{}", segment_name(id)))), "{q:?}");
 }
 
 #[test]
