@@ -276,6 +276,12 @@ enum mc_status
    * Some events were given up (dropped and counted) since the last flush.
    */
   MC_ERR_DELIVERY = 23,
+  /**
+   * The offline store directory is writable by group or others and cannot be made private:
+   * it belongs to another user, or it is a shared sticky directory such as /tmp. Use a
+   * directory of this process's own (one it owns is tightened to 0700 by itself).
+   */
+  MC_ERR_STORE_UNSAFE = 24,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -554,8 +560,10 @@ typedef struct {
   uint32_t global_pending_cap;
   /**
    * Directory of the offline store for downloaded content (created 0700 if missing; one
-   * client per directory: a second process gets MC_ERR_STORE_LOCKED). NULL = no store, and
-   * downloaded trackers are refused with MC_ERR_NO_STORE.
+   * client per directory: a second process gets MC_ERR_STORE_LOCKED). An existing directory
+   * that group or others can write is tightened to 0700 when the process owns it, and refused
+   * with MC_ERR_STORE_UNSAFE when it belongs to another user or is a shared sticky directory
+   * (/tmp). NULL = no store, and downloaded trackers are refused with MC_ERR_NO_STORE.
    */
   const char *store_dir;
   /**
@@ -926,7 +934,7 @@ typedef struct {
 /**
  * Every code, in numeric order.
  */
-#define mc_status_ALL { MC_OK, MC_ERR_NULL_ARGUMENT, MC_ERR_INVALID_ARGUMENT, MC_ERR_INVALID_UTF8, MC_ERR_TOO_LONG, MC_ERR_INVALID_HANDLE, MC_ERR_STRUCT_SIZE, MC_ERR_OUT_OF_RANGE, MC_ERR_INVALID_URL, MC_ERR_QUEUE_FULL, MC_ERR_SHUT_DOWN, MC_ERR_TIMEOUT, MC_ERR_FORKED, MC_ERR_PANIC, MC_ERR_POISONED, MC_ERR_WOULD_DEADLOCK, MC_ERR_DISK, MC_ERR_STORE_LOCKED, MC_ERR_NO_STORE, MC_ERR_OPTED_OUT, MC_ERR_UNSUPPORTED, MC_ERR_TOO_MANY_HANDLES, MC_ERR_INIT, MC_ERR_DELIVERY, }
+#define mc_status_ALL { MC_OK, MC_ERR_NULL_ARGUMENT, MC_ERR_INVALID_ARGUMENT, MC_ERR_INVALID_UTF8, MC_ERR_TOO_LONG, MC_ERR_INVALID_HANDLE, MC_ERR_STRUCT_SIZE, MC_ERR_OUT_OF_RANGE, MC_ERR_INVALID_URL, MC_ERR_QUEUE_FULL, MC_ERR_SHUT_DOWN, MC_ERR_TIMEOUT, MC_ERR_FORKED, MC_ERR_PANIC, MC_ERR_POISONED, MC_ERR_WOULD_DEADLOCK, MC_ERR_DISK, MC_ERR_STORE_LOCKED, MC_ERR_NO_STORE, MC_ERR_OPTED_OUT, MC_ERR_UNSUPPORTED, MC_ERR_TOO_MANY_HANDLES, MC_ERR_INIT, MC_ERR_DELIVERY, MC_ERR_STORE_UNSAFE, }
 
 #ifdef __cplusplus
 extern "C" {

@@ -56,11 +56,15 @@ pub enum mc_status {
     MC_ERR_INIT = 22,
     /// Some events were given up (dropped and counted) since the last flush.
     MC_ERR_DELIVERY = 23,
+    /// The offline store directory is writable by group or others and cannot be made private:
+    /// it belongs to another user, or it is a shared sticky directory such as /tmp. Use a
+    /// directory of this process's own (one it owns is tightened to 0700 by itself).
+    MC_ERR_STORE_UNSAFE = 24,
 }
 
 impl mc_status {
     /// Every code, in numeric order.
-    pub const ALL: [mc_status; 24] = [
+    pub const ALL: [mc_status; 25] = [
         mc_status::MC_OK,
         mc_status::MC_ERR_NULL_ARGUMENT,
         mc_status::MC_ERR_INVALID_ARGUMENT,
@@ -85,6 +89,7 @@ impl mc_status {
         mc_status::MC_ERR_TOO_MANY_HANDLES,
         mc_status::MC_ERR_INIT,
         mc_status::MC_ERR_DELIVERY,
+        mc_status::MC_ERR_STORE_UNSAFE,
     ];
 
     /// The code's name as a NUL-terminated static string (what `mc_status_str` returns).
@@ -114,6 +119,7 @@ impl mc_status {
             mc_status::MC_ERR_TOO_MANY_HANDLES => c"MC_ERR_TOO_MANY_HANDLES",
             mc_status::MC_ERR_INIT => c"MC_ERR_INIT",
             mc_status::MC_ERR_DELIVERY => c"MC_ERR_DELIVERY",
+            mc_status::MC_ERR_STORE_UNSAFE => c"MC_ERR_STORE_UNSAFE",
         }
     }
 

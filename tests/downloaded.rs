@@ -414,3 +414,26 @@ fn one_corrupt_record_loses_one_record_and_the_rest_is_uploaded() {
     let quarantined = std::fs::read_dir(store.join("quarantine")).expect("quarantine").count();
     assert_eq!(quarantined, 1, "the damaged bytes are kept for diagnosis");
 }
+
+/// store_dir permissions through the C API: a world-writable directory that cannot be made
+/// private (a shared sticky one) is refused with MC_ERR_STORE_UNSAFE and left untouched; one
+/// the process owns is tightened to 0700.
+#[test]
+fn a_store_dir_writable_by_others_is_tightened_or_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let collector = Collector::start(Options::default()).expect("collector");
+    let shared = store_dir("shared");
+    let ours = store_dir("ours");
+    for (d, mode) in [(&shared, 0o1777), (&ours, 0o777)] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let url = collector.base_url();
+    let (s, o) = (shared.to_string_lossy().to_string(), ours.to_string_lossy().to_string());
+    let env = [("MC_ENDPOINT", url.as_str()), ("MC_STORE_DIR_SHARED", s.as_str()), ("MC_STORE_DIR_OURS", o.as_str())];
+    common::assert_c_passed(&common::run_c(&exe("store_dir"), &env, Duration::from_secs(60)));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode(&shared), 0o1777, "the shared directory is never narrowed");
+    assert_eq!(std::fs::read_dir(&shared).unwrap().count(), 0, "nothing was created in it");
+    assert_eq!(mode(&ours), 0o700, "ours is tightened");
+}

@@ -246,6 +246,7 @@ fn open_offline(
     let now_ms = crate::clock::wall_now_ms();
     let (mut store, recovery) = Store::open(store, now_ms).map_err(|e| match e {
         StoreError::Locked => mc_status::MC_ERR_STORE_LOCKED,
+        StoreError::Unsafe(_) => mc_status::MC_ERR_STORE_UNSAFE,
         _ => mc_status::MC_ERR_DISK,
     })?;
     stats.add(Counter::TornTailDiscarded, recovery.torn_records);

@@ -221,8 +221,10 @@ pub struct mc_client_config {
     /// Events held over all sessions. Default 4096, range 1–1000000.
     pub global_pending_cap: u32,
     /// Directory of the offline store for downloaded content (created 0700 if missing; one
-    /// client per directory: a second process gets MC_ERR_STORE_LOCKED). NULL = no store, and
-    /// downloaded trackers are refused with MC_ERR_NO_STORE.
+    /// client per directory: a second process gets MC_ERR_STORE_LOCKED). An existing directory
+    /// that group or others can write is tightened to 0700 when the process owns it, and refused
+    /// with MC_ERR_STORE_UNSAFE when it belongs to another user or is a shared sticky directory
+    /// (/tmp). NULL = no store, and downloaded trackers are refused with MC_ERR_NO_STORE.
     pub store_dir: *const c_char,
     /// When stored events are synced to disk: `MC_DURABILITY_ON_CLOSE` (default: at session end
     /// and on `mc_client_flush`), `MC_DURABILITY_INTERVAL` (every `store_sync_interval_ms`) or

@@ -12,17 +12,46 @@ use super::StoreError;
 pub const FILE_MODE: u32 = 0o600;
 pub const DIR_MODE: u32 = 0o700;
 
-/// Creates `dir` (and its parents) as 0700 if missing; an existing directory is used as it is.
-pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+/// Creates `dir` (and its parents) as 0700 if missing. An existing directory that group or
+/// others can write (they could plant, swap or delete the store's files) is tightened to 0700
+/// when this process owns it, and refused ([`StoreError::Unsafe`]) when it belongs to another
+/// user or is a shared sticky directory such as /tmp, which must never be narrowed.
+pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
     match fs::symlink_metadata(dir) {
-        Ok(_) if fs::metadata(dir)?.is_dir() => Ok(()),
-        Ok(_) => Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} is not a directory", dir.display()))),
+        Ok(_) => {
+            // The fd is the truth: checks and chmod apply to the directory we opened.
+            let d = File::open(dir)?;
+            let meta = d.metadata()?;
+            if !meta.is_dir() {
+                let e = io::Error::new(io::ErrorKind::AlreadyExists, format!("{} is not a directory", dir.display()));
+                return Err(StoreError::Disk(e));
+            }
+            let mode = meta.mode() & 0o7777;
+            if mode & 0o022 == 0 {
+                return Ok(());
+            }
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let euid = unsafe { libc::geteuid() };
+            if meta.uid() == euid && mode & 0o1000 == 0 {
+                d.set_permissions(Permissions::from_mode(DIR_MODE))?;
+                return Ok(());
+            }
+            let why = if mode & 0o1000 != 0 {
+                "a shared sticky directory".to_owned()
+            } else {
+                format!("owned by uid {}, not by this process (uid {euid})", meta.uid())
+            };
+            Err(StoreError::Unsafe(format!(
+                "{} is writable by group or others (mode {mode:04o}) and {why}: use a directory of this process's own",
+                dir.display()
+            )))
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)?;
             // The umask may have taken bits away; say exactly what we mean.
-            fs::set_permissions(dir, Permissions::from_mode(DIR_MODE))
+            Ok(fs::set_permissions(dir, Permissions::from_mode(DIR_MODE))?)
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -143,6 +143,9 @@ pub enum StoreError {
     NotFound,
     /// A session's records failed their checks when read back.
     Corrupt(String),
+    /// The store directory is writable by others and cannot be made private (see
+    /// `ensure_private_dir`): which directory, its mode and owner.
+    Unsafe(String),
 }
 
 impl fmt::Display for StoreError {
@@ -152,6 +155,7 @@ impl fmt::Display for StoreError {
             StoreError::Disk(e) => write!(f, "disk error: {e}"),
             StoreError::NotFound => f.write_str("no such stored session"),
             StoreError::Corrupt(m) => write!(f, "corrupt stored session: {m}"),
+            StoreError::Unsafe(m) => write!(f, "unsafe store directory: {m}"),
         }
     }
 }
@@ -298,14 +302,14 @@ fn disk(e: io::Error) -> StoreError {
 impl Store {
     /// Opens (creating if needed) the store directory, takes its lock and recovers every file.
     pub fn open(cfg: StoreConfig, now_ms: i64) -> Result<(Store, Recovery), StoreError> {
-        ensure_private_dir(&cfg.dir).map_err(disk)?;
+        ensure_private_dir(&cfg.dir)?;
         let lock = lock_dir(&cfg.dir.join(LOCK_FILE))?;
         let qdir = cfg.dir.join(QUARANTINE_DIR);
         // A file or symlink squatting on the quarantine's name is ours to clear.
         if fs::symlink_metadata(&qdir).is_ok_and(|m| !m.is_dir()) {
             fs::remove_file(&qdir).map_err(disk)?;
         }
-        ensure_private_dir(&qdir).map_err(disk)?;
+        ensure_private_dir(&qdir)?;
         let next_quarantine_seq = fs::read_dir(&qdir)
             .map_err(disk)?
             .filter_map(|e| e.ok())

@@ -1,4 +1,4 @@
-use std::os::unix::fs::{MetadataExt, symlink};
+use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -819,6 +819,53 @@ fn files_are_private() {
         }
     }
     assert_eq!(files, 4, "lock, ready, open segment, quarantined");
+}
+
+/// An existing store directory that group or others can write: tightened to 0700 when ours
+/// (the quarantine directory too); refused, untouched, when it is a shared sticky directory or
+/// belongs to another user. One that only others can read is left as it is.
+#[test]
+fn an_existing_store_dir_writable_by_others_is_tightened_or_refused() {
+    let t = TempDir::new("dirperms");
+    let dir = t.store();
+    let mode = |p: &Path| fs::symlink_metadata(p).unwrap().mode() & 0o7777;
+    let chmod = |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+    fs::create_dir_all(dir.join(QUARANTINE_DIR)).unwrap();
+    chmod(&dir, 0o777);
+    chmod(&dir.join(QUARANTINE_DIR), 0o775);
+    let (s, _) = open(&dir);
+    assert_eq!((mode(&dir), mode(&dir.join(QUARANTINE_DIR))), (0o700, 0o700), "ours: tightened");
+    drop(s);
+
+    chmod(&dir, 0o750);
+    let (s, _) = open(&dir);
+    assert_eq!(mode(&dir), 0o750, "not writable by others: left alone");
+    drop(s);
+
+    let shared = t.0.join("shared");
+    fs::create_dir(&shared).unwrap();
+    chmod(&shared, 0o1777);
+    match Store::open(StoreConfig::new(&shared), NOW) {
+        Err(StoreError::Unsafe(m)) => assert!(m.contains("sticky") && m.contains("1777"), "{m}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a shared sticky directory was accepted"),
+    }
+    assert_eq!(mode(&shared), 0o1777, "never narrowed");
+    assert_eq!(fs::read_dir(&shared).unwrap().count(), 0, "nothing created in it");
+
+    // Another user's directory: only root can make one here.
+    if unsafe { libc::geteuid() } == 0 {
+        let theirs = t.0.join("theirs");
+        fs::create_dir(&theirs).unwrap();
+        chmod(&theirs, 0o777);
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+        match Store::open(StoreConfig::new(&theirs), NOW) {
+            Err(StoreError::Unsafe(m)) => assert!(m.contains("owned by uid 65534"), "{m}"),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("another user's world-writable directory was accepted"),
+        }
+        assert_eq!(mode(&theirs), 0o777, "someone else's directory is not changed");
+    }
 }
 
 #[test]

@@ -68,6 +68,7 @@ fn disk_message(e: &StoreError) -> String {
         StoreError::Disk(io) => format!("disk error: {io}"),
         StoreError::NotFound => "stored session not found".into(),
         StoreError::Corrupt(m) => format!("corrupt stored session: {m}"),
+        StoreError::Unsafe(m) => format!("unsafe store directory: {m}"),
     }
 }
 
