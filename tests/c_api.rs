@@ -124,6 +124,17 @@ fn misuse_of_every_export_returns_the_documented_status() {
     assert_lint_clean(&collector, &sessions[0].sid);
 }
 
+/// A child started with fork + exec while a client runs inherits none of the library's
+/// descriptors (the worker's wake-up pair included); the session still arrives.
+#[test]
+fn a_child_started_with_exec_inherits_no_descriptor_of_the_library() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    run_program("cloexec", &collector);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(event_types(&sessions[0].events), ["sessionStart", "play", "sessionComplete"]);
+}
+
 /// In a child the parent's handles answer MC_ERR_FORKED, but a client the child creates works;
 /// in the pre-fork model (the parent frees its client, then forks) every child reports.
 #[test]

@@ -160,7 +160,12 @@ impl Transport {
                 return Err(format!("transport: {name} contains a NUL byte"));
             }
         }
+        let before = inheritable_descriptors();
         let mut multi = Multi::new();
+        // libcurl (before 8.x) makes the socketpair that wakes curl_multi_poll without
+        // close-on-exec: every child the player starts with exec would inherit it. Connection
+        // sockets need nothing here: the curl crate opens them close-on-exec.
+        close_on_exec_since(before);
         multi.set_max_connects(MAX_CACHED_CONNECTIONS).map_err(|e| format!("transport: CURLMOPT_MAXCONNECTS: {e}"))?;
         Ok(Transport {
             multi,
@@ -388,6 +393,43 @@ impl Transport {
         easy.http_headers(headers).map_err(|e| fail("CURLOPT_HTTPHEADER", e))?;
         easy.post(true).map_err(|e| fail("CURLOPT_POST", e))?;
         Ok(easy)
+    }
+}
+
+/// The sockets and pipes of this process that a child started with exec would inherit (not
+/// close-on-exec), or None where the system cannot list descriptors.
+fn inheritable_descriptors() -> Option<Vec<i32>> {
+    let listing = std::fs::read_dir("/proc/self/fd").or_else(|_| std::fs::read_dir("/dev/fd")).ok()?;
+    let fds: Vec<i32> = listing.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    Some(fds.into_iter().filter(|&fd| inheritable_socket_or_pipe(fd).is_some()).collect())
+}
+
+/// The descriptor's flags if it is a socket or a pipe without close-on-exec.
+fn inheritable_socket_or_pipe(fd: i32) -> Option<i32> {
+    // SAFETY: fstat and fcntl on a descriptor number only read its state; a number closed
+    // meanwhile (the listing's own) makes them fail with EBADF.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(fd, &mut st) != 0 {
+            return None;
+        }
+        let kind = st.st_mode & libc::S_IFMT;
+        let flags = libc::fcntl(fd, libc::F_GETFD);
+        ((kind == libc::S_IFSOCK || kind == libc::S_IFIFO) && flags >= 0 && flags & libc::FD_CLOEXEC == 0)
+            .then_some(flags)
+    }
+}
+
+/// Marks close-on-exec the inheritable sockets and pipes that appeared since `before` was
+/// listed: those libcurl made for the multi handle. (One another thread opened in the same
+/// instant would be marked too; that only keeps it from children started with exec.)
+fn close_on_exec_since(before: Option<Vec<i32>>) {
+    let (Some(before), Some(now)) = (before, inheritable_descriptors()) else { return };
+    for fd in now.into_iter().filter(|fd| !before.contains(fd)) {
+        if let Some(flags) = inheritable_socket_or_pipe(fd) {
+            // SAFETY: sets a flag of a descriptor this process holds; nothing else changes.
+            unsafe { libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC) };
+        }
     }
 }
 
