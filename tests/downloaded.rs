@@ -437,3 +437,16 @@ fn a_store_dir_writable_by_others_is_tightened_or_refused() {
     assert_eq!(std::fs::read_dir(&shared).unwrap().count(), 0, "nothing was created in it");
     assert_eq!(mode(&ours), 0o700, "ours is tightened");
 }
+
+/// A forked child that lives on does not keep its parent's store locked (the parent's next
+/// client opens the store), while a client the child makes on the held store is refused.
+#[test]
+fn a_forked_child_does_not_hold_the_parents_store_lock() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let store = store_dir("fork-lock");
+    let url = collector.base_url();
+    let dir = store.to_string_lossy().to_string();
+    let env = [("MC_ENDPOINT", url.as_str()), ("MC_STORE_DIR", dir.as_str())];
+    common::assert_c_passed(&common::run_c(&exe("fork_store"), &env, Duration::from_secs(60)));
+    assert!(collector.requests().is_empty(), "nothing to send");
+}

@@ -86,6 +86,7 @@ static ATFORK: Once = Once::new();
 
 extern "C" fn mark_forked_child() {
     FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
+    crate::store::release_inherited_locks();
 }
 
 /// Registers the fork handler once (at the first client creation).

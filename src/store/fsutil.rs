@@ -6,6 +6,7 @@ use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use super::StoreError;
 
@@ -90,10 +91,51 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// The descriptors of the store locks this process holds, so that a forked child can let go of
+/// its copies (see [`release_inherited_locks`]). Lock-free: read in a fork handler.
+static LOCK_FDS: [AtomicI32; 64] = [const { AtomicI32::new(-1) }; 64];
+
+/// The store's lock file: holds the flock for its life.
+pub struct DirLock(File);
+
+impl DirLock {
+    fn new(file: File) -> DirLock {
+        let fd = file.as_raw_fd();
+        // A process with more than 64 stores at once keeps the others' copies in its children.
+        let _ = LOCK_FDS.iter().find(|slot| slot.compare_exchange(-1, fd, Ordering::SeqCst, Ordering::SeqCst).is_ok());
+        DirLock(file)
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let fd = self.0.as_raw_fd();
+        for slot in &LOCK_FDS {
+            let _ = slot.compare_exchange(fd, -1, Ordering::SeqCst, Ordering::SeqCst);
+        }
+    }
+}
+
+/// In a forked child: closes its copies of the parent's store locks. A flock belongs to the
+/// open file description, which the child shares; holding it would refuse the store to the
+/// parent's next client (and to anyone) for as long as the child lives. Closing a copy never
+/// releases the parent's lock. Async-signal-safe: atomics and close(2) only.
+pub fn release_inherited_locks() {
+    for slot in &LOCK_FDS {
+        let fd = slot.swap(-1, Ordering::SeqCst);
+        if fd >= 0 {
+            // SAFETY: the descriptor is the child's copy of the parent's lock file. The objects
+            // that own it in the parent are never dropped in the child (their worker thread did
+            // not survive the fork), so nothing closes this number again.
+            unsafe { libc::close(fd) };
+        }
+    }
+}
+
 /// Takes the store's single-writer lock: an exclusive, non-blocking `flock` on `<dir>/.lock`.
-/// Held for the life of the returned file; a second opener (another process, or this one through
-/// another fd) gets `Locked`.
-pub fn lock_dir(path: &Path) -> Result<File, StoreError> {
+/// Held for the life of the returned lock; a second opener (another process, or this one
+/// through another fd) gets `Locked`.
+pub fn lock_dir(path: &Path) -> Result<DirLock, StoreError> {
     // A symlink here would point our lock, and the file we create, somewhere else.
     if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
         fs::remove_file(path).map_err(StoreError::Disk)?;
@@ -128,7 +170,7 @@ pub fn lock_dir(path: &Path) -> Result<File, StoreError> {
         match fs::symlink_metadata(path) {
             Ok(m) if m.dev() == ours.dev() && m.ino() == ours.ino() => {
                 let _ = file.set_permissions(Permissions::from_mode(FILE_MODE));
-                return Ok(file);
+                return Ok(DirLock::new(file));
             }
             _ => continue,
         }

@@ -19,7 +19,8 @@
 //! # Layout of the store directory (0700; every file 0600)
 //!
 //! ```text
-//! .lock                                   flock'd by the one writer (Store::open → Locked otherwise)
+//! .lock                                   flock'd by the one writer (Store::open → Locked otherwise);
+//!                                         a forked child closes its copy (release_inherited_locks)
 //! <id:020>.seg                            a session being recorded
 //! <id:020>.seg.tmp                        a segment being created (its header written, not yet renamed)
 //! <id:020>.<attempts>.<next_ms>.ready     a finished session; the upload backoff lives in the name,
@@ -83,7 +84,8 @@ pub(crate) use fsutil::Fault;
 use format::{
     Found, RECORD_HEADER_LEN, SEGMENT_HEADER_LEN, Tail, decode_segment_header, encode_segment_header, resync, scan,
 };
-use fsutil::{Io, ReadAt, create_private, ensure_private_dir, fsync_dir, lock_dir, open_existing};
+pub use fsutil::release_inherited_locks;
+use fsutil::{DirLock, Io, ReadAt, create_private, ensure_private_dir, fsync_dir, lock_dir, open_existing};
 
 pub const DEFAULT_MAX_SESSIONS: usize = 100;
 pub const DEFAULT_MAX_BYTES: u64 = 50 << 20;
@@ -233,7 +235,7 @@ pub struct Store {
     cfg: StoreConfig,
     qdir: PathBuf,
     /// Holds the flock for the life of the store.
-    _lock: File,
+    _lock: DirLock,
     open: BTreeMap<SegmentId, OpenSegment>,
     ready: BTreeMap<SegmentId, Published>,
     last_id: SegmentId,
