@@ -122,3 +122,12 @@ fn a5_fork_with_transfers_in_flight() {
     assert_eq!(got, expected);
     assert_eq!(collector.requests().len(), 9, "one request per event: nothing sent twice");
 }
+
+/// A5 with the handle tables busy: another thread creates and frees trackers in a loop while the
+/// player forks 100 children, each creating a client and a tracker of its own. None may hang on
+/// a table lock the busy thread held at the fork.
+#[test]
+fn a5_fork_while_another_thread_works_the_handle_tables() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    run("fork_busy_tables", &collector, Duration::from_secs(120));
+}

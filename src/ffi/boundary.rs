@@ -5,7 +5,7 @@
 //! return something else), is counted, and poisons the client the call was working on, so later
 //! calls fail fast with `MC_ERR_POISONED` instead of touching state a panic may have broken.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_char;
 use std::sync::Once;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -84,16 +84,34 @@ pub fn on_panic() {
 static FORK_GENERATION: AtomicU32 = AtomicU32::new(0);
 static ATFORK: Once = Once::new();
 
-extern "C" fn mark_forked_child() {
+thread_local! {
+    /// The handle tables' write guards, held by the forking thread from just before fork() to
+    /// just after it, in the parent and in the child.
+    static HELD_ACROSS_FORK: RefCell<Vec<Box<dyn std::any::Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Before fork(): take both handle tables' locks, so that none is held by another thread at the
+/// instant of the fork; in the child that thread would not exist and the lock would stay held
+/// forever (a child creating its client would hang).
+extern "C" fn before_fork() {
+    let guards = vec![crate::ffi::client::CLIENTS.hold_for_fork(), crate::ffi::tracker::TRACKERS.hold_for_fork()];
+    HELD_ACROSS_FORK.with(|h| *h.borrow_mut() = guards);
+}
+
+extern "C" fn after_fork_in_parent() {
+    HELD_ACROSS_FORK.with(|h| h.borrow_mut().clear());
+}
+
+extern "C" fn after_fork_in_child() {
+    HELD_ACROSS_FORK.with(|h| h.borrow_mut().clear());
     FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
     crate::store::release_inherited_locks();
 }
 
-/// Registers the fork handler once (at the first client creation).
+/// Registers the fork handlers once (at the first client creation).
 pub fn install_fork_guard() {
     ATFORK.call_once(|| unsafe {
-        // Only the child handler matters: the parent keeps working unchanged.
-        libc::pthread_atfork(None, None, Some(mark_forked_child));
+        libc::pthread_atfork(Some(before_fork), Some(after_fork_in_parent), Some(after_fork_in_child));
     });
 }
 

@@ -115,6 +115,15 @@ impl<T> HandleTable<T> {
         value
     }
 
+    /// Write-locks the table until the returned guard is dropped: held across fork() (see
+    /// `boundary::install_fork_guard`), so that no other thread holds it at that instant.
+    pub fn hold_for_fork(&'static self) -> Box<dyn std::any::Any>
+    where
+        T: 'static,
+    {
+        Box::new(self.slots.write().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// Every live object (for sweeps such as "the trackers of this client").
     pub fn live(&self) -> Vec<(u64, Arc<T>)> {
         let s = self.slots.read().unwrap_or_else(|e| e.into_inner());

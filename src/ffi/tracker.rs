@@ -37,7 +37,7 @@ pub struct TrackerInner {
     queued: AtomicU64,
 }
 
-static TRACKERS: LazyLock<HandleTable<TrackerInner>> = LazyLock::new(|| HandleTable::new(0x54));
+pub(crate) static TRACKERS: LazyLock<HandleTable<TrackerInner>> = LazyLock::new(|| HandleTable::new(0x54));
 
 /// Invalidates every tracker handle of a client being freed.
 pub fn forget_client(client: u64) {
