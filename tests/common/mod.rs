@@ -305,7 +305,9 @@ pub fn run_c(exe: &Path, env: &[(&str, &str)], timeout: Duration) -> Output {
         }
         Sanitizer::Thread => {
             let supp = repo_dir().join("tests/c/tsan.supp");
-            let mut opts = "halt_on_error=1:second_deadlock_stack=1".to_owned();
+            // die_after_fork=0: a child of a threaded player that starts a client (and so a
+            // thread) of its own is supported (tests/c/fork.c); TSan would kill it by default.
+            let mut opts = "halt_on_error=1:second_deadlock_stack=1:die_after_fork=0".to_owned();
             if supp.is_file() {
                 opts.push_str(&format!(":suppressions={}", supp.display()));
             }
