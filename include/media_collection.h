@@ -955,11 +955,11 @@ mc_status mc_client_new(const mc_client_config *config, mc_client_t *out);
  * delivered or stored. MC_ERR_DISK: a disk write or sync of the store failed since the previous
  * flush (`disk_error`; records may be lost); it wins over MC_ERR_DELIVERY. MC_ERR_DELIVERY:
  * done, but some events were dropped since the previous flush (see `mc_client_stats`).
- * MC_ERR_TIMEOUT: still sending; nothing is lost, the worker keeps going. MC_ERR_WOULD_DEADLOCK from a callback. Blocks the calling thread
- * (never call it from a latency-sensitive thread).
+ * MC_ERR_TIMEOUT: still sending; nothing is lost, the worker keeps going.
+ * MC_ERR_WOULD_DEADLOCK from a callback. Blocks the calling thread (never call it from a
+ * latency-sensitive thread).
  */
-mc_status mc_client_flush(mc_client_t client,
-                          uint32_t timeout_ms);
+mc_status mc_client_flush(mc_client_t client, uint32_t timeout_ms);
 
 /**
  * Ends every open session (as `mc_tracker_free` would), sends what it can within `timeout_ms`,
@@ -967,13 +967,12 @@ mc_status mc_client_flush(mc_client_t client,
  * (`shut_down`). An upload of a stored (downloaded) session already in flight is waited for
  * within the bound, so it is deleted after its 2xx; no new upload starts (stored sessions wait
  * for the next client). One cut off by the bound stays stored and is uploaded again by the next
- * client: the at-least-once case. Returns MC_ERR_TIMEOUT when the worker had to be left to finish aborting; the
- * handle is freed either way. Later calls on the client or its trackers return
+ * client: the at-least-once case. Returns MC_ERR_TIMEOUT when the worker had to be left to
+ * finish aborting; the handle is freed either way. Later calls on the client or its trackers return
  * MC_ERR_INVALID_HANDLE at once. `mc_client_free(0, ...)` is a no-op. From a callback:
  * MC_ERR_WOULD_DEADLOCK.
  */
-mc_status mc_client_free(mc_client_t client,
-                         uint32_t timeout_ms);
+mc_status mc_client_free(mc_client_t client, uint32_t timeout_ms);
 
 /**
  * Copies the counters into `*stats`, whose `struct_size` must be set (`mc_stats_init`).

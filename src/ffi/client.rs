@@ -323,8 +323,9 @@ fn client_flush(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
 /// delivered or stored. MC_ERR_DISK: a disk write or sync of the store failed since the previous
 /// flush (`disk_error`; records may be lost); it wins over MC_ERR_DELIVERY. MC_ERR_DELIVERY:
 /// done, but some events were dropped since the previous flush (see `mc_client_stats`).
-/// MC_ERR_TIMEOUT: still sending; nothing is lost, the worker keeps going. MC_ERR_WOULD_DEADLOCK from a callback. Blocks the calling thread
-/// (never call it from a latency-sensitive thread).
+/// MC_ERR_TIMEOUT: still sending; nothing is lost, the worker keeps going.
+/// MC_ERR_WOULD_DEADLOCK from a callback. Blocks the calling thread (never call it from a
+/// latency-sensitive thread).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_flush(client: mc_client_t, timeout_ms: u32) -> mc_status {
     ffi_boundary! { status_of(client_flush(client, timeout_ms)) }
@@ -361,8 +362,8 @@ fn client_free(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
 /// (`shut_down`). An upload of a stored (downloaded) session already in flight is waited for
 /// within the bound, so it is deleted after its 2xx; no new upload starts (stored sessions wait
 /// for the next client). One cut off by the bound stays stored and is uploaded again by the next
-/// client: the at-least-once case. Returns MC_ERR_TIMEOUT when the worker had to be left to finish aborting; the
-/// handle is freed either way. Later calls on the client or its trackers return
+/// client: the at-least-once case. Returns MC_ERR_TIMEOUT when the worker had to be left to
+/// finish aborting; the handle is freed either way. Later calls on the client or its trackers return
 /// MC_ERR_INVALID_HANDLE at once. `mc_client_free(0, ...)` is a no-op. From a callback:
 /// MC_ERR_WOULD_DEADLOCK.
 #[unsafe(no_mangle)]

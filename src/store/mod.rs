@@ -38,13 +38,14 @@
 //! in damage at the end (at least one). Damaged bytes (as opposed to a last record merely cut
 //! short, the expected result of a kill) are copied to `quarantine/` for diagnostics. A file
 //! whose first record (the session's sessionStart) is lost is quarantined whole, its surviving
-//! records counted as lost too. Only the first 16 MiB past the first damage are searched. A file with a bad header, a zero-length file, or something
-//! that is not a regular file (a directory, a FIFO) is moved to `quarantine/`; a symlink is
-//! unlinked, never followed. All of these are counted in `quarantined`. Unfinished segments are
-//! reported as `orphaned` and stay open, so the caller can finish them (a session from an earlier
-//! launch counts as complete). A segment creation that never completed (`.seg.tmp`) and an
-//! unfinished segment holding no record hold no data and are removed. Files whose names the
-//! store does not use are left alone.
+//! records counted as lost too. Only the first 16 MiB past the first damage are searched.
+//!
+//! A file with a bad header, a zero-length file, or something that is not a regular file (a
+//! directory, a FIFO) is moved to `quarantine/`; a symlink is unlinked, never followed. All of
+//! these are counted in `quarantined`. Unfinished segments are reported as `orphaned` and stay
+//! open, so the caller can finish them (a session from an earlier launch counts as complete). A
+//! segment creation that never completed (`.seg.tmp`) and an unfinished segment holding no
+//! record hold no data and are removed. Files whose names the store does not use are left alone.
 //!
 //! # Durability promise
 //!
