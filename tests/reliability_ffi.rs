@@ -128,6 +128,13 @@ fn a5_fork_with_transfers_in_flight() {
 /// a table lock the busy thread held at the fork.
 #[test]
 fn a5_fork_while_another_thread_works_the_handle_tables() {
+    if common::sanitizer() == common::Sanitizer::Address {
+        // gcc's ASan allocator is not fork-safe: a child of a parent whose threads allocate
+        // inherits its size-class locks held and hangs in malloc (seen in gdb), whatever the
+        // library does. The plain build runs this row.
+        eprintln!("[mc-c] a5 (tables busy) not run under AddressSanitizer: its allocator is not fork-safe");
+        return;
+    }
     let collector = Collector::start(Options::default()).expect("collector");
     run("fork_busy_tables", &collector, Duration::from_secs(120));
 }

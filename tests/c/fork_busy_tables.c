@@ -35,11 +35,21 @@ static int child(void) {
     mc_client_config cfg;
     harness_config(&cfg);
     mc_client_t c = 0;
-    if (mc_client_new(&cfg, &c) != MC_OK) return 1;
     mc_tracker_t t = 0;
-    int bad = mc_tracker_new(c, NULL, &t) != MC_OK;
-    bad += mc_tracker_free(t) != MC_OK;
-    bad += mc_client_free(c, 2000) != MC_OK;
+    mc_status s[4] = {mc_client_new(&cfg, &c), MC_OK, MC_OK, MC_OK};
+    if (s[0] == MC_OK) {
+        s[1] = mc_tracker_new(c, NULL, &t);
+        s[2] = mc_tracker_free(t);
+        s[3] = mc_client_free(c, 2000);
+    }
+    int bad = 0;
+    for (int i = 0; i < 4; i++) {
+        if (s[i] != MC_OK) {
+            printf("child: call %d returned %s\n", i, mc_status_str(s[i]));
+            bad++;
+        }
+    }
+    fflush(stdout);
     return bad;
 }
 
@@ -68,7 +78,11 @@ int main(void) {
             }
             harness_sleep_ms(1);
         }
-        if (waited <= 5000 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) failed++;
+        if (waited <= 5000 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+            printf("child %d: %s %d\n", i, WIFEXITED(status) ? "exit" : "signal",
+                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+            failed++;
+        }
     }
     printf("%d children: %d hung, %d failed\n", forks, hung, failed);
     CHECK_EQ_INT(hung, 0);
