@@ -968,8 +968,8 @@ mc_status mc_client_flush(mc_client_t client, uint32_t timeout_ms);
  * within the bound, so it is deleted after its 2xx; no new upload starts (stored sessions wait
  * for the next client). One cut off by the bound stays stored and is uploaded again by the next
  * client: the at-least-once case. Returns MC_ERR_TIMEOUT when the worker had to be left to
- * finish aborting; the handle is freed either way. Later calls on the client or its trackers return
- * MC_ERR_INVALID_HANDLE at once. `mc_client_free(0, ...)` is a no-op. From a callback:
+ * finish aborting; the handle is freed either way. Later calls on the client or its trackers
+ * return MC_ERR_INVALID_HANDLE at once. `mc_client_free(0, ...)` is a no-op. From a callback:
  * MC_ERR_WOULD_DEADLOCK.
  */
 mc_status mc_client_free(mc_client_t client, uint32_t timeout_ms);
