@@ -152,8 +152,8 @@ pub struct Resync {
     pub found: Vec<Found>,
     /// Damaged byte ranges `[start, end)` (file offsets), in order.
     pub damaged: Vec<(u64, u64)>,
-    /// Records lost: the gaps in the sequence numbers, plus the records recognisable in a
-    /// damaged range at the end (at least one).
+    /// Records lost: the gaps in the sequence numbers (exact), plus the record headers still
+    /// recognisable in a damaged range at the end (at least one).
     pub lost: u64,
     /// The only damage is one record cut short at the end of the file: the expected result of
     /// a kill in the middle of a write, not corruption.
@@ -196,7 +196,7 @@ pub fn resync(file: &File, from: u64, size: u64, next_seq: u64) -> io::Result<Re
     }
     if let Some(start) = damage_start {
         r.damaged.push((start, size));
-        r.lost += headers_in(file, start, end, min_seq)?.max(1);
+        r.lost += headers_in(file, start, end)?.max(1);
         r.torn_end = r.damaged.len() == 1 && is_short_record(file, start, size, min_seq)?;
     }
     Ok(r)
@@ -262,14 +262,16 @@ fn next_magic(file: &File, from: u64, end: u64) -> io::Result<Option<u64>> {
     Ok(None)
 }
 
-/// How many plausible record headers (increasing sequence numbers) a damaged range holds.
-fn headers_in(file: &File, from: u64, end: u64, mut min_seq: u64) -> io::Result<u64> {
+/// How many record headers a damaged range at the end holds: magic, version and flags intact
+/// (its sequence number or length may be what was damaged). A payload cannot fake one: it is
+/// JSON, which has no raw control bytes such as the version's.
+fn headers_in(file: &File, from: u64, end: u64) -> io::Result<u64> {
     let mut count = 0;
     let mut pos = from;
+    let mut h = [0u8; 6];
     while let Some(at) = next_magic(file, pos, end)? {
-        if let Some((_, seq, _)) = header_at(file, at, end, min_seq)? {
+        if read_full_at(file, &mut h, at)? == h.len() && h[4] == VERSION && h[5] == 0 {
             count += 1;
-            min_seq = seq + 1;
         }
         pos = at + 1;
     }

@@ -373,6 +373,63 @@ fn a_lost_first_record_quarantines_the_session() {
     assert!(q.iter().any(|n| n.ends_with(&format!(".first-record-lost.{}", segment_name(id)))), "{q:?}");
 }
 
+/// Random damage (a few flipped bits, sometimes a cut): recovery keeps a subsequence of the
+/// records in order and never counts one twice; with the first and last records intact, every
+/// other record is kept or counted lost; with the first record lost, the file is quarantined.
+/// The result reopens clean. (2000 rounds passed once; 200 run each time.)
+#[test]
+fn random_damage_keeps_an_ordered_subsequence_and_counts_the_rest() {
+    let ps = payloads(30);
+    let (id, bytes) = sample_segment(&ps);
+    let t = TempDir::new("resync-random");
+    let dir = t.store();
+    let name = ready_name(id, 0, 0);
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for round in 0..200 {
+        let mut b = bytes.clone();
+        for _ in 0..1 + next() % 4 {
+            let i = HDR + (next() % (b.len() - HDR) as u64) as usize;
+            b[i] ^= 1 << (next() % 8);
+        }
+        // A cut takes whole records away without a trace: only those it tears are counted.
+        let cut = next() % 4 == 0;
+        if cut {
+            b.truncate(HDR + (next() % (b.len() - HDR) as u64) as usize);
+        }
+        reset(&dir);
+        fs::write(dir.join(&name), &b).unwrap();
+        let (s, rec) = open(&dir);
+        let Ok(kept) = s.read(id) else {
+            assert!(s.ready().is_empty(), "round {round}: unreadable but still listed");
+            assert!(quarantined_names(&dir).iter().any(|n| n.contains(".first-record-lost.")), "round {round}");
+            assert_eq!(rec.sessions_recovered, 0, "round {round}");
+            continue;
+        };
+        let mut from = 0;
+        for k in &kept {
+            let at = ps[from..].iter().position(|p| p == k).unwrap_or_else(|| panic!("round {round}: not in order"));
+            from += at + 1;
+        }
+        let accounted = kept.len() as u64 + rec.torn_records;
+        // Gaps between surviving records are counted exactly from the sequence numbers; damage
+        // at the end is counted by the record headers left in it.
+        if kept.first() == Some(&ps[0]) && kept.last() == Some(&ps[ps.len() - 1]) && !cut {
+            assert_eq!(accounted, ps.len() as u64, "round {round}: every record kept or counted");
+        }
+        assert!(accounted <= ps.len() as u64, "round {round}: nothing counted twice");
+        drop(s);
+        let (s, rec) = open(&dir);
+        assert_eq!(rec.torn_records, 0, "round {round}: the repaired file is clean");
+        assert_eq!(s.read(id).unwrap(), kept, "round {round}");
+    }
+}
+
 #[test]
 fn zero_length_files_are_quarantined() {
     let t = TempDir::new("empty");
