@@ -157,6 +157,22 @@ mod tests {
     }
 
     #[test]
+    fn a_handle_made_before_a_fork_answers_forked_and_stays() {
+        let t: HandleTable<u32> = HandleTable::new(1);
+        let h = t.insert(Arc::new(7)).unwrap();
+        assert_eq!(t.resolve(h).map(|v| *v), Ok(7));
+        // As the child sees the parent's entry: made under the generation before its own.
+        t.slots.write().unwrap().entries[0].made_in = fork_generation().wrapping_sub(1);
+        assert_eq!(t.resolve(h).err(), Some(mc_status::MC_ERR_FORKED));
+        assert_eq!(t.take(h).err(), Some(mc_status::MC_ERR_FORKED), "not freed in the child");
+        assert!(t.get(h).is_some(), "still there");
+        assert_eq!(t.resolve(0).err(), Some(mc_status::MC_ERR_INVALID_HANDLE));
+        let mine = t.insert(Arc::new(8)).unwrap();
+        assert_eq!(t.take(mine).map(|v| *v), Ok(8), "a handle of this process works");
+        assert_eq!(t.resolve(mine).err(), Some(mc_status::MC_ERR_INVALID_HANDLE));
+    }
+
+    #[test]
     fn a_million_cycles_on_one_slot_never_revive_an_old_handle() {
         let t: HandleTable<u32> = HandleTable::new(1);
         let first = t.insert(Arc::new(0)).unwrap();
