@@ -996,15 +996,48 @@ mc_status mc_client_set_network_available(mc_client_t client, bool available);
 mc_status mc_client_set_privacy(mc_client_t client, uint32_t privacy);
 
 /**
- * The library version at run time, e.g. "0.1.0" (static string).
+ * The library version at run time, e.g. "0.1.0".
+ *
+ * @return A static NUL-terminated string, never NULL. Compare it with MC_VERSION_STRING to
+ * detect a library older or newer than the header. Leaves mc_last_error() unchanged.
  */
 const char *mc_version(void);
 
 /**
- * The name of a status code, e.g. "MC_ERR_TIMEOUT" (static string); "MC_ERR_UNKNOWN" for a
- * number that is not a code.
+ * The name of a status code, e.g. "MC_ERR_TIMEOUT", for logs. mc_last_error() says more:
+ * what was wrong with which argument.
+ *
+ * @param status A status code, as returned by any `mc_*` function (any number is accepted).
+ * @return A static NUL-terminated string, never NULL: "MC_ERR_UNKNOWN" for a number that is
+ * not a code. Leaves mc_last_error() unchanged.
  */
 const char *mc_status_str(uint32_t status);
+
+/**
+ * The name of an event kind (`mc_event.kind`), e.g. "MC_EVENT_DELIVERED", for logs.
+ *
+ * @param kind One of the `MC_EVENT_*` values (any number is accepted).
+ * @return A static NUL-terminated string, never NULL: "MC_EVENT_UNKNOWN" for a number that is
+ * not a kind. Leaves mc_last_error() unchanged.
+ */
+const char *mc_event_kind_str(uint32_t kind);
+
+/**
+ * Describes why the thread's most recent `mc_*` call failed: `"<function>: <status name>:
+ * <what is wrong>"`, naming the field, the value and the limit where there is one, e.g.
+ * `"mc_client_new: MC_ERR_OUT_OF_RANGE: config.retry_cap_ms (100) is below
+ * config.retry_base_ms (500)"`.
+ *
+ * @return A NUL-terminated UTF-8 string owned by the library, never NULL: "" when the most
+ * recent call returned MC_OK (or no call was made yet on this thread). It stays valid and
+ * unchanged until this thread's next `mc_*` call other than mc_last_error(), mc_status_str(),
+ * mc_event_kind_str() and mc_version() (those four neither set nor clear it), or until the
+ * thread exits. Copy it to keep it longer.
+ *
+ * Thread-local: each thread sees the outcome of its own calls only, so it is safe to call from
+ * any thread, callbacks included. Never fails, never blocks.
+ */
+const char *mc_last_error(void);
 
 /**
  * Creates a tracker (one per player instance) on `client`. `config` may be NULL for the

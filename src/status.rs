@@ -123,6 +123,50 @@ impl mc_status {
         }
     }
 
+    /// What the code means, in words: the text of `mc_last_error()` when no refusal site said
+    /// more.
+    pub const fn description(self) -> &'static str {
+        match self {
+            mc_status::MC_OK => "success",
+            mc_status::MC_ERR_NULL_ARGUMENT => "a required pointer argument was NULL",
+            mc_status::MC_ERR_INVALID_ARGUMENT => {
+                "an argument is invalid (empty required string, negative or non-finite number, bad enum value)"
+            }
+            mc_status::MC_ERR_INVALID_UTF8 => "a string is not valid UTF-8",
+            mc_status::MC_ERR_TOO_LONG => "a string or array is longer than its documented cap",
+            mc_status::MC_ERR_INVALID_HANDLE => "the handle is 0, stale (freed), or of another kind",
+            mc_status::MC_ERR_STRUCT_SIZE => {
+                "struct_size is smaller than the first version of the struct, or larger than any known one"
+            }
+            mc_status::MC_ERR_OUT_OF_RANGE => "a configuration value is outside its documented range",
+            mc_status::MC_ERR_INVALID_URL => "the endpoint URL is not an http or https URL this library can use",
+            mc_status::MC_ERR_QUEUE_FULL => {
+                "the command queue to the worker is full: the call was dropped and counted (queue_overflow)"
+            }
+            mc_status::MC_ERR_SHUT_DOWN => "the client is shutting down or shut down",
+            mc_status::MC_ERR_TIMEOUT => "the operation did not finish within its time bound",
+            mc_status::MC_ERR_FORKED => "called in a child process after fork(): create a new client there",
+            mc_status::MC_ERR_PANIC => "an internal panic was caught; the client is poisoned",
+            mc_status::MC_ERR_POISONED => "the client was poisoned by an earlier panic; every call fails fast",
+            mc_status::MC_ERR_WOULD_DEADLOCK => {
+                "the call would wait on the worker from the worker itself (flush or free inside a callback)"
+            }
+            mc_status::MC_ERR_DISK => "a disk write or sync of the offline store failed (ENOSPC, EIO, ...)",
+            mc_status::MC_ERR_STORE_LOCKED => "the offline store directory is locked by another process",
+            mc_status::MC_ERR_NO_STORE => {
+                "a downloaded-content tracker needs a store directory in the client configuration"
+            }
+            mc_status::MC_ERR_OPTED_OUT => "the user opted out: nothing is tracked",
+            mc_status::MC_ERR_UNSUPPORTED => "the feature is not supported by this build or platform",
+            mc_status::MC_ERR_TOO_MANY_HANDLES => "the handle table is full",
+            mc_status::MC_ERR_INIT => "the worker thread or the HTTP transport could not be started",
+            mc_status::MC_ERR_DELIVERY => "some events were given up (dropped and counted) since the last flush",
+            mc_status::MC_ERR_STORE_UNSAFE => {
+                "the offline store directory is writable by group or others and cannot be made private"
+            }
+        }
+    }
+
     /// Reads a code that arrived from C as an integer.
     pub fn from_u32(value: u32) -> Option<mc_status> {
         mc_status::ALL.get(value as usize).copied()

@@ -12,42 +12,55 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crate::status::mc_status;
 
-/// Runs a body under `catch_unwind`; see the module docs.
+/// Runs a body under `catch_unwind`; see the module docs. A status it returns is recorded for
+/// `mc_last_error()` (`error.rs`). The `@keep_last_error` form is for the functions that read
+/// static strings (`mc_last_error` itself, `mc_status_str`, ...): they leave the message alone.
 macro_rules! ffi_boundary {
-    ($($body:tt)*) => {{
-        $crate::ffi::boundary::enter();
+    (@keep_last_error $($body:tt)*) => {{
         let result = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| { $($body)* }));
         match result {
             Ok(value) => value,
-            Err(_) => {
-                $crate::ffi::boundary::on_panic();
+            Err(_) => $crate::ffi::boundary::PanicValue::panic_value(),
+        }
+    }};
+    ($($body:tt)*) => {{
+        // The type name of a fn nested here is the export's path: its name for messages.
+        fn here() {}
+        $crate::ffi::boundary::enter(::std::any::type_name_of_val(&here));
+        let result = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| { $($body)* }));
+        let value = match result {
+            Ok(value) => value,
+            Err(payload) => {
+                $crate::ffi::boundary::on_panic(payload);
                 $crate::ffi::boundary::PanicValue::panic_value()
             }
-        }
+        };
+        $crate::ffi::boundary::PanicValue::leave(&value);
+        value
     }};
 }
 pub(crate) use ffi_boundary;
 
-/// The value an export returns when its body panicked.
+/// The value an export returns when its body panicked, and what its result means for
+/// `mc_last_error()`.
 pub trait PanicValue {
     fn panic_value() -> Self;
+    /// Records the call's outcome for `mc_last_error()`.
+    fn leave(&self) {}
 }
 
 impl PanicValue for mc_status {
     fn panic_value() -> Self {
         mc_status::MC_ERR_PANIC
     }
+    fn leave(&self) {
+        crate::ffi::error::leave(*self);
+    }
 }
 
 impl PanicValue for *const c_char {
     fn panic_value() -> Self {
         c"panic".as_ptr()
-    }
-}
-
-impl PanicValue for u32 {
-    fn panic_value() -> Self {
-        0
     }
 }
 
@@ -59,9 +72,10 @@ thread_local! {
     static CURRENT_CLIENT: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Called at the start of every boundary.
-pub fn enter() {
+/// Called at the start of every boundary with the export's Rust path.
+pub fn enter(path: &'static str) {
     CURRENT_CLIENT.with(|c| c.set(0));
+    crate::ffi::error::enter(path);
 }
 
 /// Records which client the current call works on.
@@ -69,8 +83,18 @@ pub fn set_current_client(handle: u64) {
     CURRENT_CLIENT.with(|c| c.set(handle));
 }
 
-/// A panic was caught: count it and poison the client the call was working on.
-pub fn on_panic() {
+/// A panic was caught: count it, say so in `mc_last_error()`, and poison the client the call
+/// was working on.
+pub fn on_panic(payload: Box<dyn std::any::Any + Send>) {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into());
+    crate::ffi::error::fail(
+        mc_status::MC_ERR_PANIC,
+        format!("internal panic caught ({}); the client is poisoned", crate::ffi::error::quote(&what)),
+    );
     let handle = CURRENT_CLIENT.with(|c| c.replace(0));
     if !crate::ffi::client::poison(handle) {
         STRAY_PANICS.fetch_add(1, Ordering::Relaxed);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::config::{Callbacks, ClientConfig, HttpConfig};
 use crate::core::{CoreConfig, CustomerId, Identity, Limits, LogLevel, RetryPolicy, Timing};
 use crate::ffi::boundary::{ffi_boundary, install_fork_guard, set_current_client, status_of};
+use crate::ffi::error::{fail, quote};
 use crate::ffi::handles::HandleTable;
 use crate::ffi::strings::{MAX_NAME, no_control_chars, opt_str, req_nonempty, req_str};
 use crate::ffi::types::*;
@@ -55,123 +56,169 @@ fn resolve(handle: mc_client_t) -> Result<Arc<ClientInner>, mc_status> {
     Ok(c)
 }
 
-fn ms(value: u32, min: u32, max: u32) -> Result<Duration, mc_status> {
+/// MC_ERR_INVALID_HANDLE, saying which kind of handle and why it does not resolve.
+pub fn invalid_handle(kind: &str, handle: u64) -> mc_status {
+    let why = if handle == 0 { "0 is never a handle" } else { "stale (freed), or not a handle of this kind" };
+    fail(mc_status::MC_ERR_INVALID_HANDLE, format!("{kind} handle {handle:#x}: {why}"))
+}
+
+/// MC_ERR_OUT_OF_RANGE naming the field, its value and its range.
+fn out_of_range(field: &str, value: impl std::fmt::Display, min: u64, max: u64, unit: &str) -> mc_status {
+    fail(mc_status::MC_ERR_OUT_OF_RANGE, format!("config.{field} ({value}) is outside {min}..={max}{unit}"))
+}
+
+fn ms(value: u32, min: u32, max: u32, field: &str) -> Result<Duration, mc_status> {
     if (min..=max).contains(&value) {
         Ok(Duration::from_millis(value as u64))
     } else {
-        Err(mc_status::MC_ERR_OUT_OF_RANGE)
+        Err(out_of_range(field, value, min as u64, max as u64, " ms"))
     }
 }
 
-fn count(value: u32, min: u32, max: u32) -> Result<usize, mc_status> {
-    if (min..=max).contains(&value) { Ok(value as usize) } else { Err(mc_status::MC_ERR_OUT_OF_RANGE) }
+fn count(value: u32, min: u32, max: u32, field: &str) -> Result<usize, mc_status> {
+    if (min..=max).contains(&value) {
+        Ok(value as usize)
+    } else {
+        Err(out_of_range(field, value, min as u64, max as u64, ""))
+    }
+}
+
+fn range64(value: u64, min: u64, max: u64, field: &str, unit: &str) -> Result<u64, mc_status> {
+    if (min..=max).contains(&value) { Ok(value) } else { Err(out_of_range(field, value, min, max, unit)) }
+}
+
+/// A cap below its base: MC_ERR_OUT_OF_RANGE naming both.
+fn below(field: &str, value: Duration, base_field: &str, base: Duration) -> mc_status {
+    fail(
+        mc_status::MC_ERR_OUT_OF_RANGE,
+        format!("config.{field} ({}) is below config.{base_field} ({})", value.as_millis(), base.as_millis()),
+    )
 }
 
 const TEN_MIN: u32 = 600_000;
 const HOUR: u32 = 3_600_000;
+/// Most `visitor.customerIDs` entries.
+const MAX_CUSTOMER_IDS: usize = 64;
 
 /// Checks the endpoint and returns it as `scheme://host[:port][/prefix]`.
 fn base_url(endpoint: &str) -> Result<String, mc_status> {
-    no_control_chars(endpoint).map_err(|_| mc_status::MC_ERR_INVALID_URL)?;
-    let url = url::Url::parse(endpoint).map_err(|_| mc_status::MC_ERR_INVALID_URL)?;
+    let bad = |why: &str| fail(mc_status::MC_ERR_INVALID_URL, format!("config.endpoint ({}): {why}", quote(endpoint)));
+    if endpoint.chars().any(|c| c.is_control()) {
+        return Err(bad("contains a control character"));
+    }
+    let url = url::Url::parse(endpoint).map_err(|e| bad(&format!("not a URL ({e})")))?;
     let scheme = url.scheme();
     if scheme != "http" && scheme != "https" {
-        return Err(mc_status::MC_ERR_INVALID_URL);
+        return Err(bad(&format!("the scheme must be http or https, not {scheme}")));
     }
     // Credentials, queries and fragments have no place in a base URL (and would leak into logs).
-    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
-        return Err(mc_status::MC_ERR_INVALID_URL);
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("credentials do not belong in the endpoint"));
     }
-    let host = url.host_str().filter(|h| !h.is_empty()).ok_or(mc_status::MC_ERR_INVALID_URL)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("a query or fragment does not belong in the endpoint"));
+    }
+    let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| bad("no host"))?;
     let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
     let path = url.path().trim_end_matches('/');
     Ok(format!("{scheme}://{host}{port}{path}"))
 }
 
 unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> {
-    let endpoint = unsafe { req_nonempty(c.endpoint, MAX_NAME) }?;
+    let endpoint = unsafe { req_nonempty(c.endpoint, MAX_NAME, "config.endpoint") }?;
     let base_url = base_url(&endpoint)?;
-    let opt = |p: *const c_char| unsafe { opt_str(p, MAX_NAME) };
+    let opt = |p: *const c_char, field: &str| unsafe { opt_str(p, MAX_NAME, format_args!("config.{field}")) };
     if c.n_customer_ids > 0 && c.customer_ids.is_null() {
-        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+        return Err(fail(
+            mc_status::MC_ERR_NULL_ARGUMENT,
+            format!("config.customer_ids: NULL with config.n_customer_ids {}", c.n_customer_ids),
+        ));
     }
-    if c.n_customer_ids > 64 {
-        return Err(mc_status::MC_ERR_TOO_LONG);
+    if c.n_customer_ids > MAX_CUSTOMER_IDS {
+        return Err(fail(
+            mc_status::MC_ERR_TOO_LONG,
+            format!("config.n_customer_ids ({}) is above the cap of {MAX_CUSTOMER_IDS}", c.n_customer_ids),
+        ));
     }
     let mut customer_ids = Vec::with_capacity(c.n_customer_ids);
     if c.n_customer_ids > 0 {
-        for e in unsafe { std::slice::from_raw_parts(c.customer_ids, c.n_customer_ids) } {
+        for (i, e) in unsafe { std::slice::from_raw_parts(c.customer_ids, c.n_customer_ids) }.iter().enumerate() {
             if e.auth_state > 2 {
-                return Err(mc_status::MC_ERR_INVALID_ARGUMENT);
+                return Err(fail(
+                    mc_status::MC_ERR_INVALID_ARGUMENT,
+                    format!("config.customer_ids[{i}].auth_state ({}) is not 0, 1 or 2", e.auth_state),
+                ));
             }
             customer_ids.push(CustomerId {
-                id_type: unsafe { req_nonempty(e.id_type, MAX_NAME) }?,
-                id: unsafe { req_str(e.id, MAX_NAME) }?,
+                id_type: unsafe {
+                    req_nonempty(e.id_type, MAX_NAME, format_args!("config.customer_ids[{i}].id_type"))
+                }?,
+                id: unsafe { req_str(e.id, MAX_NAME, format_args!("config.customer_ids[{i}].id")) }?,
                 auth_state: e.auth_state as u8,
             });
         }
     }
     let identity = Identity {
-        tracking_server: unsafe { req_nonempty(c.tracking_server, MAX_NAME) }?,
-        report_suite: unsafe { req_nonempty(c.report_suite, MAX_NAME) }?,
-        org_id: unsafe { req_nonempty(c.org_id, MAX_NAME) }?,
-        ecid: opt(c.ecid)?,
-        visitor_id: opt(c.visitor_id)?,
-        aid: opt(c.aid)?,
+        tracking_server: unsafe { req_nonempty(c.tracking_server, MAX_NAME, "config.tracking_server") }?,
+        report_suite: unsafe { req_nonempty(c.report_suite, MAX_NAME, "config.report_suite") }?,
+        org_id: unsafe { req_nonempty(c.org_id, MAX_NAME, "config.org_id") }?,
+        ecid: opt(c.ecid, "ecid")?,
+        visitor_id: opt(c.visitor_id, "visitor_id")?,
+        aid: opt(c.aid, "aid")?,
         aam_location_hint: (c.aam_location_hint >= 0).then_some(c.aam_location_hint as i64),
         customer_ids,
-        app_installation_id: opt(c.app_installation_id)?,
+        app_installation_id: opt(c.app_installation_id, "app_installation_id")?,
         opt_out_server_side_forwarding: c.opt_out_server_side_forwarding,
         opt_out_share: c.opt_out_share,
-        app_version: opt(c.app_version)?,
-        channel: opt(c.channel)?,
-        player_name: opt(c.player_name)?,
+        app_version: opt(c.app_version, "app_version")?,
+        channel: opt(c.channel, "channel")?,
+        player_name: opt(c.player_name, "player_name")?,
         library_version: format!("c-media-collection-{VERSION}"),
     };
     let timing = Timing {
-        ping_interval: ms(c.ping_interval_ms, 1, TEN_MIN)?,
-        granular_ad_ping_interval: ms(c.granular_ad_ping_interval_ms, 1, TEN_MIN)?,
-        offline_ping_interval: ms(c.offline_ping_interval_ms, 1, TEN_MIN)?,
-        content_start_delay: ms(c.content_start_delay_ms, 1, TEN_MIN)?,
-        preroll_window: ms(c.preroll_window_ms, 0, 60_000)?,
-        idle_timeout: ms(c.idle_timeout_ms, 1, 86_400_000)?,
-        session_cap: ms(c.session_cap_ms, 1, 604_800_000)?,
-        min_ts_gap: ms(c.min_ts_gap_ms, 0, 1000)?,
+        ping_interval: ms(c.ping_interval_ms, 1, TEN_MIN, "ping_interval_ms")?,
+        granular_ad_ping_interval: ms(c.granular_ad_ping_interval_ms, 1, TEN_MIN, "granular_ad_ping_interval_ms")?,
+        offline_ping_interval: ms(c.offline_ping_interval_ms, 1, TEN_MIN, "offline_ping_interval_ms")?,
+        content_start_delay: ms(c.content_start_delay_ms, 1, TEN_MIN, "content_start_delay_ms")?,
+        preroll_window: ms(c.preroll_window_ms, 0, 60_000, "preroll_window_ms")?,
+        idle_timeout: ms(c.idle_timeout_ms, 1, 86_400_000, "idle_timeout_ms")?,
+        session_cap: ms(c.session_cap_ms, 1, 604_800_000, "session_cap_ms")?,
+        min_ts_gap: ms(c.min_ts_gap_ms, 0, 1000, "min_ts_gap_ms")?,
     };
     let retry = RetryPolicy {
-        base: ms(c.retry_base_ms, 1, TEN_MIN)?,
-        cap: ms(c.retry_cap_ms, 1, HOUR)?,
+        base: ms(c.retry_base_ms, 1, TEN_MIN, "retry_base_ms")?,
+        cap: ms(c.retry_cap_ms, 1, HOUR, "retry_cap_ms")?,
         jitter: 0.2,
-        session_start_max_attempts: count(c.session_start_max_attempts, 1, 100)? as u32,
-        session_start_budget: ms(c.session_start_budget_ms, 1, HOUR)?,
-        event_budget: ms(c.event_retry_budget_ms, 1, HOUR)?,
-        retry_after_cap: ms(c.retry_after_cap_ms, 1, HOUR)?,
+        session_start_max_attempts: count(c.session_start_max_attempts, 1, 100, "session_start_max_attempts")? as u32,
+        session_start_budget: ms(c.session_start_budget_ms, 1, HOUR, "session_start_budget_ms")?,
+        event_budget: ms(c.event_retry_budget_ms, 1, HOUR, "event_retry_budget_ms")?,
+        retry_after_cap: ms(c.retry_after_cap_ms, 1, HOUR, "retry_after_cap_ms")?,
     };
     if retry.cap < retry.base {
-        return Err(mc_status::MC_ERR_OUT_OF_RANGE);
+        return Err(below("retry_cap_ms", retry.cap, "retry_base_ms", retry.base));
     }
     let limits = Limits {
-        session_queue_cap: count(c.session_queue_cap, 1, 100_000)?,
-        global_pending_cap: count(c.global_pending_cap, 1, 1_000_000)?,
+        session_queue_cap: count(c.session_queue_cap, 1, 100_000, "session_queue_cap")?,
+        global_pending_cap: count(c.global_pending_cap, 1, 1_000_000, "global_pending_cap")?,
     };
-    let user_agent = match opt(c.user_agent)? {
+    let user_agent = match opt(c.user_agent, "user_agent")? {
         Some(ua) => {
-            no_control_chars(&ua)?;
+            no_control_chars(&ua, "config.user_agent")?;
             ua
         }
         None => format!("media-collection/{VERSION}"),
     };
-    let proxy = opt(c.proxy)?;
+    let proxy = opt(c.proxy, "proxy")?;
     if let Some(p) = &proxy {
-        no_control_chars(p)?;
+        no_control_chars(p, "config.proxy")?;
     }
     let http = HttpConfig {
         base_url,
-        connect_timeout: ms(c.connect_timeout_ms, 1, TEN_MIN)?,
-        request_timeout: ms(c.request_timeout_ms, 1, TEN_MIN)?,
+        connect_timeout: ms(c.connect_timeout_ms, 1, TEN_MIN, "connect_timeout_ms")?,
+        request_timeout: ms(c.request_timeout_ms, 1, TEN_MIN, "request_timeout_ms")?,
         user_agent,
-        ca_file: opt(c.ca_file)?,
-        ca_path: opt(c.ca_path)?,
+        ca_file: opt(c.ca_file, "ca_file")?,
+        ca_path: opt(c.ca_path, "ca_path")?,
         proxy,
         insecure_skip_tls_verify: c.dangerous_disable_tls_verification,
     };
@@ -180,12 +227,12 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
         MC_LOG_WARN => LogLevel::Warn,
         MC_LOG_INFO => LogLevel::Info,
         MC_LOG_DEBUG => LogLevel::Debug,
-        _ => return Err(mc_status::MC_ERR_OUT_OF_RANGE),
+        other => return Err(out_of_range("log_level", other, MC_LOG_ERROR as u64, MC_LOG_DEBUG as u64, "")),
     };
     Ok(ClientConfig {
         core: CoreConfig { identity, timing, retry, limits },
         http,
-        queue_capacity: count(c.queue_capacity, 16, 1 << 20)?,
+        queue_capacity: count(c.queue_capacity, 16, 1 << 20, "queue_capacity")?,
         callbacks: Callbacks {
             log: c.log_callback,
             log_userdata: c.log_userdata,
@@ -198,38 +245,38 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
 
 /// The offline store's and the uploader's settings, or None without a store directory.
 unsafe fn offline_config(c: &mc_client_config) -> Result<Option<(StoreConfig, UploadConfig)>, mc_status> {
-    let Some(dir) = (unsafe { opt_str(c.store_dir, MAX_NAME) })? else {
+    let Some(dir) = (unsafe { opt_str(c.store_dir, MAX_NAME, "config.store_dir") })? else {
         return Ok(None);
     };
     if dir.is_empty() {
-        return Err(mc_status::MC_ERR_INVALID_ARGUMENT);
+        return Err(fail(mc_status::MC_ERR_INVALID_ARGUMENT, "config.store_dir: empty (NULL means no store)"));
     }
-    let range64 =
-        |v: u64, min: u64, max: u64| if (min..=max).contains(&v) { Ok(v) } else { Err(mc_status::MC_ERR_OUT_OF_RANGE) };
     let durability = match c.store_durability {
         MC_DURABILITY_ON_CLOSE => Durability::OnClose,
-        MC_DURABILITY_INTERVAL => Durability::EveryMs(ms(c.store_sync_interval_ms, 1, TEN_MIN)?),
+        MC_DURABILITY_INTERVAL => {
+            Durability::EveryMs(ms(c.store_sync_interval_ms, 1, TEN_MIN, "store_sync_interval_ms")?)
+        }
         MC_DURABILITY_EVERY_RECORD => Durability::EveryRecord,
-        _ => return Err(mc_status::MC_ERR_OUT_OF_RANGE),
+        other => return Err(out_of_range("store_durability", other, 0, MC_DURABILITY_EVERY_RECORD as u64, "")),
     };
     let store = StoreConfig {
         dir: dir.into(),
         durability,
-        max_sessions: count(c.store_max_sessions, 1, 100_000)?,
-        max_bytes: range64(c.store_max_bytes, 4096, 1 << 40)?,
-        max_age_ms: range64(c.store_max_age_ms, 1, 3650 * 86_400_000)? as i64,
-        max_quarantined: count(c.store_max_quarantined, 0, 10_000)?,
+        max_sessions: count(c.store_max_sessions, 1, 100_000, "store_max_sessions")?,
+        max_bytes: range64(c.store_max_bytes, 4096, 1 << 40, "store_max_bytes", " bytes")?,
+        max_age_ms: range64(c.store_max_age_ms, 1, 3650 * 86_400_000, "store_max_age_ms", " ms")? as i64,
+        max_quarantined: count(c.store_max_quarantined, 0, 10_000, "store_max_quarantined")?,
     };
     let upload = UploadConfig {
         path: if c.use_deprecated_downloaded_endpoint { "/api/v1/sessions" } else { "/api/v1/downloaded" },
-        backoff_base: ms(c.upload_backoff_base_ms, 1, 86_400_000)?,
-        backoff_cap: ms(c.upload_backoff_cap_ms, 1, 86_400_000)?,
-        give_up_ms: range64(c.upload_give_up_ms, 1, 365 * 86_400_000)? as i64,
-        min_gap: ms(c.upload_min_gap_ms, 0, TEN_MIN)?,
-        retry_after_cap: ms(c.retry_after_cap_ms, 1, HOUR)?,
+        backoff_base: ms(c.upload_backoff_base_ms, 1, 86_400_000, "upload_backoff_base_ms")?,
+        backoff_cap: ms(c.upload_backoff_cap_ms, 1, 86_400_000, "upload_backoff_cap_ms")?,
+        give_up_ms: range64(c.upload_give_up_ms, 1, 365 * 86_400_000, "upload_give_up_ms", " ms")? as i64,
+        min_gap: ms(c.upload_min_gap_ms, 0, TEN_MIN, "upload_min_gap_ms")?,
+        retry_after_cap: ms(c.retry_after_cap_ms, 1, HOUR, "retry_after_cap_ms")?,
     };
     if upload.backoff_cap < upload.backoff_base {
-        return Err(mc_status::MC_ERR_OUT_OF_RANGE);
+        return Err(below("upload_backoff_cap_ms", upload.backoff_cap, "upload_backoff_base_ms", upload.backoff_base));
     }
     Ok(Some((store, upload)))
 }
@@ -244,10 +291,19 @@ fn open_offline(
     stats: &Arc<Stats>,
 ) -> Result<Offline, mc_status> {
     let now_ms = crate::clock::wall_now_ms();
+    let dir = store.dir.clone();
     let (mut store, recovery) = Store::open(store, now_ms).map_err(|e| match e {
-        StoreError::Locked => mc_status::MC_ERR_STORE_LOCKED,
-        StoreError::Unsafe(_) => mc_status::MC_ERR_STORE_UNSAFE,
-        _ => mc_status::MC_ERR_DISK,
+        StoreError::Locked => fail(
+            mc_status::MC_ERR_STORE_LOCKED,
+            format!("config.store_dir ({}): locked by another process", quote(&dir.to_string_lossy())),
+        ),
+        StoreError::Unsafe(why) => {
+            fail(mc_status::MC_ERR_STORE_UNSAFE, format!("config.store_dir ({}): {why}", quote(&dir.to_string_lossy())))
+        }
+        e => fail(
+            mc_status::MC_ERR_DISK,
+            format!("config.store_dir ({}): cannot open the store: {e}", quote(&dir.to_string_lossy())),
+        ),
     })?;
     stats.add(Counter::TornTailDiscarded, recovery.torn_records);
     stats.add(Counter::Quarantined, recovery.quarantined as u64);
@@ -262,11 +318,31 @@ fn open_offline(
 
 fn client_new(config: *const mc_client_config, out: *mut mc_client_t) -> Result<(), mc_status> {
     if out.is_null() {
-        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+        return Err(fail(mc_status::MC_ERR_NULL_ARGUMENT, "out: NULL"));
     }
-    let c = unsafe { read_versioned(config, mc_client_config::defaults(), std::mem::size_of::<mc_client_config>()) }?;
-    let cfg = unsafe { build_config(&c) }?;
-    let offline_cfg = unsafe { offline_config(&c) }?;
+    let c = unsafe {
+        read_versioned(config, mc_client_config::defaults(), std::mem::size_of::<mc_client_config>(), "config")
+    }?;
+    let result = client_new_from(&c, out);
+    if result.is_err() {
+        // No worker runs yet to carry the line: the log callback gets it on this thread.
+        log_refusal(&c);
+    }
+    result
+}
+
+/// Gives the log callback of a refused configuration the refusal, on the calling thread.
+fn log_refusal(c: &mc_client_config) {
+    let Some(f) = c.log_callback else { return };
+    if c.log_level >= MC_LOG_ERROR {
+        let line = std::ffi::CString::new(crate::ffi::error::last_message()).unwrap_or_default();
+        unsafe { f(c.log_userdata, MC_LOG_ERROR, line.as_ptr()) };
+    }
+}
+
+fn client_new_from(c: &mc_client_config, out: *mut mc_client_t) -> Result<(), mc_status> {
+    let cfg = unsafe { build_config(c) }?;
+    let offline_cfg = unsafe { offline_config(c) }?;
     install_fork_guard();
     let stats = Arc::new(Stats::new());
     let offline = match offline_cfg {
@@ -304,7 +380,10 @@ fn client_flush(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
     let c = resolve(client)?;
     check_state(&c.shared)?;
     if c.shared.on_worker_thread() {
-        return Err(mc_status::MC_ERR_WOULD_DEADLOCK);
+        return Err(fail(
+            mc_status::MC_ERR_WOULD_DEADLOCK,
+            "called from this client's own callback, on the worker it would wait for",
+        ));
     }
     let (tx, rx) = crossbeam_channel::bounded(1);
     c.shared.send_control(Command::Flush { reply: tx })?;
@@ -337,9 +416,12 @@ fn client_free(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
     }
     let c = resolve(client)?;
     if c.shared.on_worker_thread() {
-        return Err(mc_status::MC_ERR_WOULD_DEADLOCK);
+        return Err(fail(
+            mc_status::MC_ERR_WOULD_DEADLOCK,
+            "called from this client's own callback, on the worker it would wait for",
+        ));
     }
-    CLIENTS.remove(client).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+    CLIENTS.remove(client).ok_or_else(|| invalid_handle("client", client))?;
     // Trackers of this client become invalid handles at once.
     crate::ffi::tracker::forget_client(client);
     let worker = c.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -374,11 +456,12 @@ pub extern "C" fn mc_client_free(client: mc_client_t, timeout_ms: u32) -> mc_sta
 fn client_stats(client: mc_client_t, out: *mut mc_stats) -> Result<(), mc_status> {
     let c = resolve(client)?;
     if out.is_null() {
-        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+        return Err(fail(mc_status::MC_ERR_NULL_ARGUMENT, "stats: required (NULL)"));
     }
     let size = unsafe { std::ptr::read_unaligned(out as *const u32) } as usize;
-    if size < std::mem::size_of::<u32>() + 8 || size > std::mem::size_of::<mc_stats>() {
-        return Err(mc_status::MC_ERR_STRUCT_SIZE);
+    let min = std::mem::size_of::<u32>() + 8;
+    if size < min || size > std::mem::size_of::<mc_stats>() {
+        return Err(crate::ffi::types::struct_size_error("stats", size, min, std::mem::size_of::<mc_stats>()));
     }
     let snap = c.shared.stats.snapshot();
     let mut s = mc_stats::defaults();
@@ -445,7 +528,12 @@ fn set_privacy(client: mc_client_t, privacy: u32) -> Result<(), mc_status> {
         MC_PRIVACY_OPTED_IN => Privacy::OptedIn,
         MC_PRIVACY_OPTED_OUT => Privacy::OptedOut,
         MC_PRIVACY_UNKNOWN => Privacy::Unknown,
-        _ => return Err(mc_status::MC_ERR_INVALID_ARGUMENT),
+        other => {
+            return Err(fail(
+                mc_status::MC_ERR_INVALID_ARGUMENT,
+                format!("privacy ({other}) is not an MC_PRIVACY_* value"),
+            ));
+        }
     };
     // Refuse new sessions from now on, before the worker has even seen the command.
     c.shared.privacy.store(privacy as u8, Ordering::SeqCst);
@@ -482,20 +570,47 @@ pub extern "C" fn mc_debug_inject_panic(client: mc_client_t, site: u32) -> mc_st
 
 static VERSION_C: LazyLock<std::ffi::CString> = LazyLock::new(|| std::ffi::CString::new(VERSION).unwrap_or_default());
 
-/// The library version at run time, e.g. "0.1.0" (static string).
+/// The library version at run time, e.g. "0.1.0".
+///
+/// @return A static NUL-terminated string, never NULL. Compare it with MC_VERSION_STRING to
+/// detect a library older or newer than the header. Leaves mc_last_error() unchanged.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_version() -> *const c_char {
-    ffi_boundary! { VERSION_C.as_ptr() }
+    ffi_boundary! { @keep_last_error VERSION_C.as_ptr() }
 }
 
-/// The name of a status code, e.g. "MC_ERR_TIMEOUT" (static string); "MC_ERR_UNKNOWN" for a
-/// number that is not a code.
+/// The name of a status code, e.g. "MC_ERR_TIMEOUT", for logs. mc_last_error() says more:
+/// what was wrong with which argument.
+///
+/// @param status A status code, as returned by any `mc_*` function (any number is accepted).
+/// @return A static NUL-terminated string, never NULL: "MC_ERR_UNKNOWN" for a number that is
+/// not a code. Leaves mc_last_error() unchanged.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_status_str(status: u32) -> *const c_char {
-    ffi_boundary! {
+    ffi_boundary! { @keep_last_error
         match mc_status::from_u32(status) {
             Some(s) => s.name_c().as_ptr(),
             None => c"MC_ERR_UNKNOWN".as_ptr(),
+        }
+    }
+}
+
+/// The name of an event kind (`mc_event.kind`), e.g. "MC_EVENT_DELIVERED", for logs.
+///
+/// @param kind One of the `MC_EVENT_*` values (any number is accepted).
+/// @return A static NUL-terminated string, never NULL: "MC_EVENT_UNKNOWN" for a number that is
+/// not a kind. Leaves mc_last_error() unchanged.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_event_kind_str(kind: u32) -> *const c_char {
+    ffi_boundary! { @keep_last_error
+        match kind {
+            MC_EVENT_SESSION_STARTED => c"MC_EVENT_SESSION_STARTED".as_ptr(),
+            MC_EVENT_DELIVERED => c"MC_EVENT_DELIVERED".as_ptr(),
+            MC_EVENT_REQUEST_FAILED => c"MC_EVENT_REQUEST_FAILED".as_ptr(),
+            MC_EVENT_CALL_IGNORED => c"MC_EVENT_CALL_IGNORED".as_ptr(),
+            MC_EVENT_DROPPED => c"MC_EVENT_DROPPED".as_ptr(),
+            MC_EVENT_SESSION_RESTARTED => c"MC_EVENT_SESSION_RESTARTED".as_ptr(),
+            _ => c"MC_EVENT_UNKNOWN".as_ptr(),
         }
     }
 }

@@ -85,10 +85,11 @@ impl<T> HandleTable<T> {
     /// The object behind `handle`: `MC_ERR_INVALID_HANDLE` if there is none, `MC_ERR_FORKED` if
     /// it was made by the process this one was forked from.
     pub fn resolve(&self, handle: u64) -> Result<Arc<T>, mc_status> {
-        let (index, generation) = self.decode(handle).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+        let invalid = || self.invalid(handle);
+        let (index, generation) = self.decode(handle).ok_or_else(invalid)?;
         let s = self.slots.read().unwrap_or_else(|e| e.into_inner());
-        let e = s.entries.get(index).filter(|e| e.generation == generation).ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
-        let value = e.value.clone().ok_or(mc_status::MC_ERR_INVALID_HANDLE)?;
+        let e = s.entries.get(index).filter(|e| e.generation == generation).ok_or_else(invalid)?;
+        let value = e.value.clone().ok_or_else(invalid)?;
         check_forked(e.made_in)?;
         Ok(value)
     }
@@ -96,7 +97,18 @@ impl<T> HandleTable<T> {
     /// [`HandleTable::remove`] for a handle of this process: as `resolve` says otherwise.
     pub fn take(&self, handle: u64) -> Result<Arc<T>, mc_status> {
         self.resolve(handle)?;
-        self.remove(handle).ok_or(mc_status::MC_ERR_INVALID_HANDLE)
+        self.remove(handle).ok_or_else(|| self.invalid(handle))
+    }
+
+    /// MC_ERR_INVALID_HANDLE, with what `mc_last_error()` says about it (written only if asked).
+    fn invalid(&self, handle: u64) -> mc_status {
+        // The kinds the C surface uses (ffi::client and ffi::tracker).
+        let kind = match self.kind {
+            0x43 => "client",
+            0x54 => "tracker",
+            _ => "handle",
+        };
+        crate::ffi::client::invalid_handle(kind, handle)
     }
 
     /// Removes the object; the handle (and every copy of it) is stale from now on.

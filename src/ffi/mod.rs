@@ -11,6 +11,7 @@
 
 pub mod boundary;
 pub mod client;
+pub mod error;
 pub mod handles;
 pub mod strings;
 pub mod tracker;

@@ -2,8 +2,10 @@
 //! arrays with a count cap. Nothing here trusts a length the caller did not bound.
 
 use std::ffi::c_char;
+use std::fmt::Display;
 
 use crate::core::Metadata;
+use crate::ffi::error::{fail, quote};
 use crate::ffi::types::mc_metadata;
 use crate::status::mc_status;
 
@@ -14,23 +16,27 @@ pub const MAX_NAME: usize = 4096;
 /// Most metadata entries per call.
 pub const MAX_METADATA: usize = 256;
 
-/// A required string: NULL → `MC_ERR_NULL_ARGUMENT`.
+/// A required string: NULL → `MC_ERR_NULL_ARGUMENT`. `field` names it in the message
+/// (`config.tracking_server`, `error_id`, ...).
 ///
 /// # Safety
 /// `p` is NULL or points to a NUL-terminated string (or at least `cap + 1` readable bytes).
-pub unsafe fn req_str(p: *const c_char, cap: usize) -> Result<String, mc_status> {
+pub unsafe fn req_str(p: *const c_char, cap: usize, field: impl Display) -> Result<String, mc_status> {
     if p.is_null() {
-        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+        return Err(fail(mc_status::MC_ERR_NULL_ARGUMENT, format!("{field}: required (NULL)")));
     }
     // strnlen never reads past cap + 1 bytes, so an unterminated buffer is caught by the cap.
     let n = unsafe { libc::strnlen(p, cap + 1) };
     if n > cap {
-        return Err(mc_status::MC_ERR_TOO_LONG);
+        return Err(fail(mc_status::MC_ERR_TOO_LONG, format!("{field}: longer than the cap of {cap} bytes")));
     }
     let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, n) };
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_owned()),
-        Err(_) => Err(mc_status::MC_ERR_INVALID_UTF8),
+        Err(e) => Err(fail(
+            mc_status::MC_ERR_INVALID_UTF8,
+            format!("{field}: not valid UTF-8 (byte {} of {n})", e.valid_up_to()),
+        )),
     }
 }
 
@@ -38,22 +44,28 @@ pub unsafe fn req_str(p: *const c_char, cap: usize) -> Result<String, mc_status>
 ///
 /// # Safety
 /// As `req_str`.
-pub unsafe fn req_nonempty(p: *const c_char, cap: usize) -> Result<String, mc_status> {
-    let s = unsafe { req_str(p, cap) }?;
-    if s.is_empty() { Err(mc_status::MC_ERR_INVALID_ARGUMENT) } else { Ok(s) }
+pub unsafe fn req_nonempty(p: *const c_char, cap: usize, field: impl Display) -> Result<String, mc_status> {
+    let s = unsafe { req_str(p, cap, &field) }?;
+    if s.is_empty() { Err(fail(mc_status::MC_ERR_INVALID_ARGUMENT, format!("{field}: empty"))) } else { Ok(s) }
 }
 
 /// An optional string: NULL → None.
 ///
 /// # Safety
 /// As `req_str`.
-pub unsafe fn opt_str(p: *const c_char, cap: usize) -> Result<Option<String>, mc_status> {
-    if p.is_null() { Ok(None) } else { unsafe { req_str(p, cap) }.map(Some) }
+pub unsafe fn opt_str(p: *const c_char, cap: usize, field: impl Display) -> Result<Option<String>, mc_status> {
+    if p.is_null() { Ok(None) } else { unsafe { req_str(p, cap, field) }.map(Some) }
 }
 
 /// Values that can reach an HTTP header or a URL must not carry control characters.
-pub fn no_control_chars(s: &str) -> Result<(), mc_status> {
-    if s.chars().any(|c| c.is_control()) { Err(mc_status::MC_ERR_INVALID_ARGUMENT) } else { Ok(()) }
+pub fn no_control_chars(s: &str, field: impl Display) -> Result<(), mc_status> {
+    match s.char_indices().find(|(_, c)| c.is_control()) {
+        Some((i, c)) => Err(fail(
+            mc_status::MC_ERR_INVALID_ARGUMENT,
+            format!("{field} ({}): control character U+{:04X} at byte {i}", quote(s), c as u32),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Metadata keys must match `^[a-zA-Z0-9_.]+$` (the customMetadata schema pattern).
@@ -73,15 +85,18 @@ pub unsafe fn metadata(p: *const mc_metadata, n: usize) -> Result<(Metadata, Vec
         return Ok((Vec::new(), Vec::new()));
     }
     if p.is_null() {
-        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+        return Err(fail(mc_status::MC_ERR_NULL_ARGUMENT, format!("metadata: NULL with n_metadata {n}")));
     }
     if n > MAX_METADATA {
-        return Err(mc_status::MC_ERR_TOO_LONG);
+        return Err(fail(
+            mc_status::MC_ERR_TOO_LONG,
+            format!("n_metadata ({n}) is above the cap of {MAX_METADATA} entries"),
+        ));
     }
     let entries = unsafe { std::slice::from_raw_parts(p, n) };
     let (mut kept, mut dropped) = (Vec::with_capacity(n), Vec::new());
     for (i, e) in entries.iter().enumerate() {
-        let Some(k) = (unsafe { opt_str(e.key, MAX_NAME) })? else {
+        let Some(k) = (unsafe { opt_str(e.key, MAX_NAME, format_args!("metadata[{i}].key")) })? else {
             dropped.push(format!("entry {i}: the key is NULL"));
             continue;
         };
@@ -89,7 +104,7 @@ pub unsafe fn metadata(p: *const mc_metadata, n: usize) -> Result<(Metadata, Vec
             dropped.push(format!("entry {i}: key {:?} does not match [a-zA-Z0-9_.]+", shorten(&k)));
             continue;
         }
-        let Some(v) = (unsafe { opt_str(e.value, MAX_STRING) })? else {
+        let Some(v) = (unsafe { opt_str(e.value, MAX_STRING, format_args!("metadata[{i}].value")) })? else {
             dropped.push(format!("entry {i}: the value of key {k:?} is NULL"));
             continue;
         };
@@ -118,15 +133,15 @@ mod tests {
     #[test]
     fn strings_are_checked() {
         unsafe {
-            assert_eq!(req_str(std::ptr::null(), 10), Err(mc_status::MC_ERR_NULL_ARGUMENT));
-            assert_eq!(req_str(c"abc".as_ptr(), 10).unwrap(), "abc");
-            assert_eq!(req_str(c"abcdef".as_ptr(), 3), Err(mc_status::MC_ERR_TOO_LONG));
+            assert_eq!(req_str(std::ptr::null(), 10, "f"), Err(mc_status::MC_ERR_NULL_ARGUMENT));
+            assert_eq!(req_str(c"abc".as_ptr(), 10, "f").unwrap(), "abc");
+            assert_eq!(req_str(c"abcdef".as_ptr(), 3, "f"), Err(mc_status::MC_ERR_TOO_LONG));
             let bad = [0xffu8, 0xfe, 0];
-            assert_eq!(req_str(bad.as_ptr() as *const c_char, 10), Err(mc_status::MC_ERR_INVALID_UTF8));
-            assert_eq!(req_nonempty(c"".as_ptr(), 10), Err(mc_status::MC_ERR_INVALID_ARGUMENT));
-            assert_eq!(opt_str(std::ptr::null(), 10), Ok(None));
+            assert_eq!(req_str(bad.as_ptr() as *const c_char, 10, "f"), Err(mc_status::MC_ERR_INVALID_UTF8));
+            assert_eq!(req_nonempty(c"".as_ptr(), 10, "f"), Err(mc_status::MC_ERR_INVALID_ARGUMENT));
+            assert_eq!(opt_str(std::ptr::null(), 10, "f"), Ok(None));
         }
-        assert!(no_control_chars("ua\r\nX: 1").is_err());
+        assert!(no_control_chars("ua\r\nX: 1", "f").is_err());
         assert!(valid_metadata_key("a.media.show") && !valid_metadata_key("bad key"));
         assert!(valid_state_name("fullscreen") && !valid_state_name(&"x".repeat(65)));
     }

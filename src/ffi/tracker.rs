@@ -20,6 +20,7 @@ use crate::core::{
 };
 use crate::ffi::boundary::{ffi_boundary, set_current_client, status_of};
 use crate::ffi::client::{CLIENTS, check_state};
+use crate::ffi::error::{fail, quote};
 use crate::ffi::handles::HandleTable;
 use crate::ffi::strings::{MAX_NAME, MAX_STRING, metadata, opt_str, req_nonempty, valid_state_name};
 use crate::ffi::types::*;
@@ -63,29 +64,28 @@ fn opted_in(shared: &Shared) -> Result<(), mc_status> {
     }
 }
 
-fn finite_non_negative(v: f64) -> Result<f64, mc_status> {
-    if v.is_finite() && v >= 0.0 { Ok(v) } else { Err(mc_status::MC_ERR_INVALID_ARGUMENT) }
+fn finite_non_negative(v: f64, field: &str) -> Result<f64, mc_status> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(fail(mc_status::MC_ERR_INVALID_ARGUMENT, format!("{field} ({v}) must be a finite number >= 0")))
+    }
 }
 
-fn position(p: u32) -> Result<u32, mc_status> {
+fn position(p: u32, field: &str) -> Result<u32, mc_status> {
     // Adobe's SDK refuses positions below 1; so do we, on the caller's thread.
-    if p >= 1 { Ok(p) } else { Err(mc_status::MC_ERR_INVALID_ARGUMENT) }
+    if p >= 1 { Ok(p) } else { Err(fail(mc_status::MC_ERR_INVALID_ARGUMENT, format!("{field} (0) must be >= 1"))) }
 }
 
 /// Stamps and queues a call. A bad argument is reported with its status and a log line.
-fn track(
-    handle: mc_tracker_t,
-    name: &'static str,
-    build: impl FnOnce(&TrackerInner) -> Result<Call, mc_status>,
-) -> mc_status {
-    track_dropping(handle, name, |t| build(t).map(|c| (c, Vec::new())))
+fn track(handle: mc_tracker_t, build: impl FnOnce(&TrackerInner) -> Result<Call, mc_status>) -> mc_status {
+    track_dropping(handle, |t| build(t).map(|c| (c, Vec::new())))
 }
 
 /// `track` for the calls with metadata: `build` also returns the entries it dropped (one line
 /// each), which the worker counts, logs and reports.
 fn track_dropping(
     handle: mc_tracker_t,
-    name: &'static str,
     build: impl FnOnce(&TrackerInner) -> Result<(Call, Vec<String>), mc_status>,
 ) -> mc_status {
     let t = match resolve(handle) {
@@ -95,7 +95,8 @@ fn track_dropping(
     let (call, dropped) = match build(&t) {
         Ok(c) => c,
         Err(s) => {
-            t.shared.log(LogLevel::Warn, || format!("mc_track_{name}: refused with {}", s.name()));
+            // The same line mc_last_error() returns, through the worker.
+            t.shared.log(LogLevel::Warn, crate::ffi::error::last_message);
             return s;
         }
     };
@@ -118,21 +119,26 @@ fn tracker_new(client: mc_client_t, config: *const mc_tracker_config, out: *mut 
     set_current_client(client);
     check_state(&c.shared)?;
     if out.is_null() {
-        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+        return Err(fail(mc_status::MC_ERR_NULL_ARGUMENT, "out: NULL"));
     }
     let cfg = if config.is_null() {
         mc_tracker_config::defaults()
     } else {
-        unsafe { read_versioned(config, mc_tracker_config::defaults(), std::mem::size_of::<mc_tracker_config>()) }?
+        unsafe {
+            read_versioned(config, mc_tracker_config::defaults(), std::mem::size_of::<mc_tracker_config>(), "config")
+        }?
     };
     let config = TrackerConfig {
-        channel: unsafe { opt_str(cfg.channel, MAX_NAME) }?,
-        player_name: unsafe { opt_str(cfg.player_name, MAX_NAME) }?,
+        channel: unsafe { opt_str(cfg.channel, MAX_NAME, "config.channel") }?,
+        player_name: unsafe { opt_str(cfg.player_name, MAX_NAME, "config.player_name") }?,
         downloaded: cfg.downloaded,
     };
     if config.downloaded && !c.shared.has_store {
         // Downloaded content needs the offline store: `store_dir` in the client configuration.
-        return Err(mc_status::MC_ERR_NO_STORE);
+        return Err(fail(
+            mc_status::MC_ERR_NO_STORE,
+            "config.downloaded is true but the client has no store (set store_dir in its configuration)",
+        ));
     }
     opted_in(&c.shared)?;
     let slot = Arc::new(TrackerSlot::new());
@@ -199,26 +205,38 @@ pub extern "C" fn mc_track_session_start(
     n_metadata: usize,
 ) -> mc_status {
     ffi_boundary! {
-        track_dropping(tracker, "session_start", |t| {
+        track_dropping(tracker, |t| {
             opted_in(&t.shared)?;
-            let m = unsafe { read_versioned(media, mc_media_info::defaults(), std::mem::size_of::<mc_media_info>()) }?;
+            let m = unsafe {
+                read_versioned(media, mc_media_info::defaults(), std::mem::size_of::<mc_media_info>(), "media")
+            }?;
             let media_type = match m.media_type {
                 MC_MEDIA_TYPE_VIDEO => MediaType::Video,
                 MC_MEDIA_TYPE_AUDIO => MediaType::Audio,
-                _ => return Err(mc_status::MC_ERR_INVALID_ARGUMENT),
+                other => {
+                    return Err(fail(
+                        mc_status::MC_ERR_INVALID_ARGUMENT,
+                        format!("media.media_type ({other}) is not MC_MEDIA_TYPE_VIDEO or MC_MEDIA_TYPE_AUDIO"),
+                    ));
+                }
             };
             let preroll_wait = match m.preroll_wait_ms {
                 -1 => None,
                 w if (0..=60_000).contains(&w) => Some(Duration::from_millis(w as u64)),
-                _ => return Err(mc_status::MC_ERR_OUT_OF_RANGE),
+                other => {
+                    return Err(fail(
+                        mc_status::MC_ERR_OUT_OF_RANGE,
+                        format!("media.preroll_wait_ms ({other}) is outside 0..=60000 ms (or -1 for the client's)"),
+                    ));
+                }
             };
             let info = MediaInfo {
-                id: unsafe { req_nonempty(m.id, MAX_NAME) }?,
-                name: unsafe { req_nonempty(m.name, MAX_STRING) }?,
-                length: finite_non_negative(m.length)?,
-                content_type: unsafe { req_nonempty(m.content_type, MAX_NAME) }?,
+                id: unsafe { req_nonempty(m.id, MAX_NAME, "media.id") }?,
+                name: unsafe { req_nonempty(m.name, MAX_STRING, "media.name") }?,
+                length: finite_non_negative(m.length, "media.length")?,
+                content_type: unsafe { req_nonempty(m.content_type, MAX_NAME, "media.content_type") }?,
                 media_type,
-                initial_playhead: finite_non_negative(m.initial_playhead)?,
+                initial_playhead: finite_non_negative(m.initial_playhead, "media.initial_playhead")?,
                 resumed: m.resumed,
                 preroll_wait,
                 granular_ad_tracking: m.granular_ad_tracking,
@@ -233,88 +251,88 @@ pub extern "C" fn mc_track_session_start(
 /// `play` when the playback state changes; before a pre-roll it is held by the pre-roll window.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_play(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "play", |_| Ok(Call::Play)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::Play)) }
 }
 
 /// The player paused. Hit: `pauseStart`. Ignored while buffering or seeking, and inside an ad
 /// break outside an ad.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_pause(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "pause", |_| Ok(Call::Pause)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::Pause)) }
 }
 
 /// The content reached its end. Hits: [adSkip] [adBreakComplete] [chapterSkip]
 /// `sessionComplete`; the session is over (no sessionEnd follows).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "complete", |_| Ok(Call::Complete)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::Complete)) }
 }
 
 /// The viewer left for good. Hits: [adSkip] [adBreakComplete] [chapterSkip] `sessionEnd`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_session_end(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "session_end", |_| Ok(Call::SessionEnd)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::SessionEnd)) }
 }
 
 /// Buffering started. Hit: `bufferStart`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_buffer_start(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "buffer_start", |_| Ok(Call::BufferStart)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::BufferStart)) }
 }
 
 /// Buffering ended. Hit: `play` or `pauseStart` (back to the underlying state).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_buffer_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "buffer_complete", |_| Ok(Call::BufferComplete)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::BufferComplete)) }
 }
 
 /// Seeking started. Hit: `pauseStart` (the MC API has no seek events).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_seek_start(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "seek_start", |_| Ok(Call::SeekStart)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::SeekStart)) }
 }
 
 /// Seeking ended. Hit: `play` or `pauseStart`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_seek_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "seek_complete", |_| Ok(Call::SeekComplete)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::SeekComplete)) }
 }
 
 /// The ad break ended. Hits: [adSkip] `adBreakComplete`, then `play` (or `pauseStart`).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_break_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "ad_break_complete", |_| Ok(Call::AdBreakComplete)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::AdBreakComplete)) }
 }
 
 /// The ad played to its end. Hit: `adComplete`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "ad_complete", |_| Ok(Call::AdComplete)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::AdComplete)) }
 }
 
 /// The ad was skipped. Hit: `adSkip`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_skip(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "ad_skip", |_| Ok(Call::AdSkip)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::AdSkip)) }
 }
 
 /// The chapter ended. Hit: `chapterComplete`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_chapter_complete(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "chapter_complete", |_| Ok(Call::ChapterComplete)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::ChapterComplete)) }
 }
 
 /// The chapter was skipped. Hit: `chapterSkip`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_chapter_skip(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "chapter_skip", |_| Ok(Call::ChapterSkip)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::ChapterSkip)) }
 }
 
 /// The bitrate changed (set it first with `mc_update_qoe`). Hit: `bitrateChange` with the
 /// whole QoE as it was at this call.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_bitrate_change(tracker: mc_tracker_t) -> mc_status {
-    ffi_boundary! { track(tracker, "bitrate_change", |_| Ok(Call::BitrateChange)) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::BitrateChange)) }
 }
 
 /// A playback error. `error_id` non-empty; `source` is MC_ERROR_SOURCE_PLAYER or
@@ -323,12 +341,17 @@ pub extern "C" fn mc_track_bitrate_change(tracker: mc_tracker_t) -> mc_status {
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_error(tracker: mc_tracker_t, error_id: *const c_char, source: u32) -> mc_status {
     ffi_boundary! {
-        track(tracker, "error", |_| {
-            let id = unsafe { req_nonempty(error_id, MAX_NAME) }?;
+        track(tracker, |_| {
+            let id = unsafe { req_nonempty(error_id, MAX_NAME, "error_id") }?;
             let source = match source {
                 MC_ERROR_SOURCE_PLAYER => ErrorSource::Player,
                 MC_ERROR_SOURCE_EXTERNAL => ErrorSource::External,
-                _ => return Err(mc_status::MC_ERR_INVALID_ARGUMENT),
+                other => {
+                    return Err(fail(
+                        mc_status::MC_ERR_INVALID_ARGUMENT,
+                        format!("source ({other}) is not MC_ERROR_SOURCE_PLAYER or MC_ERROR_SOURCE_EXTERNAL"),
+                    ));
+                }
             };
             Ok(Call::Error { id: id.into_boxed_str(), source })
         })
@@ -339,12 +362,14 @@ pub extern "C" fn mc_track_error(tracker: mc_tracker_t, error_id: *const c_char,
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_break_start(tracker: mc_tracker_t, info: *const mc_ad_break_info) -> mc_status {
     ffi_boundary! {
-        track(tracker, "ad_break_start", |_| {
-            let b = unsafe { read_versioned(info, mc_ad_break_info::defaults(), std::mem::size_of::<mc_ad_break_info>()) }?;
+        track(tracker, |_| {
+            let b = unsafe {
+                read_versioned(info, mc_ad_break_info::defaults(), std::mem::size_of::<mc_ad_break_info>(), "info")
+            }?;
             Ok(Call::AdBreakStart(Box::new(AdBreakInfo {
-                name: unsafe { req_nonempty(b.name, MAX_STRING) }?,
-                position: position(b.position)?,
-                start_time: finite_non_negative(b.start_time)?,
+                name: unsafe { req_nonempty(b.name, MAX_STRING, "info.name") }?,
+                position: position(b.position, "info.position")?,
+                start_time: finite_non_negative(b.start_time, "info.start_time")?,
             })))
         })
     }
@@ -361,13 +386,13 @@ pub extern "C" fn mc_track_ad_start(
     n_metadata: usize,
 ) -> mc_status {
     ffi_boundary! {
-        track_dropping(tracker, "ad_start", |_| {
-            let a = unsafe { read_versioned(info, mc_ad_info::defaults(), std::mem::size_of::<mc_ad_info>()) }?;
+        track_dropping(tracker, |_| {
+            let a = unsafe { read_versioned(info, mc_ad_info::defaults(), std::mem::size_of::<mc_ad_info>(), "info") }?;
             let ad = AdInfo {
-                id: unsafe { req_nonempty(a.id, MAX_NAME) }?,
-                name: unsafe { req_nonempty(a.name, MAX_STRING) }?,
-                position: position(a.position)?,
-                length: finite_non_negative(a.length)?,
+                id: unsafe { req_nonempty(a.id, MAX_NAME, "info.id") }?,
+                name: unsafe { req_nonempty(a.name, MAX_STRING, "info.name") }?,
+                position: position(a.position, "info.position")?,
+                length: finite_non_negative(a.length, "info.length")?,
             };
             let (md, dropped) = unsafe { metadata(metadata_entries, n_metadata) }?;
             Ok((Call::AdStart { ad: Box::new(ad), metadata: md }, dropped))
@@ -385,13 +410,15 @@ pub extern "C" fn mc_track_chapter_start(
     n_metadata: usize,
 ) -> mc_status {
     ffi_boundary! {
-        track_dropping(tracker, "chapter_start", |_| {
-            let c = unsafe { read_versioned(info, mc_chapter_info::defaults(), std::mem::size_of::<mc_chapter_info>()) }?;
+        track_dropping(tracker, |_| {
+            let c = unsafe {
+                read_versioned(info, mc_chapter_info::defaults(), std::mem::size_of::<mc_chapter_info>(), "info")
+            }?;
             let chapter = ChapterInfo {
-                name: unsafe { req_nonempty(c.name, MAX_STRING) }?,
-                position: position(c.position)?,
-                start_time: finite_non_negative(c.start_time)?,
-                length: finite_non_negative(c.length)?,
+                name: unsafe { req_nonempty(c.name, MAX_STRING, "info.name") }?,
+                position: position(c.position, "info.position")?,
+                start_time: finite_non_negative(c.start_time, "info.start_time")?,
+                length: finite_non_negative(c.length, "info.length")?,
             };
             let (md, dropped) = unsafe { metadata(metadata_entries, n_metadata) }?;
             Ok((Call::ChapterStart { chapter: Box::new(chapter), metadata: md }, dropped))
@@ -400,9 +427,12 @@ pub extern "C" fn mc_track_chapter_start(
 }
 
 fn state_name(name: *const c_char) -> Result<Box<str>, mc_status> {
-    let n = unsafe { req_nonempty(name, 64) }?;
+    let n = unsafe { req_nonempty(name, 64, "name") }?;
     if !valid_state_name(&n) {
-        return Err(mc_status::MC_ERR_INVALID_ARGUMENT);
+        return Err(fail(
+            mc_status::MC_ERR_INVALID_ARGUMENT,
+            format!("name ({}): must match [a-zA-Z0-9_.]{{1,64}}", quote(&n)),
+        ));
     }
     Ok(n.into_boxed_str())
 }
@@ -412,18 +442,18 @@ fn state_name(name: *const c_char) -> Result<Box<str>, mc_status> {
 /// distinct names per session (more are ignored and reported).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_state_start(tracker: mc_tracker_t, name: *const c_char) -> mc_status {
-    ffi_boundary! { track(tracker, "state_start", |_| Ok(Call::StateStart(state_name(name)?))) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::StateStart(state_name(name)?))) }
 }
 
 /// A player state ends. Hit: `stateEnd`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_state_end(tracker: mc_tracker_t, name: *const c_char) -> mc_status {
-    ffi_boundary! { track(tracker, "state_end", |_| Ok(Call::StateEnd(state_name(name)?))) }
+    ffi_boundary! { track(tracker, |_| Ok(Call::StateEnd(state_name(name)?))) }
 }
 
 fn update_playhead(tracker: mc_tracker_t, seconds: f64) -> Result<(), mc_status> {
     let t = resolve(tracker)?;
-    t.slot.set_playhead(finite_non_negative(seconds)?);
+    t.slot.set_playhead(finite_non_negative(seconds, "seconds")?);
     Ok(())
 }
 
@@ -437,12 +467,12 @@ pub extern "C" fn mc_update_playhead(tracker: mc_tracker_t, seconds: f64) -> mc_
 
 fn update_qoe(tracker: mc_tracker_t, qoe: *const mc_qoe) -> Result<(), mc_status> {
     let t = resolve(tracker)?;
-    let q = unsafe { read_versioned(qoe, mc_qoe::defaults(), std::mem::size_of::<mc_qoe>()) }?;
+    let q = unsafe { read_versioned(qoe, mc_qoe::defaults(), std::mem::size_of::<mc_qoe>(), "qoe") }?;
     t.slot.set_qoe(Qoe {
-        bitrate: finite_non_negative(q.bitrate)?,
-        dropped_frames: finite_non_negative(q.dropped_frames)?,
-        fps: finite_non_negative(q.fps)?,
-        startup_time: finite_non_negative(q.startup_time)?,
+        bitrate: finite_non_negative(q.bitrate, "qoe.bitrate")?,
+        dropped_frames: finite_non_negative(q.dropped_frames, "qoe.dropped_frames")?,
+        fps: finite_non_negative(q.fps, "qoe.fps")?,
+        startup_time: finite_non_negative(q.startup_time, "qoe.startup_time")?,
     });
     Ok(())
 }

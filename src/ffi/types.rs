@@ -5,6 +5,7 @@
 use std::ffi::{c_char, c_void};
 
 use crate::ffi::boundary::ffi_boundary;
+use crate::ffi::error::fail;
 use crate::status::mc_status;
 
 /// A client handle: an index and a generation. 0 is never valid.
@@ -579,14 +580,14 @@ impl mc_stats {
 ///
 /// # Safety
 /// `ptr` must point to at least `struct_size` readable bytes (the caller's contract).
-pub unsafe fn read_versioned<T: Copy>(ptr: *const T, defaults: T, min_size: usize) -> Result<T, mc_status> {
+pub unsafe fn read_versioned<T: Copy>(ptr: *const T, defaults: T, min_size: usize, what: &str) -> Result<T, mc_status> {
     if ptr.is_null() {
-        return Err(mc_status::MC_ERR_NULL_ARGUMENT);
+        return Err(fail(mc_status::MC_ERR_NULL_ARGUMENT, format!("{what}: required (NULL)")));
     }
     // Every versioned struct starts with its size.
     let size = unsafe { std::ptr::read_unaligned(ptr as *const u32) } as usize;
     if size < min_size || size > std::mem::size_of::<T>() {
-        return Err(mc_status::MC_ERR_STRUCT_SIZE);
+        return Err(struct_size_error(what, size, min_size, std::mem::size_of::<T>()));
     }
     let mut out = defaults;
     unsafe {
@@ -595,17 +596,34 @@ pub unsafe fn read_versioned<T: Copy>(ptr: *const T, defaults: T, min_size: usiz
     Ok(out)
 }
 
+/// MC_ERR_STRUCT_SIZE, naming the struct, the size found and the sizes this library knows.
+pub fn struct_size_error(what: &str, size: usize, min: usize, max: usize) -> mc_status {
+    fail(
+        mc_status::MC_ERR_STRUCT_SIZE,
+        format!(
+            "{what}.struct_size ({size}) is not a version this library knows ({min} to {max} bytes): \
+             fill the struct with its _init() first"
+        ),
+    )
+}
+
 /// Writes the defaults of a struct into the caller's `size` bytes (the caller's version of the
 /// struct, which may be older and shorter than the library's) and sets `struct_size` to it.
 /// Checks NULL; never reads the target, never writes past `size`.
 fn init_into<T>(out: *mut T, value: T, size: usize) -> mc_status {
     if out.is_null() {
-        return mc_status::MC_ERR_NULL_ARGUMENT;
+        return fail(mc_status::MC_ERR_NULL_ARGUMENT, "the struct to fill: NULL");
     }
     // Every versioned struct starts with `uint32_t struct_size`; a newer caller's struct has
     // fields this library cannot fill.
     if size < std::mem::size_of::<u32>() || size > std::mem::size_of::<T>() {
-        return mc_status::MC_ERR_STRUCT_SIZE;
+        return fail(
+            mc_status::MC_ERR_STRUCT_SIZE,
+            format!(
+                "size ({size}) is not a version this library knows (4 to {} bytes): a header newer than the library?",
+                std::mem::size_of::<T>()
+            ),
+        );
     }
     unsafe {
         std::ptr::copy_nonoverlapping(&value as *const T as *const u8, out as *mut u8, size);
@@ -695,10 +713,13 @@ mod tests {
         q.startup_time = 7.0;
         // A caller whose struct ends after `bitrate`.
         q.struct_size = (std::mem::offset_of!(mc_qoe, bitrate) + 8) as u32;
-        let read = unsafe { read_versioned(&q, mc_qoe::defaults(), q.struct_size as usize) }.unwrap();
+        let read = unsafe { read_versioned(&q, mc_qoe::defaults(), q.struct_size as usize, "qoe") }.unwrap();
         assert_eq!(read.bitrate, 5.0);
         assert_eq!(read.startup_time, 0.0);
         q.struct_size = 3;
-        assert_eq!(unsafe { read_versioned(&q, mc_qoe::defaults(), 16) }.unwrap_err(), mc_status::MC_ERR_STRUCT_SIZE);
+        assert_eq!(
+            unsafe { read_versioned(&q, mc_qoe::defaults(), 16, "qoe") }.unwrap_err(),
+            mc_status::MC_ERR_STRUCT_SIZE
+        );
     }
 }

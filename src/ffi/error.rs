@@ -1,0 +1,151 @@
+//! The text behind a failed status: `mc_last_error()`.
+//!
+//! Every exported call passes through the boundary (`boundary.rs`), which records the call's
+//! name and forgets the previous message. A refusal site names what is wrong with
+//! [`fail`] (which field, which value, which limit); a failure no site described gets the
+//! status's own description. The message reads `"<function>: <STATUS>: <what is wrong>"`, e.g.
+//! `mc_client_new: MC_ERR_NULL_ARGUMENT: config.tracking_server: required`.
+//!
+//! Only failures write here, so a call that succeeds costs two thread-local stores.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::c_char;
+
+use crate::ffi::boundary::ffi_boundary;
+use crate::status::mc_status;
+
+thread_local! {
+    /// The exported function the thread is in (its full Rust path, cut on failure only).
+    static CURRENT_FN: Cell<&'static str> = const { Cell::new("") };
+    /// True when `MESSAGE` describes the thread's most recent call.
+    static HAS_MESSAGE: Cell<bool> = const { Cell::new(false) };
+    /// The message, NUL-terminated (what `mc_last_error` points into).
+    static MESSAGE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Longest message kept (bytes): a hostile value quoted in a message cannot grow it further.
+const MAX_MESSAGE: usize = 1024;
+
+/// Longest excerpt of a caller's value quoted in a message.
+const MAX_QUOTE: usize = 64;
+
+/// Called when a call enters the boundary: `path` is the exported function's Rust path.
+pub(crate) fn enter(path: &'static str) {
+    CURRENT_FN.with(|f| f.set(path));
+    HAS_MESSAGE.with(|h| h.set(false));
+}
+
+/// The name of the exported function the thread is in, e.g. `mc_client_new`.
+pub(crate) fn current_function() -> &'static str {
+    let path = CURRENT_FN.with(|f| f.get());
+    // `ffi_boundary!` passes the path of a helper fn nested in the export: `…::mc_x::here`.
+    let path = path.strip_suffix("::here").unwrap_or(path);
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+/// Records why the current call fails and returns `status`, so a site reads
+/// `return Err(fail(MC_ERR_OUT_OF_RANGE, format!(...)))`.
+pub(crate) fn fail(status: mc_status, what: impl AsRef<str>) -> mc_status {
+    let mut text = format!("{}: {}: {}", current_function(), status.name(), what.as_ref());
+    if text.len() > MAX_MESSAGE {
+        let mut end = MAX_MESSAGE;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    MESSAGE.with(|m| {
+        let mut m = m.borrow_mut();
+        m.clear();
+        // Interior NULs cannot come from C strings; drop any so the text is not cut short.
+        m.extend(text.bytes().filter(|b| *b != 0));
+        m.push(0);
+    });
+    HAS_MESSAGE.with(|h| h.set(true));
+    status
+}
+
+/// Called when a call leaves the boundary with `status`: a failure no site described gets the
+/// status's description; a success leaves no message behind.
+pub(crate) fn leave(status: mc_status) {
+    if status == mc_status::MC_OK {
+        HAS_MESSAGE.with(|h| h.set(false));
+    } else if !HAS_MESSAGE.with(|h| h.get()) {
+        fail(status, status.description());
+    }
+}
+
+/// The message of the thread's most recent call, or "" (for log lines and tests).
+pub(crate) fn last_message() -> String {
+    if !HAS_MESSAGE.with(|h| h.get()) {
+        return String::new();
+    }
+    MESSAGE.with(|m| {
+        let m = m.borrow();
+        String::from_utf8_lossy(m.strip_suffix(&[0]).unwrap_or(&m)).into_owned()
+    })
+}
+
+/// A caller's string value as a message quotes it: in double quotes, control characters
+/// escaped, cut after `MAX_QUOTE` bytes.
+pub(crate) fn quote(s: &str) -> String {
+    let mut end = s.len().min(MAX_QUOTE);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let more = if end < s.len() { "…" } else { "" };
+    format!("{:?}{more}", &s[..end])
+}
+
+/// Describes why the thread's most recent `mc_*` call failed: `"<function>: <status name>:
+/// <what is wrong>"`, naming the field, the value and the limit where there is one, e.g.
+/// `"mc_client_new: MC_ERR_OUT_OF_RANGE: config.retry_cap_ms (100) is below
+/// config.retry_base_ms (500)"`.
+///
+/// @return A NUL-terminated UTF-8 string owned by the library, never NULL: "" when the most
+/// recent call returned MC_OK (or no call was made yet on this thread). It stays valid and
+/// unchanged until this thread's next `mc_*` call other than mc_last_error(), mc_status_str(),
+/// mc_event_kind_str() and mc_version() (those four neither set nor clear it), or until the
+/// thread exits. Copy it to keep it longer.
+///
+/// Thread-local: each thread sees the outcome of its own calls only, so it is safe to call from
+/// any thread, callbacks included. Never fails, never blocks.
+#[unsafe(no_mangle)]
+pub extern "C" fn mc_last_error() -> *const c_char {
+    ffi_boundary! { @keep_last_error
+        if HAS_MESSAGE.with(|h| h.get()) {
+            MESSAGE.with(|m| m.borrow().as_ptr() as *const c_char)
+        } else {
+            c"".as_ptr()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_names_the_function_and_the_status_and_is_cleared_by_success() {
+        enter("media_collection::ffi::client::mc_client_new::here");
+        assert_eq!(current_function(), "mc_client_new");
+        leave(fail(mc_status::MC_ERR_NULL_ARGUMENT, "config.tracking_server: required"));
+        assert_eq!(last_message(), "mc_client_new: MC_ERR_NULL_ARGUMENT: config.tracking_server: required");
+        enter("media_collection::ffi::tracker::mc_track_play::here");
+        leave(mc_status::MC_OK);
+        assert_eq!(last_message(), "");
+        enter("media_collection::ffi::tracker::mc_track_play::here");
+        leave(mc_status::MC_ERR_QUEUE_FULL);
+        assert!(last_message().starts_with("mc_track_play: MC_ERR_QUEUE_FULL: "), "{}", last_message());
+    }
+
+    #[test]
+    fn long_and_hostile_values_are_cut_and_escaped() {
+        assert_eq!(quote("a\r\nb"), "\"a\\r\\nb\"");
+        let q = quote(&"é".repeat(100));
+        assert!(q.ends_with('…') && q.len() < MAX_QUOTE + 8, "{q}");
+        enter("x::mc_x::here");
+        leave(fail(mc_status::MC_ERR_TOO_LONG, "x".repeat(10_000)));
+        assert_eq!(last_message().len(), MAX_MESSAGE);
+    }
+}
