@@ -143,4 +143,7 @@ pub struct ClientConfig {
     /// Event commands queued to the worker at most.
     pub queue_capacity: usize,
     pub callbacks: Callbacks,
+    /// The INFO line the worker logs once it runs: version, endpoint, options not at their
+    /// defaults.
+    pub startup_line: String,
 }

@@ -22,7 +22,9 @@ use super::backoff::{self, XorShift};
 use super::notices::Notices;
 use super::parse::{parse_location, parse_retry_after};
 use super::rules::SessionKey;
-use super::{Counter, Limits, LogLevel, Notice, Outcome, Request, RequestId, RetryPolicy, Stamp, TrackerId};
+use super::{
+    Counter, Limits, LogLevel, Notice, Outcome, Request, RequestId, RetryPolicy, Stamp, TrackerId, TrackerName,
+};
 use crate::stats::Stats;
 use crate::wire::{Event, EventType};
 
@@ -437,7 +439,7 @@ impl Delivery {
         if starting {
             notices.log(
                 LogLevel::Warn,
-                format!("tracker {tracker}: sessionStart failed after {} tries ({message})", s.tries),
+                format!("{}: sessionStart failed after {} tries ({message})", TrackerName(tracker), s.tries),
             );
             self.kill(notices, key, Counter::SessionNotCreated, Counter::SessionNotCreated);
         } else {

@@ -141,7 +141,7 @@ impl Core {
         let n = entries.len();
         let reason =
             format!("{n} metadata {} dropped: {}", if n == 1 { "entry" } else { "entries" }, entries.join("; "));
-        self.notices.log(super::LogLevel::Warn, format!("tracker {id}: mc_track_{call}: {reason}"));
+        self.notices.log(super::LogLevel::Warn, format!("{}: mc_track_{call}: {reason}", super::TrackerName(id)));
         self.notices.push(Notice::MetadataDropped { tracker: id, call, reason });
     }
 

@@ -29,6 +29,21 @@ pub use slot::{Qoe, TrackerSlot};
 /// Identifies a tracker inside one client (the worker's key, not the C handle).
 pub type TrackerId = u64;
 
+/// A tracker's short, stable name in log lines instead of its 64-bit id: `t<n>`, or
+/// `t<n>.<g>` once slot `n` holds its g-th tracker. The id is the C handle, whose low 32 bits
+/// are the slot + 1 and bits 32–55 the slot's generation (`ffi::handles`); ids that are not
+/// handles (the core's tests) read as generation 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackerName(pub TrackerId);
+
+impl std::fmt::Display for TrackerName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let slot = self.0 & 0xffff_ffff;
+        let generation = (self.0 >> 32) & 0x00ff_ffff;
+        if generation <= 1 { write!(f, "t{slot}") } else { write!(f, "t{slot}.{generation}") }
+    }
+}
+
 /// When a call was made: the monotonic instant (for deadlines) and the wall-clock ms that
 /// becomes the event's `playerTime.ts`. Stamped on the player's thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

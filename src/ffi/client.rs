@@ -229,7 +229,20 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
         MC_LOG_DEBUG => LogLevel::Debug,
         other => return Err(out_of_range("log_level", other, MC_LOG_ERROR as u64, MC_LOG_DEBUG as u64, "")),
     };
+    let changed = unsafe { c.non_defaults() };
+    let startup_line = format!(
+        "media-collection {VERSION} started: endpoint {}, tracking server {}, report suite {}; {}",
+        http.base_url,
+        identity.tracking_server,
+        identity.report_suite,
+        if changed.is_empty() {
+            "every option at its default".to_owned()
+        } else {
+            format!("options not at their defaults: {}", changed.join(" "))
+        }
+    );
     Ok(ClientConfig {
+        startup_line,
         core: CoreConfig { identity, timing, retry, limits },
         http,
         queue_capacity: count(c.queue_capacity, 16, 1 << 20, "queue_capacity")?,

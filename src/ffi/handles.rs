@@ -185,6 +185,18 @@ mod tests {
     }
 
     #[test]
+    fn log_lines_name_a_tracker_by_its_slot_and_generation() {
+        use crate::core::TrackerName;
+        let t: HandleTable<u32> = HandleTable::new(0x54);
+        let a = t.insert(Arc::new(0)).unwrap();
+        let b = t.insert(Arc::new(1)).unwrap();
+        assert_eq!((TrackerName(a).to_string(), TrackerName(b).to_string()), ("t1".into(), "t2".into()));
+        t.remove(a);
+        let again = t.insert(Arc::new(2)).unwrap();
+        assert_eq!(TrackerName(again).to_string(), "t1.2", "a reused slot is told apart");
+    }
+
+    #[test]
     fn a_million_cycles_on_one_slot_never_revive_an_old_handle() {
         let t: HandleTable<u32> = HandleTable::new(1);
         let first = t.insert(Arc::new(0)).unwrap();

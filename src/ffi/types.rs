@@ -499,6 +499,63 @@ impl mc_client_config {
     }
 }
 
+/// Appends `name=value` to `out` for each listed field of `c` that differs from `d`.
+macro_rules! changed {
+    ($out:ident, $c:ident, $d:ident; $($field:ident),* $(,)?) => {
+        $( if $c.$field != $d.$field { $out.push(format!("{}={}", stringify!($field), $c.$field)); } )*
+    };
+}
+
+impl mc_client_config {
+    /// The options set to something other than their defaults, as `name=value` for the startup
+    /// log line. Personal data (ids) and the proxy (it may hold credentials) show only as set.
+    ///
+    /// # Safety
+    /// The string fields are NULL or NUL-terminated (already checked by `mc_client_new`).
+    pub unsafe fn non_defaults(&self) -> Vec<String> {
+        let (c, d) = (self, mc_client_config::defaults());
+        let mut out = Vec::new();
+        let text = |p: *const c_char| unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned();
+        for (name, p) in [
+            ("app_version", c.app_version),
+            ("channel", c.channel),
+            ("player_name", c.player_name),
+            ("user_agent", c.user_agent),
+            ("ca_file", c.ca_file),
+            ("ca_path", c.ca_path),
+            ("store_dir", c.store_dir),
+        ] {
+            if !p.is_null() {
+                out.push(format!("{name}={}", crate::ffi::error::quote(&text(p))));
+            }
+        }
+        for (name, set) in [
+            ("ecid", !c.ecid.is_null()),
+            ("visitor_id", !c.visitor_id.is_null()),
+            ("aid", !c.aid.is_null()),
+            ("app_installation_id", !c.app_installation_id.is_null()),
+            ("proxy", !c.proxy.is_null()),
+            ("event_callback", c.event_callback.is_some()),
+        ] {
+            if set {
+                out.push(format!("{name}=(set)"));
+            }
+        }
+        changed!(out, c, d;
+            aam_location_hint, n_customer_ids, opt_out_server_side_forwarding, opt_out_share, log_level,
+            ping_interval_ms, granular_ad_ping_interval_ms, offline_ping_interval_ms, content_start_delay_ms,
+            preroll_window_ms, idle_timeout_ms, session_cap_ms, min_ts_gap_ms, connect_timeout_ms,
+            request_timeout_ms, retry_base_ms, retry_cap_ms, session_start_max_attempts, session_start_budget_ms,
+            event_retry_budget_ms, retry_after_cap_ms, queue_capacity, session_queue_cap, global_pending_cap,
+            store_durability, store_sync_interval_ms, store_max_sessions, store_max_bytes, store_max_age_ms,
+            store_max_quarantined, upload_backoff_base_ms, upload_backoff_cap_ms, upload_give_up_ms,
+            upload_min_gap_ms, use_deprecated_downloaded_endpoint, offline_at_start,
+            dangerous_disable_tls_verification,
+        );
+        out
+    }
+}
+
 impl mc_tracker_config {
     pub fn defaults() -> mc_tracker_config {
         mc_tracker_config {

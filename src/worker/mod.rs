@@ -23,7 +23,7 @@ use curl::multi::MultiWaker;
 
 use crate::clock::WallClock;
 use crate::config::{Callbacks, ClientConfig};
-use crate::core::{Call, Core, LogLevel, Outcome, Snapshot, Stamp, TrackerConfig, TrackerId, TrackerSlot};
+use crate::core::{Call, Core, LogLevel, Outcome, Snapshot, Stamp, TrackerConfig, TrackerId, TrackerName, TrackerSlot};
 use crate::stats::{Counter, Stats};
 use crate::status::mc_status;
 use crate::transport::{Completion, MAX_PARALLEL_TRANSFERS, Transport, TransportConfig};
@@ -270,6 +270,8 @@ struct Loop {
     flushes: Vec<Sender<mc_status>>,
     drops_at_last_flush: u64,
     shutdown: Option<(Instant, Sender<()>)>,
+    /// At DEBUG only: what each request in flight is and when it started, for its log line.
+    requests_logged: HashMap<u64, (String, Instant)>,
 }
 
 fn run(
@@ -284,6 +286,7 @@ fn run(
     WORKER_OF.with(|w| w.set(Arc::as_ptr(&shared) as usize));
     let http = config.http.clone();
     let insecure = http.insecure_skip_tls_verify;
+    let startup_line = config.startup_line.clone();
     let transport = match Transport::new(TransportConfig {
         base_url: http.base_url,
         connect_timeout: http.connect_timeout,
@@ -318,8 +321,10 @@ fn run(
         flushes: Vec::new(),
         drops_at_last_flush,
         shutdown: None,
+        requests_logged: HashMap::new(),
     };
     let _ = ready.send(Ok(()));
+    lp.callbacks.log(LogLevel::Info, &startup_line);
     if insecure {
         lp.callbacks.log(
             LogLevel::Warn,
@@ -495,9 +500,15 @@ impl Loop {
             while self.transport.in_flight() < MAX_PARALLEL_TRANSFERS {
                 let Some(req) = self.core.poll_request() else { break };
                 progressed = true;
+                if self.callbacks.wants(LogLevel::Debug) {
+                    let what = format!("{}: POST {} {}", TrackerName(req.tracker), req.path, req.event_type.as_str());
+                    self.requests_logged.insert(req.id, (what, Instant::now()));
+                }
                 if let Err(message) = self.transport.start(req.id, &req.path, req.body) {
                     let now = self.now();
-                    self.core.handle_response(req.id, now, Outcome::Network { message, timed_out: false });
+                    let o = Outcome::Network { message, timed_out: false };
+                    self.log_request_end(req.id, &o);
+                    self.core.handle_response(req.id, now, o);
                 }
             }
             // Shutting down, no upload starts: the batch stays stored for the next client.
@@ -507,7 +518,13 @@ impl Loop {
                 if let Some((path, body)) = o.poll_upload(id, now.mono, now.ts, &self.callbacks) {
                     progressed = true;
                     self.next_upload_id += 1;
+                    if self.callbacks.wants(LogLevel::Debug) {
+                        self.requests_logged.insert(id, (format!("POST {path} (downloaded session)"), Instant::now()));
+                    }
                     if let Err(message) = self.transport.start(id, &path, body) {
+                        if let Some((what, _)) = self.requests_logged.remove(&id) {
+                            self.callbacks.log(LogLevel::Debug, &format!("{what} -> not sent ({message})"));
+                        }
                         o.handle_response(
                             Outcome::Network { message, timed_out: false },
                             now.mono,
@@ -530,6 +547,7 @@ impl Loop {
 
     /// Routes a finished transfer to its owner: an upload, or the core.
     fn complete(&mut self, id: u64, now: Stamp, o: Outcome) {
+        self.log_request_end(id, &o);
         if id & UPLOAD_ID_BIT != 0 {
             if let Some(off) = self.offline.as_mut() {
                 if off.owns(id) {
@@ -540,6 +558,19 @@ impl Loop {
             self.core.handle_response(id, now, o);
         }
         self.store_hits(now.ts);
+    }
+
+    /// The DEBUG line of a finished request: `t1: POST /api/v1/sessions/…/events play -> 204 in 3 ms`.
+    fn log_request_end(&mut self, id: u64, o: &Outcome) {
+        let Some((what, started)) = self.requests_logged.remove(&id) else { return };
+        let ms = started.elapsed().as_millis();
+        let line = match o {
+            Outcome::Http { status, .. } => format!("{what} -> {status} in {ms} ms"),
+            Outcome::Network { message, timed_out: true } => format!("{what} -> timed out after {ms} ms ({message})"),
+            Outcome::Network { message, .. } => format!("{what} -> failed after {ms} ms ({message})"),
+            Outcome::Aborted => format!("{what} -> aborted at shutdown after {ms} ms"),
+        };
+        self.callbacks.log(LogLevel::Debug, &line);
     }
 
     fn deliver_notices(&mut self) {

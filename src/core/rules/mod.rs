@@ -48,7 +48,7 @@ use self::preroll::{Held, Preroll};
 use super::notices::Notices;
 use super::{
     AdBreakInfo, AdInfo, Call, ChapterInfo, CoreConfig, Counter, LogLevel, MediaInfo, Metadata, Notice, Qoe, Snapshot,
-    Stamp, Timing, TrackerConfig, TrackerId, TrackerSlot,
+    Stamp, Timing, TrackerConfig, TrackerId, TrackerName, TrackerSlot,
 };
 use crate::stats::Stats;
 use crate::wire::{Event, EventType, PlayerTime};
@@ -92,7 +92,7 @@ impl Env<'_> {
         self.notices.push(Notice::CallIgnored { tracker, call, rule });
         // A play dropped by the pre-roll window is the window doing its job, not a player bug.
         let level = if rule == "preroll_play_dropped" { LogLevel::Info } else { LogLevel::Warn };
-        self.notices.log(level, format!("tracker {tracker}: {call} ignored ({rule}): {}", rule_text(rule)));
+        self.notices.log(level, format!("{}: {call} ignored ({rule}): {}", TrackerName(tracker), rule_text(rule)));
     }
 }
 
@@ -688,7 +688,7 @@ impl Session {
     fn abort(&mut self, env: &mut Env, m: Moment, why: &str) {
         self.emit_plain(env, m, EventType::SessionEnd);
         self.tracking = false;
-        env.notices.log(LogLevel::Info, format!("tracker {}: session ended ({why})", self.tracker));
+        env.notices.log(LogLevel::Info, format!("{}: session ended ({why})", TrackerName(self.tracker)));
     }
 
     /// A new MC session that resumes this one: sessionStart with `media.resume`, then the
@@ -724,7 +724,7 @@ impl Session {
         self.process_playback(env, m, true);
         env.stats.incr(Counter::SessionsResumed);
         env.notices.push(Notice::SessionRestarted { tracker: self.tracker, reason });
-        env.notices.log(LogLevel::Info, format!("tracker {}: session restarted ({reason})", self.tracker));
+        env.notices.log(LogLevel::Info, format!("{}: session restarted ({reason})", TrackerName(self.tracker)));
     }
 
     /// The ts of a hit at `at`: the session's anchor plus the monotonic time since, whatever
@@ -735,9 +735,11 @@ impl Session {
             env.notices.log(
                 LogLevel::Info,
                 format!(
-                    "tracker {}: the session began on an unset wall clock (ts {}); its ts are re-anchored to the \
+                    "{}: the session began on an unset wall clock (ts {}); its ts are re-anchored to the \
                      wall clock (ts {})",
-                    self.tracker, self.anchor.ts, at.ts
+                    TrackerName(self.tracker),
+                    self.anchor.ts,
+                    at.ts
                 ),
             );
             self.anchor = at;
