@@ -53,6 +53,27 @@ fn the_raii_layer_passes_its_checks_against_the_collector() {
     assert_lint_clean(&collector, &s.sid);
 }
 
+/// `~Client` returns within `close_timeout` + 200 ms even when every request hangs.
+#[test]
+fn the_client_destructor_wait_is_bounded() {
+    use mc_collector::{Endpoint, Fault, FaultKind};
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault { endpoint: Endpoint::Any, kind: FaultKind::Hang, times: None, share: None });
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/hpp_test.cpp");
+    let exe = common::build_c("hpp_test", &[src.as_path()], &[]);
+    let url = collector.base_url();
+    let out = common::run_c(
+        &exe,
+        &[("MC_ENDPOINT", url.as_str()), ("MC_HANG_ENDPOINT", url.as_str())],
+        Duration::from_secs(60),
+    );
+    common::assert_c_passed(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("destructor waited"));
+    let requests = collector.requests();
+    assert_eq!(requests.len(), 1, "the sessionStart reached the collector and hung: {requests:?}");
+    assert_eq!(requests[0].status, 0, "never answered");
+}
+
 #[test]
 fn the_cpp_example_plays_a_clean_session() {
     let collector = Collector::start(Options::default()).expect("collector");

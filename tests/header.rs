@@ -65,3 +65,24 @@ fn every_export_is_documented_in_the_header() {
         }
     }
 }
+
+/// `mc_event_kind_str` names every `MC_EVENT_*` kind the header defines, `mc_status_str` every
+/// code: a kind or code added later without its name fails here.
+#[test]
+fn every_event_kind_and_status_code_has_its_name() {
+    use std::ffi::CStr;
+    let name = |p: *const std::ffi::c_char| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_owned();
+    let mut kinds = 0;
+    for line in header().lines() {
+        let Some(rest) = line.strip_prefix("#define MC_EVENT_") else { continue };
+        let (kind, value) = rest.split_once(' ').expect("#define MC_EVENT_X value");
+        let value: u32 = value.trim().parse().expect("a number");
+        assert_eq!(name(media_collection::ffi::client::mc_event_kind_str(value)), format!("MC_EVENT_{kind}"));
+        kinds += 1;
+    }
+    assert!(kinds >= 7, "found {kinds} MC_EVENT_ kinds");
+    for s in media_collection::status::mc_status::ALL {
+        assert_eq!(name(media_collection::ffi::client::mc_status_str(s as u32)), s.name());
+        assert!(!s.description().is_empty());
+    }
+}

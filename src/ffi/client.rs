@@ -379,11 +379,40 @@ fn client_new_from(c: &mc_client_config, out: *mut mc_client_t) -> Result<(), mc
     }
 }
 
-/// Creates a client: checks `config`, starts the worker thread and the HTTP transport, and
-/// writes the handle to `*out` on success. Call once per process (each client has a thread);
+/// Creates a client: checks `config`, starts the worker thread and the HTTP transport (and opens
+/// the offline store when `store_dir` is set). Create one per process: each client has a thread;
 /// after fork() a child creates its own (the parent's handles answer MC_ERR_FORKED there).
-/// Thread-safe. Returns MC_ERR_OUT_OF_RANGE for a value outside its range, MC_ERR_INVALID_URL
-/// for a bad endpoint, MC_ERR_INIT when the thread or transport cannot start.
+///
+/// @param config The configuration (filled by mc_client_config_init(), then the four required
+///   strings set). Read during the call: its strings and arrays are copied, and it may be freed
+///   once the call returns. The callbacks and their userdata are kept (see their fields).
+/// @param out Receives the new handle, written only on MC_OK.
+/// @return MC_OK with `*out` set, or why the configuration was refused.
+/// @retval MC_OK Created; the worker logs the INFO startup line (version, endpoint, the options
+///   not at their defaults).
+/// @retval MC_ERR_NULL_ARGUMENT `config`, `out` or a required string is NULL.
+/// @retval MC_ERR_STRUCT_SIZE A `struct_size` is not a version this library knows (fill it with its _init()).
+/// @retval MC_ERR_INVALID_ARGUMENT An argument is empty, negative, not finite, or not a known value.
+/// @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
+/// @retval MC_ERR_TOO_LONG A string or an array is over its cap.
+/// @retval MC_ERR_OUT_OF_RANGE A value is outside its documented range.
+/// @retval MC_ERR_INVALID_URL `endpoint` is not an http or https base URL.
+/// @retval MC_ERR_STORE_LOCKED `store_dir` is used by another process.
+/// @retval MC_ERR_STORE_UNSAFE `store_dir` is writable by group or others and cannot be made
+///   private (another user's directory, or a shared sticky one such as /tmp).
+/// @retval MC_ERR_DISK `store_dir` cannot be created or opened.
+/// @retval MC_ERR_TOO_MANY_HANDLES Over a million objects of this kind are alive.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+/// @retval MC_ERR_INIT The worker thread or the HTTP transport could not start.
+///
+/// Every refusal is described by mc_last_error(), which names the field, its value and the
+/// limit, e.g. "mc_client_new: MC_ERR_OUT_OF_RANGE: config.retry_cap_ms (100) is below
+/// config.retry_base_ms (500)". There is no worker yet to carry log lines, so when `config` has a
+/// `log_callback` it gets the same line (MC_LOG_ERROR) on the calling thread, before this
+/// function returns: the one exception to "callbacks run on the worker thread only".
+///
+/// Any thread. Blocks until the worker has started (a thread spawn, milliseconds) and, with a
+/// store, while the store directory is opened and recovered.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_new(config: *const mc_client_config, out: *mut mc_client_t) -> mc_status {
     ffi_boundary! { status_of(client_new(config, out)) }
@@ -410,14 +439,29 @@ fn client_flush(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
     }
 }
 
-/// Waits up to `timeout_ms` until every event accepted before this call was delivered or given
-/// up (counted), and makes the offline store's records durable (fdatasync). MC_OK: all
-/// delivered or stored. MC_ERR_DISK: a disk write or sync of the store failed since the previous
-/// flush (`disk_error`; records may be lost); it wins over MC_ERR_DELIVERY. MC_ERR_DELIVERY:
-/// done, but some events were dropped since the previous flush (see `mc_client_stats`).
-/// MC_ERR_TIMEOUT: still sending; nothing is lost, the worker keeps going.
-/// MC_ERR_WOULD_DEADLOCK from a callback. Blocks the calling thread (never call it from a
-/// latency-sensitive thread).
+/// Waits until every event accepted before this call was delivered or given up (and counted),
+/// and makes the offline store's records durable (fdatasync).
+///
+/// @param client The client (from mc_client_new()).
+/// @param timeout_ms How long to wait at most, in milliseconds.
+/// @return MC_OK when everything was delivered, or why not.
+/// @retval MC_OK Everything accepted before the call was delivered (or stored, for downloaded
+///   content).
+/// @retval MC_ERR_DISK A disk write or sync of the store failed since the previous flush
+///   (`disk_error`; records may be lost). It wins over MC_ERR_DELIVERY.
+/// @retval MC_ERR_DELIVERY Done, but some events were dropped since the previous flush (see
+///   mc_client_stats() for the reasons).
+/// @retval MC_ERR_TIMEOUT Still sending after `timeout_ms`: nothing is lost, the worker goes on.
+/// @retval MC_ERR_WOULD_DEADLOCK Called from one of this client's callbacks, on the worker it would wait for.
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Blocks the calling thread up to `timeout_ms`: never call it from a latency-sensitive thread.
+/// Any thread but the client's callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_flush(client: mc_client_t, timeout_ms: u32) -> mc_status {
     ffi_boundary! { status_of(client_flush(client, timeout_ms)) }
@@ -452,15 +496,29 @@ fn client_free(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
     if status == mc_status::MC_OK { Ok(()) } else { Err(status) }
 }
 
-/// Ends every open session (as `mc_tracker_free` would), sends what it can within `timeout_ms`,
+/// Ends every open session (as mc_tracker_free() would), sends what it can within `timeout_ms`,
 /// then stops the worker and frees the client. Events not delivered by then are counted
 /// (`shut_down`). An upload of a stored (downloaded) session already in flight is waited for
 /// within the bound, so it is deleted after its 2xx; no new upload starts (stored sessions wait
 /// for the next client). One cut off by the bound stays stored and is uploaded again by the next
-/// client: the at-least-once case. Returns MC_ERR_TIMEOUT when the worker had to be left to
-/// finish aborting; the handle is freed either way. Later calls on the client or its trackers
-/// return MC_ERR_INVALID_HANDLE at once. `mc_client_free(0, ...)` is a no-op. From a callback:
-/// MC_ERR_WOULD_DEADLOCK.
+/// client: the at-least-once case. The handle, and the handles of the client's trackers, are
+/// invalid at once: later calls on them return MC_ERR_INVALID_HANDLE without blocking.
+///
+/// @param client The client, or 0 (a no-op returning MC_OK).
+/// @param timeout_ms How long to wait at most for the sending and the worker's exit, in
+///   milliseconds (the worker is given 200 ms more to wind down its aborted transfers).
+/// @return MC_OK when the worker stopped in time.
+/// @retval MC_OK Freed; the worker has exited and will call no callback again.
+/// @retval MC_ERR_TIMEOUT Freed, but the worker was left to finish aborting on its own: it may
+///   still call the callbacks, so their userdata must stay valid.
+/// @retval MC_ERR_WOULD_DEADLOCK Called from one of this client's callbacks: nothing was freed.
+/// @retval MC_ERR_INVALID_HANDLE `client` was freed already, or is not a client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Blocks up to `timeout_ms` + 200 ms. Any thread but the client's callbacks; must not race with
+/// another mc_client_free() of the same client.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_free(client: mc_client_t, timeout_ms: u32) -> mc_status {
     ffi_boundary! { status_of(client_free(client, timeout_ms)) }
@@ -513,8 +571,22 @@ fn client_stats(client: mc_client_t, out: *mut mc_stats) -> Result<(), mc_status
     Ok(())
 }
 
-/// Copies the counters into `*stats`, whose `struct_size` must be set (`mc_stats_init`).
-/// Lock-free; callable from any thread, callbacks included. Works on a poisoned client.
+/// Copies the counters into `*stats`: every event that did not reach the server is counted
+/// under one reason.
+///
+/// @param client The client (from mc_client_new()).
+/// @param stats Receives the counters; its `struct_size` must be set first (mc_stats_init()). Only
+///   the counters that size covers are written, and only on MC_OK.
+/// @return MC_OK with `*stats` filled.
+/// @retval MC_OK Filled.
+/// @retval MC_ERR_NULL_ARGUMENT A required pointer is NULL.
+/// @retval MC_ERR_STRUCT_SIZE A `struct_size` is not a version this library knows (fill it with its _init()).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Lock-free; any thread, callbacks included. Works on a poisoned or shutting-down client.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_stats(client: mc_client_t, stats: *mut mc_stats) -> mc_status {
     ffi_boundary! { status_of(client_stats(client, stats)) }
@@ -528,7 +600,20 @@ fn set_network_available(client: mc_client_t, available: bool) -> Result<(), mc_
 
 /// Tells the library whether the device is online. Coming back online resets the backoff of
 /// stored (downloaded) sessions and uploads them at once; while offline, uploads wait. The
-/// default is online. Never blocks.
+/// default is online (see `offline_at_start`).
+///
+/// @param client The client (from mc_client_new()).
+/// @param available True when the device is online.
+/// @return MC_OK when the change was queued.
+/// @retval MC_OK Queued to the worker.
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_set_network_available(client: mc_client_t, available: bool) -> mc_status {
     ffi_boundary! { status_of(set_network_available(client, available)) }
@@ -553,10 +638,24 @@ fn set_privacy(client: mc_client_t, privacy: u32) -> Result<(), mc_status> {
     c.shared.send_control(Command::SetPrivacy(p))
 }
 
-/// Sets the user's privacy choice (`MC_PRIVACY_*`). Opted out: stored sessions are deleted,
-/// real-time sessions end without another request, and `mc_track_session_start` and
-/// `mc_tracker_new` return MC_ERR_OPTED_OUT. Unknown: uploads of downloaded sessions wait until
-/// opted in. Opted in is the default. Never blocks.
+/// Sets the user's privacy choice. Opted out: stored sessions are deleted, real-time sessions
+/// end without another request, and mc_track_session_start() and mc_tracker_new() return
+/// MC_ERR_OPTED_OUT. Unknown: uploads of downloaded sessions wait until opted in. Opted in is the
+/// default.
+///
+/// @param client The client (from mc_client_new()).
+/// @param privacy MC_PRIVACY_OPTED_IN, MC_PRIVACY_OPTED_OUT or MC_PRIVACY_UNKNOWN.
+/// @return MC_OK when the choice was applied.
+/// @retval MC_OK New sessions are refused (opted out) from now on; the rest is queued to the worker.
+/// @retval MC_ERR_INVALID_ARGUMENT `privacy` is not an MC_PRIVACY_* value.
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_set_privacy(client: mc_client_t, privacy: u32) -> mc_status {
     ffi_boundary! { status_of(set_privacy(client, privacy)) }
@@ -623,6 +722,7 @@ pub extern "C" fn mc_event_kind_str(kind: u32) -> *const c_char {
             MC_EVENT_CALL_IGNORED => c"MC_EVENT_CALL_IGNORED".as_ptr(),
             MC_EVENT_DROPPED => c"MC_EVENT_DROPPED".as_ptr(),
             MC_EVENT_SESSION_RESTARTED => c"MC_EVENT_SESSION_RESTARTED".as_ptr(),
+            MC_EVENT_METADATA_DROPPED => c"MC_EVENT_METADATA_DROPPED".as_ptr(),
             _ => c"MC_EVENT_UNKNOWN".as_ptr(),
         }
     }

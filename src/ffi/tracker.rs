@@ -154,9 +154,32 @@ fn tracker_new(client: mc_client_t, config: *const mc_tracker_config, out: *mut 
     Ok(())
 }
 
-/// Creates a tracker (one per player instance) on `client`. `config` may be NULL for the
-/// defaults. Writes the handle to `*out` on success. A downloaded tracker needs the client's
-/// `store_dir` (else MC_ERR_NO_STORE); opted out: MC_ERR_OPTED_OUT. Thread-safe.
+/// Creates a tracker: one per player instance, one media session at a time.
+///
+/// @param client The client (from mc_client_new()).
+/// @param config The tracker's settings (filled by mc_tracker_config_init()), or NULL for the
+///   defaults (the client's channel and player name, real-time content). Read and copied during
+///   the call.
+/// @param out Receives the new handle, written only on MC_OK.
+/// @return MC_OK with `*out` set, or why not (mc_last_error() names the field).
+/// @retval MC_OK Created.
+/// @retval MC_ERR_NULL_ARGUMENT `out` is NULL.
+/// @retval MC_ERR_STRUCT_SIZE A `struct_size` is not a version this library knows (fill it with its _init()).
+/// @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
+/// @retval MC_ERR_TOO_LONG A string or an array is over its cap.
+/// @retval MC_ERR_NO_STORE `config->downloaded` is set but the client has no `store_dir`.
+/// @retval MC_ERR_OPTED_OUT The user opted out (mc_client_set_privacy()).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_TOO_MANY_HANDLES Over a million objects of this kind are alive.
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_tracker_new(
     client: mc_client_t,
@@ -182,21 +205,62 @@ fn tracker_free(tracker: mc_tracker_t) -> Result<(), mc_status> {
     t.shared.send_control(Command::RemoveTracker { id: tracker, at, queued })
 }
 
-/// Frees a tracker. An open session is ended (`sessionEnd`, closing an open ad, break or chapter
-/// first); its events already queued are still delivered. `mc_tracker_free(0)` is a no-op; a
-/// stale handle returns MC_ERR_INVALID_HANDLE. Never blocks.
+/// Frees a tracker. An open session is ended (`sessionEnd`, after closing an open ad, ad break
+/// or chapter); its events already queued are still delivered. The handle is invalid at once.
+///
+/// @param tracker The tracker, or 0 (a no-op returning MC_OK).
+/// @return MC_OK, or why the handle was not freed.
+/// @retval MC_OK Freed (or `tracker` was 0, or its client is already shutting down).
+/// @retval MC_ERR_INVALID_HANDLE `tracker` was freed already, or is not a tracker.
+/// @retval MC_ERR_SHUT_DOWN The client's worker is gone.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks. Must not race with another call on the same tracker.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_tracker_free(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { status_of(tracker_free(tracker)) }
 }
 
-/// Starts a session: `sessionStart` with the media info, the client's identity and the
-/// metadata (`a.media.*` standard keys become params, other keys customMetadata). `metadata`
-/// may be NULL when `n_metadata` is 0. An entry with a NULL key, a key not matching
-/// `[a-zA-Z0-9_.]+` or a NULL value is dropped and the session starts with the others
-/// (`metadata_dropped`, a log line, MC_EVENT_METADATA_DROPPED); NULL with `n_metadata` > 0,
-/// more than 256 entries, a string over its cap or not UTF-8 fail the call. Events the player
-/// sends before the server answers are held and sent after it, in order.
+/// Starts a session: `sessionStart` with the media info, the client's identity and the metadata
+/// (`a.media.*` standard keys become params, other keys customMetadata). Events the player sends
+/// before the server answers are held and sent after it, in order. Strings and structs are read and copied before the call returns: the caller keeps them.
+///
+/// A metadata entry with a NULL key, a key not matching `[a-zA-Z0-9_.]+` or a NULL value is
+/// dropped and the session starts with the others (`metadata_dropped`, a log line,
+/// MC_EVENT_METADATA_DROPPED); NULL with `n_metadata` > 0, more than MC_MAX_METADATA entries, a
+/// string over its cap or not UTF-8 refuse the call.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @param media What is played (filled by mc_media_info_init(); `id`, `name` and `content_type` set).
+/// @param metadata_entries `n_metadata` entries, or NULL when `n_metadata` is 0.
+/// @param n_metadata Number of entries, at most MC_MAX_METADATA.
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_NULL_ARGUMENT A required pointer is NULL.
+/// @retval MC_ERR_STRUCT_SIZE A `struct_size` is not a version this library knows (fill it with its _init()).
+/// @retval MC_ERR_INVALID_ARGUMENT An argument is empty, negative, not finite, or not a known value.
+/// @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
+/// @retval MC_ERR_TOO_LONG A string or an array is over its cap.
+/// @retval MC_ERR_OUT_OF_RANGE A value is outside its documented range.
+/// @retval MC_ERR_OPTED_OUT The user opted out (mc_client_set_privacy()).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// A refused argument is named by mc_last_error(), and the client's log callback gets the same
+/// line (WARN) through the worker.
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_session_start(
     tracker: mc_tracker_t,
@@ -247,8 +311,26 @@ pub extern "C" fn mc_track_session_start(
     }
 }
 
-/// The player is playing (first frame, resume after pause, buffering or seeking). Hits:
+/// The player is playing (first frame, or resumed after pause, buffering or seeking). Hit:
 /// `play` when the playback state changes; before a pre-roll it is held by the pre-roll window.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_play(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::Play)) }
@@ -256,6 +338,24 @@ pub extern "C" fn mc_track_play(tracker: mc_tracker_t) -> mc_status {
 
 /// The player paused. Hit: `pauseStart`. Ignored while buffering or seeking, and inside an ad
 /// break outside an ad.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_pause(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::Pause)) }
@@ -263,81 +363,323 @@ pub extern "C" fn mc_track_pause(tracker: mc_tracker_t) -> mc_status {
 
 /// The content reached its end. Hits: [adSkip] [adBreakComplete] [chapterSkip]
 /// `sessionComplete`; the session is over (no sessionEnd follows).
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_complete(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::Complete)) }
 }
 
 /// The viewer left for good. Hits: [adSkip] [adBreakComplete] [chapterSkip] `sessionEnd`.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_session_end(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::SessionEnd)) }
 }
 
 /// Buffering started. Hit: `bufferStart`.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_buffer_start(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::BufferStart)) }
 }
 
 /// Buffering ended. Hit: `play` or `pauseStart` (back to the underlying state).
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_buffer_complete(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::BufferComplete)) }
 }
 
 /// Seeking started. Hit: `pauseStart` (the MC API has no seek events).
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_seek_start(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::SeekStart)) }
 }
 
 /// Seeking ended. Hit: `play` or `pauseStart`.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_seek_complete(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::SeekComplete)) }
 }
 
 /// The ad break ended. Hits: [adSkip] `adBreakComplete`, then `play` (or `pauseStart`).
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_break_complete(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::AdBreakComplete)) }
 }
 
 /// The ad played to its end. Hit: `adComplete`.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_complete(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::AdComplete)) }
 }
 
 /// The ad was skipped. Hit: `adSkip`.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_skip(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::AdSkip)) }
 }
 
 /// The chapter ended. Hit: `chapterComplete`.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_chapter_complete(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::ChapterComplete)) }
 }
 
 /// The chapter was skipped. Hit: `chapterSkip`.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_chapter_skip(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::ChapterSkip)) }
 }
 
-/// The bitrate changed (set it first with `mc_update_qoe`). Hit: `bitrateChange` with the
+/// The bitrate changed (set it first with mc_update_qoe()). Hit: `bitrateChange` with the
 /// whole QoE as it was at this call.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_bitrate_change(tracker: mc_tracker_t) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::BitrateChange)) }
 }
 
-/// A playback error. `error_id` non-empty; `source` is MC_ERROR_SOURCE_PLAYER or
-/// MC_ERROR_SOURCE_EXTERNAL. Hit: `error` with `media.qoe.errorID` and `media.qoe.errorSource`.
-/// The session goes on; call `mc_track_session_end` if the error is fatal.
+/// A playback error. Hit: `error` with `media.qoe.errorID` and `media.qoe.errorSource`. The
+/// session goes on; call mc_track_session_end() if the error is fatal. The string is copied
+/// before the call returns.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @param error_id The player's error id, non-empty, at most MC_MAX_NAME bytes.
+/// @param source MC_ERROR_SOURCE_PLAYER or MC_ERROR_SOURCE_EXTERNAL.
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_NULL_ARGUMENT A required pointer is NULL.
+/// @retval MC_ERR_INVALID_ARGUMENT An argument is empty, negative, not finite, or not a known value.
+/// @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
+/// @retval MC_ERR_TOO_LONG A string or an array is over its cap.
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// A refused argument is named by mc_last_error(), and the client's log callback gets the same
+/// line (WARN) through the worker.
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_error(tracker: mc_tracker_t, error_id: *const c_char, source: u32) -> mc_status {
     ffi_boundary! {
@@ -358,7 +700,33 @@ pub extern "C" fn mc_track_error(tracker: mc_tracker_t, error_id: *const c_char,
     }
 }
 
-/// An ad break starts. Hits: [adSkip] [adBreakComplete] `adBreakStart`.
+/// An ad break starts. Hits: [adSkip] [adBreakComplete] `adBreakStart`. Strings and structs are read and copied before the call returns: the caller keeps them.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @param info The break (filled by mc_ad_break_info_init(); `name` set, `position` >= 1).
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_NULL_ARGUMENT A required pointer is NULL.
+/// @retval MC_ERR_STRUCT_SIZE A `struct_size` is not a version this library knows (fill it with its _init()).
+/// @retval MC_ERR_INVALID_ARGUMENT An argument is empty, negative, not finite, or not a known value.
+/// @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
+/// @retval MC_ERR_TOO_LONG A string or an array is over its cap.
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// A refused argument is named by mc_last_error(), and the client's log callback gets the same
+/// line (WARN) through the worker.
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_break_start(tracker: mc_tracker_t, info: *const mc_ad_break_info) -> mc_status {
     ffi_boundary! {
@@ -376,8 +744,36 @@ pub extern "C" fn mc_track_ad_break_start(tracker: mc_tracker_t, info: *const mc
 }
 
 /// An ad starts inside the current break. Hits: [adSkip] `adStart` (standard `a.media.ad.*`
-/// metadata → params, the rest customMetadata), then `play`. Bad metadata entries are dropped
-/// as in `mc_track_session_start`.
+/// metadata become params, the rest customMetadata), then `play`. Bad metadata entries are
+/// dropped as in mc_track_session_start(). Strings and structs are read and copied before the call returns: the caller keeps them.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @param info The ad (filled by mc_ad_info_init(); `id` and `name` set, `position` >= 1).
+/// @param metadata_entries `n_metadata` entries, or NULL when `n_metadata` is 0.
+/// @param n_metadata Number of entries, at most MC_MAX_METADATA.
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_NULL_ARGUMENT A required pointer is NULL.
+/// @retval MC_ERR_STRUCT_SIZE A `struct_size` is not a version this library knows (fill it with its _init()).
+/// @retval MC_ERR_INVALID_ARGUMENT An argument is empty, negative, not finite, or not a known value.
+/// @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
+/// @retval MC_ERR_TOO_LONG A string or an array is over its cap.
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// A refused argument is named by mc_last_error(), and the client's log callback gets the same
+/// line (WARN) through the worker.
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_ad_start(
     tracker: mc_tracker_t,
@@ -401,7 +797,35 @@ pub extern "C" fn mc_track_ad_start(
 }
 
 /// A chapter starts. Hits: [chapterSkip] `chapterStart` (all metadata → customMetadata). Bad
-/// metadata entries are dropped as in `mc_track_session_start`.
+/// metadata entries are dropped as in mc_track_session_start(). Strings and structs are read and copied before the call returns: the caller keeps them.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @param info The chapter (filled by mc_chapter_info_init(); `name` set, `position` >= 1).
+/// @param metadata_entries `n_metadata` entries, or NULL when `n_metadata` is 0.
+/// @param n_metadata Number of entries, at most MC_MAX_METADATA.
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_NULL_ARGUMENT A required pointer is NULL.
+/// @retval MC_ERR_STRUCT_SIZE A `struct_size` is not a version this library knows (fill it with its _init()).
+/// @retval MC_ERR_INVALID_ARGUMENT An argument is empty, negative, not finite, or not a known value.
+/// @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
+/// @retval MC_ERR_TOO_LONG A string or an array is over its cap.
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// A refused argument is named by mc_last_error(), and the client's log callback gets the same
+/// line (WARN) through the worker.
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_chapter_start(
     tracker: mc_tracker_t,
@@ -438,14 +862,64 @@ fn state_name(name: *const c_char) -> Result<Box<str>, mc_status> {
 }
 
 /// A player state starts (`fullscreen`, `mute`, `closedCaptioning`, `pictureInPicture`,
-/// `inFocus`, or a custom name matching `[a-zA-Z0-9_.]{1,64}`). Hit: `stateStart`. At most 10
-/// distinct names per session (more are ignored and reported).
+/// `inFocus`, or a custom name). Hit: `stateStart`. At most 10 distinct names per session (more
+/// are ignored and reported). The name is copied before the call returns.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @param name The state, matching `[a-zA-Z0-9_.]{1,64}`.
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_NULL_ARGUMENT A required pointer is NULL.
+/// @retval MC_ERR_INVALID_ARGUMENT An argument is empty, negative, not finite, or not a known value.
+/// @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
+/// @retval MC_ERR_TOO_LONG A string or an array is over its cap.
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// A refused argument is named by mc_last_error(), and the client's log callback gets the same
+/// line (WARN) through the worker.
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_state_start(tracker: mc_tracker_t, name: *const c_char) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::StateStart(state_name(name)?))) }
 }
 
-/// A player state ends. Hit: `stateEnd`.
+/// A player state ends. Hit: `stateEnd`. The name is copied before the call returns.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @param name The state, matching `[a-zA-Z0-9_.]{1,64}`.
+/// @return MC_OK when the call was queued, or why it was not.
+/// @retval MC_OK Queued. Whether the tracker rules accept the call is decided on the worker: a
+///   call they reject still returns MC_OK, and is counted (`ignored_call`), logged, and reported
+///   to the event callback (MC_EVENT_CALL_IGNORED, with the rule).
+/// @retval MC_ERR_NULL_ARGUMENT A required pointer is NULL.
+/// @retval MC_ERR_INVALID_ARGUMENT An argument is empty, negative, not finite, or not a known value.
+/// @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
+/// @retval MC_ERR_TOO_LONG A string or an array is over its cap.
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted
+///   (`queue_overflow`).
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// A refused argument is named by mc_last_error(), and the client's log callback gets the same
+/// line (WARN) through the worker.
+/// Never blocks: stamps the time, queues a command and wakes the worker at most once (no syscall
+/// when it is awake). Calls on one tracker must not race: make them from one thread at a time, or
+/// order them yourself; the order they reach the queue is the session's order.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_track_state_end(tracker: mc_tracker_t, name: *const c_char) -> mc_status {
     ffi_boundary! { track(tracker, |_| Ok(Call::StateEnd(state_name(name)?))) }
@@ -458,8 +932,22 @@ fn update_playhead(tracker: mc_tracker_t, seconds: f64) -> Result<(), mc_status>
 }
 
 /// The current playhead in seconds (content position; for live, the second of the day). Call it
-/// often (e.g. every second); during ads keep the content position. Only stores a number: no
-/// queue, no wake-up, no syscall. Negative or non-finite → MC_ERR_INVALID_ARGUMENT.
+/// often (e.g. every second); during ads keep the content position.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @param seconds The playhead, finite and >= 0.
+/// @return MC_OK when stored.
+/// @retval MC_OK Stored; the next event and ping carry it.
+/// @retval MC_ERR_INVALID_ARGUMENT `seconds` is negative or not finite.
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Only stores a number: no queue, no wake-up, no syscall, no log line. Any thread; calls on one
+/// tracker must not race.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_update_playhead(tracker: mc_tracker_t, seconds: f64) -> mc_status {
     ffi_boundary! { status_of(update_playhead(tracker, seconds)) }
@@ -477,10 +965,26 @@ fn update_qoe(tracker: mc_tracker_t, qoe: *const mc_qoe) -> Result<(), mc_status
     Ok(())
 }
 
-/// The current quality of experience. Only stores it (no queue, no wake-up). Each later
-/// `mc_track_*` call takes the QoE of its moment along, as the playhead: its hit carries it
-/// when it differs from the QoE last sent, `bitrateChange` and `error` always; a ping carries
-/// the QoE of when it fires, when changed.
+/// The current quality of experience. Each later `mc_track_*` call takes the QoE of its
+/// moment along, as the playhead: its hit carries it when it differs from the QoE last sent,
+/// `bitrateChange` and `error` always; a ping carries the QoE of when it fires, when changed.
+///
+/// @param tracker The tracker (from mc_tracker_new()).
+/// @param qoe The values (filled by mc_qoe_init()), each finite and >= 0; read during the call.
+/// @return MC_OK when stored.
+/// @retval MC_OK Stored.
+/// @retval MC_ERR_NULL_ARGUMENT A required pointer is NULL.
+/// @retval MC_ERR_STRUCT_SIZE A `struct_size` is not a version this library knows (fill it with its _init()).
+/// @retval MC_ERR_INVALID_ARGUMENT A value is negative or not finite (mc_last_error() names it).
+/// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
+/// @retval MC_ERR_SHUT_DOWN The client is shutting down.
+/// @retval MC_ERR_POISONED An earlier panic poisoned the client.
+/// @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+///   in the child.
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Only stores the values: no queue, no wake-up, no syscall, no log line. Any thread; calls on
+/// one tracker must not race.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_update_qoe(tracker: mc_tracker_t, qoe: *const mc_qoe) -> mc_status {
     ffi_boundary! { status_of(update_qoe(tracker, qoe)) }

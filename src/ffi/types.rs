@@ -689,65 +689,145 @@ fn init_into<T>(out: *mut T, value: T, size: usize) -> mc_status {
     mc_status::MC_OK
 }
 
-/// Fills `config` with the defaults and its `struct_size`.
-/// Call it through the `mc_client_config_init(p)` macro, which passes `sizeof *(p)`: the size the
-/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
+/// Fills `*config` with the defaults (every field's documented default; the four required strings NULL) and its `struct_size`.
+/// Call it through the `mc_client_config_init(p)` macro, which passes `sizeof *(p)`: the size the caller
+/// was compiled with, so an older caller is never written past its struct.
+///
+/// @param config The struct to fill.
+/// @param size `sizeof *config` as the caller was compiled (the macro passes it).
+/// @return MC_OK when filled.
+/// @retval MC_OK Filled.
+/// @retval MC_ERR_NULL_ARGUMENT `config` is NULL.
+/// @retval MC_ERR_STRUCT_SIZE `size` is not a version this library knows (a header newer than the library?).
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks; touches no client.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_config_init_sized(config: *mut mc_client_config, size: usize) -> mc_status {
     ffi_boundary! { init_into(config, mc_client_config::defaults(), size) }
 }
 
-/// Fills `config` with the defaults (client channel and player name, real-time) and its size.
-/// Call it through the `mc_tracker_config_init(p)` macro, which passes `sizeof *(p)`: the size the
-/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
+/// Fills `*config` with the defaults (the client's channel and player name, real-time content) and its `struct_size`.
+/// Call it through the `mc_tracker_config_init(p)` macro, which passes `sizeof *(p)`: the size the caller
+/// was compiled with, so an older caller is never written past its struct.
+///
+/// @param config The struct to fill.
+/// @param size `sizeof *config` as the caller was compiled (the macro passes it).
+/// @return MC_OK when filled.
+/// @retval MC_OK Filled.
+/// @retval MC_ERR_NULL_ARGUMENT `config` is NULL.
+/// @retval MC_ERR_STRUCT_SIZE `size` is not a version this library knows (a header newer than the library?).
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks; touches no client.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_tracker_config_init_sized(config: *mut mc_tracker_config, size: usize) -> mc_status {
     ffi_boundary! { init_into(config, mc_tracker_config::defaults(), size) }
 }
 
-/// Fills `info` with the defaults (video, playhead 0, client pre-roll window) and its size.
-/// Call it through the `mc_media_info_init(p)` macro, which passes `sizeof *(p)`: the size the
-/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
+/// Fills `*info` with the defaults (video, playhead 0, the client's pre-roll window) and its `struct_size`.
+/// Call it through the `mc_media_info_init(p)` macro, which passes `sizeof *(p)`: the size the caller
+/// was compiled with, so an older caller is never written past its struct.
+///
+/// @param info The struct to fill.
+/// @param size `sizeof *info` as the caller was compiled (the macro passes it).
+/// @return MC_OK when filled.
+/// @retval MC_OK Filled.
+/// @retval MC_ERR_NULL_ARGUMENT `info` is NULL.
+/// @retval MC_ERR_STRUCT_SIZE `size` is not a version this library knows (a header newer than the library?).
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks; touches no client.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_media_info_init_sized(info: *mut mc_media_info, size: usize) -> mc_status {
     ffi_boundary! { init_into(info, mc_media_info::defaults(), size) }
 }
 
-/// Fills `info` with the defaults (position 1, start 0) and its size.
-/// Call it through the `mc_ad_break_info_init(p)` macro, which passes `sizeof *(p)`: the size the
-/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
+/// Fills `*info` with the defaults (position 1, start 0) and its `struct_size`.
+/// Call it through the `mc_ad_break_info_init(p)` macro, which passes `sizeof *(p)`: the size the caller
+/// was compiled with, so an older caller is never written past its struct.
+///
+/// @param info The struct to fill.
+/// @param size `sizeof *info` as the caller was compiled (the macro passes it).
+/// @return MC_OK when filled.
+/// @retval MC_OK Filled.
+/// @retval MC_ERR_NULL_ARGUMENT `info` is NULL.
+/// @retval MC_ERR_STRUCT_SIZE `size` is not a version this library knows (a header newer than the library?).
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks; touches no client.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_ad_break_info_init_sized(info: *mut mc_ad_break_info, size: usize) -> mc_status {
     ffi_boundary! { init_into(info, mc_ad_break_info::defaults(), size) }
 }
 
-/// Fills `info` with the defaults (position 1, length 0) and its size.
-/// Call it through the `mc_ad_info_init(p)` macro, which passes `sizeof *(p)`: the size the
-/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
+/// Fills `*info` with the defaults (position 1, length 0) and its `struct_size`.
+/// Call it through the `mc_ad_info_init(p)` macro, which passes `sizeof *(p)`: the size the caller
+/// was compiled with, so an older caller is never written past its struct.
+///
+/// @param info The struct to fill.
+/// @param size `sizeof *info` as the caller was compiled (the macro passes it).
+/// @return MC_OK when filled.
+/// @retval MC_OK Filled.
+/// @retval MC_ERR_NULL_ARGUMENT `info` is NULL.
+/// @retval MC_ERR_STRUCT_SIZE `size` is not a version this library knows (a header newer than the library?).
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks; touches no client.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_ad_info_init_sized(info: *mut mc_ad_info, size: usize) -> mc_status {
     ffi_boundary! { init_into(info, mc_ad_info::defaults(), size) }
 }
 
-/// Fills `info` with the defaults (position 1, offset 0, length 0) and its size.
-/// Call it through the `mc_chapter_info_init(p)` macro, which passes `sizeof *(p)`: the size the
-/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
+/// Fills `*info` with the defaults (position 1, offset 0, length 0) and its `struct_size`.
+/// Call it through the `mc_chapter_info_init(p)` macro, which passes `sizeof *(p)`: the size the caller
+/// was compiled with, so an older caller is never written past its struct.
+///
+/// @param info The struct to fill.
+/// @param size `sizeof *info` as the caller was compiled (the macro passes it).
+/// @return MC_OK when filled.
+/// @retval MC_OK Filled.
+/// @retval MC_ERR_NULL_ARGUMENT `info` is NULL.
+/// @retval MC_ERR_STRUCT_SIZE `size` is not a version this library knows (a header newer than the library?).
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks; touches no client.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_chapter_info_init_sized(info: *mut mc_chapter_info, size: usize) -> mc_status {
     ffi_boundary! { init_into(info, mc_chapter_info::defaults(), size) }
 }
 
-/// Fills `qoe` with zeros and its size.
-/// Call it through the `mc_qoe_init(p)` macro, which passes `sizeof *(p)`: the size the
-/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
+/// Fills `*qoe` with the defaults (all zero) and its `struct_size`.
+/// Call it through the `mc_qoe_init(p)` macro, which passes `sizeof *(p)`: the size the caller
+/// was compiled with, so an older caller is never written past its struct.
+///
+/// @param qoe The struct to fill.
+/// @param size `sizeof *qoe` as the caller was compiled (the macro passes it).
+/// @return MC_OK when filled.
+/// @retval MC_OK Filled.
+/// @retval MC_ERR_NULL_ARGUMENT `qoe` is NULL.
+/// @retval MC_ERR_STRUCT_SIZE `size` is not a version this library knows (a header newer than the library?).
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks; touches no client.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_qoe_init_sized(qoe: *mut mc_qoe, size: usize) -> mc_status {
     ffi_boundary! { init_into(qoe, mc_qoe::defaults(), size) }
 }
 
-/// Fills `stats` with zeros and its size (call before `mc_client_stats`).
-/// Call it through the `mc_stats_init(p)` macro, which passes `sizeof *(p)`: the size the
-/// caller was compiled with (MC_ERR_STRUCT_SIZE when it is not a version this library knows).
+/// Fills `*stats` with the defaults (all zero; call it before mc_client_stats()) and its `struct_size`.
+/// Call it through the `mc_stats_init(p)` macro, which passes `sizeof *(p)`: the size the caller
+/// was compiled with, so an older caller is never written past its struct.
+///
+/// @param stats The struct to fill.
+/// @param size `sizeof *stats` as the caller was compiled (the macro passes it).
+/// @return MC_OK when filled.
+/// @retval MC_OK Filled.
+/// @retval MC_ERR_NULL_ARGUMENT `stats` is NULL.
+/// @retval MC_ERR_STRUCT_SIZE `size` is not a version this library knows (a header newer than the library?).
+/// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+///
+/// Any thread; never blocks; touches no client.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_stats_init_sized(stats: *mut mc_stats, size: usize) -> mc_status {
     ffi_boundary! { init_into(stats, mc_stats::defaults(), size) }
