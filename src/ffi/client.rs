@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::config::{Callbacks, ClientConfig, HttpConfig};
 use crate::core::{CoreConfig, CustomerId, Identity, Limits, LogLevel, RetryPolicy, Timing};
 use crate::ffi::boundary::{ffi_boundary, install_fork_guard, set_current_client, status_of};
-use crate::ffi::error::{fail, quote};
+use crate::ffi::error::{fail, invalid_handle, quote};
 use crate::ffi::handles::HandleTable;
 use crate::ffi::strings::{MAX_NAME, no_control_chars, opt_str, req_nonempty, req_str};
 use crate::ffi::types::*;
@@ -54,12 +54,6 @@ fn resolve(handle: mc_client_t) -> Result<Arc<ClientInner>, mc_status> {
     let c = CLIENTS.resolve(handle)?;
     set_current_client(handle);
     Ok(c)
-}
-
-/// MC_ERR_INVALID_HANDLE, saying which kind of handle and why it does not resolve.
-pub fn invalid_handle(kind: &str, handle: u64) -> mc_status {
-    let why = if handle == 0 { "0 is never a handle" } else { "stale (freed), or not a handle of this kind" };
-    fail(mc_status::MC_ERR_INVALID_HANDLE, format!("{kind} handle {handle:#x}: {why}"))
 }
 
 /// MC_ERR_OUT_OF_RANGE naming the field, its value and its range.

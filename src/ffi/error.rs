@@ -6,7 +6,10 @@
 //! status's own description. The message reads `"<function>: <STATUS>: <what is wrong>"`, e.g.
 //! `mc_client_new: MC_ERR_NULL_ARGUMENT: config.tracking_server: required`.
 //!
-//! Only failures write here, so a call that succeeds costs two thread-local stores.
+//! A call that succeeds costs two thread-local stores. So do the failures a busy player can
+//! repeat at a high rate (a full queue, a client shut down, a stale handle): they record only
+//! the status and its subject, and the text is written when `mc_last_error()` asks for it.
+//! Refusals of arguments, rare programming errors, write their text at once.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::c_char;
@@ -14,11 +17,23 @@ use std::ffi::c_char;
 use crate::ffi::boundary::ffi_boundary;
 use crate::status::mc_status;
 
+/// What the thread's most recent call left for `mc_last_error()`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Last {
+    /// It succeeded (or no call was made yet).
+    Nothing,
+    /// `MESSAGE` holds the text.
+    Written,
+    /// A failure whose text is the status's description, written when asked for.
+    Status(mc_status),
+    /// A handle that does not resolve, written when asked for.
+    Handle { kind: &'static str, handle: u64 },
+}
+
 thread_local! {
-    /// The exported function the thread is in (its full Rust path, cut on failure only).
+    /// The exported function the thread is in (its full Rust path, cut when a text is written).
     static CURRENT_FN: Cell<&'static str> = const { Cell::new("") };
-    /// True when `MESSAGE` describes the thread's most recent call.
-    static HAS_MESSAGE: Cell<bool> = const { Cell::new(false) };
+    static LAST: Cell<Last> = const { Cell::new(Last::Nothing) };
     /// The message, NUL-terminated (what `mc_last_error` points into).
     static MESSAGE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -32,7 +47,7 @@ const MAX_QUOTE: usize = 64;
 /// Called when a call enters the boundary: `path` is the exported function's Rust path.
 pub(crate) fn enter(path: &'static str) {
     CURRENT_FN.with(|f| f.set(path));
-    HAS_MESSAGE.with(|h| h.set(false));
+    LAST.with(|l| l.set(Last::Nothing));
 }
 
 /// The name of the exported function the thread is in, e.g. `mc_client_new`.
@@ -46,7 +61,36 @@ pub(crate) fn current_function() -> &'static str {
 /// Records why the current call fails and returns `status`, so a site reads
 /// `return Err(fail(MC_ERR_OUT_OF_RANGE, format!(...)))`.
 pub(crate) fn fail(status: mc_status, what: impl AsRef<str>) -> mc_status {
-    let mut text = format!("{}: {}: {}", current_function(), status.name(), what.as_ref());
+    write(status, what.as_ref());
+    LAST.with(|l| l.set(Last::Written));
+    status
+}
+
+/// MC_ERR_INVALID_HANDLE for `handle`, a `kind` ("client", "tracker") handle that does not
+/// resolve. Its text is written only when asked for.
+pub(crate) fn invalid_handle(kind: &'static str, handle: u64) -> mc_status {
+    LAST.with(|l| l.set(Last::Handle { kind, handle }));
+    mc_status::MC_ERR_INVALID_HANDLE
+}
+
+/// Writes the text of the most recent call into `MESSAGE` if it is not there yet; true when
+/// there is one.
+fn materialize() -> bool {
+    match LAST.with(|l| l.get()) {
+        Last::Nothing => return false,
+        Last::Written => return true,
+        Last::Status(s) => write(s, s.description()),
+        Last::Handle { kind, handle } => {
+            let why = if handle == 0 { "0 is never a handle" } else { "stale (freed), or not a handle of this kind" };
+            write(mc_status::MC_ERR_INVALID_HANDLE, &format!("{kind} handle {handle:#x}: {why}"));
+        }
+    }
+    LAST.with(|l| l.set(Last::Written));
+    true
+}
+
+fn write(status: mc_status, what: &str) {
+    let mut text = format!("{}: {}: {}", current_function(), status.name(), what);
     if text.len() > MAX_MESSAGE {
         let mut end = MAX_MESSAGE;
         while !text.is_char_boundary(end) {
@@ -61,23 +105,23 @@ pub(crate) fn fail(status: mc_status, what: impl AsRef<str>) -> mc_status {
         m.extend(text.bytes().filter(|b| *b != 0));
         m.push(0);
     });
-    HAS_MESSAGE.with(|h| h.set(true));
-    status
 }
 
 /// Called when a call leaves the boundary with `status`: a failure no site described gets the
 /// status's description; a success leaves no message behind.
 pub(crate) fn leave(status: mc_status) {
-    if status == mc_status::MC_OK {
-        HAS_MESSAGE.with(|h| h.set(false));
-    } else if !HAS_MESSAGE.with(|h| h.get()) {
-        fail(status, status.description());
-    }
+    LAST.with(|l| {
+        if status == mc_status::MC_OK {
+            l.set(Last::Nothing);
+        } else if l.get() == Last::Nothing {
+            l.set(Last::Status(status));
+        }
+    });
 }
 
 /// The message of the thread's most recent call, or "" (for log lines and tests).
 pub(crate) fn last_message() -> String {
-    if !HAS_MESSAGE.with(|h| h.get()) {
+    if !materialize() {
         return String::new();
     }
     MESSAGE.with(|m| {
@@ -113,7 +157,7 @@ pub(crate) fn quote(s: &str) -> String {
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_last_error() -> *const c_char {
     ffi_boundary! { @keep_last_error
-        if HAS_MESSAGE.with(|h| h.get()) {
+        if materialize() {
             MESSAGE.with(|m| m.borrow().as_ptr() as *const c_char)
         } else {
             c"".as_ptr()

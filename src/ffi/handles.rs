@@ -108,7 +108,7 @@ impl<T> HandleTable<T> {
             0x54 => "tracker",
             _ => "handle",
         };
-        crate::ffi::client::invalid_handle(kind, handle)
+        crate::ffi::error::invalid_handle(kind, handle)
     }
 
     /// Removes the object; the handle (and every copy of it) is stale from now on.
