@@ -69,6 +69,9 @@ int main(void) {
     CHECK(strcmp(mc_status_str(MC_OK), "MC_OK") == 0);
     CHECK(strcmp(mc_status_str(MC_ERR_TIMEOUT), "MC_ERR_TIMEOUT") == 0);
     CHECK(strcmp(mc_status_str(9999), "MC_ERR_UNKNOWN") == 0);
+    CHECK(strcmp(mc_event_kind_str(MC_EVENT_DELIVERED), "MC_EVENT_DELIVERED") == 0);
+    CHECK(strcmp(mc_event_kind_str(0), "MC_EVENT_UNKNOWN") == 0);
+    CHECK(strcmp(mc_last_error(), "") == 0);
 
     /* Init functions. */
     CHECK_STATUS(mc_client_config_init_sized(NULL, sizeof(mc_client_config)), MC_ERR_NULL_ARGUMENT);
@@ -116,6 +119,9 @@ int main(void) {
     cfg.retry_cap_ms = 10;
     cfg.retry_base_ms = 20;
     CHECK_STATUS(mc_client_new(&cfg, &client), MC_ERR_OUT_OF_RANGE);
+    /* The refusal in words, valid until this thread's next call. */
+    CHECK(strcmp(mc_last_error(),
+                 "mc_client_new: MC_ERR_OUT_OF_RANGE: config.retry_cap_ms (10) is below config.retry_base_ms (20)") == 0);
     harness_config(&cfg);
     cfg.log_level = 9;
     CHECK_STATUS(mc_client_new(&cfg, &client), MC_ERR_OUT_OF_RANGE);
