@@ -364,12 +364,15 @@ typedef struct {
 } mc_customer_id;
 
 /**
- * Receives log lines, on the worker thread only. `message` is valid during the call.
+ * Receives log lines, on the worker thread (and a refused `mc_client_new`'s line on its
+ * calling thread). `message` is valid during the call.
  */
 typedef void (*mc_log_callback)(void *userdata, uint32_t level, const char *message);
 
 /**
- * A tracker handle: an index and a generation. 0 is never valid.
+ * A tracker handle: an index and a generation. 0 is never valid. Log lines name a tracker
+ * `t<n>` (`t<n>.<g>` once its slot is reused), `n` being the handle's low 32 bits and `g` bits
+ * 32 to 55.
  */
 typedef uint64_t mc_tracker_t;
 
@@ -424,7 +427,8 @@ typedef void (*mc_event_callback)(void *userdata, const mc_event *event);
  * Client configuration. Fill with `mc_client_config_init`, then set what you need. Strings
  * are copied by `mc_client_new`. Every interval, timeout and backoff is in milliseconds and
  * accepts values from 1 ms (tests run on short scales) up to the documented maximum; a value
- * outside its range makes `mc_client_new` return `MC_ERR_OUT_OF_RANGE`.
+ * outside its range makes `mc_client_new` return `MC_ERR_OUT_OF_RANGE`, and mc_last_error()
+ * names the field, its value and the range.
  */
 typedef struct {
   /**
@@ -497,7 +501,9 @@ typedef struct {
    */
   const char *player_name;
   /**
-   * Log callback, called on the worker thread only. NULL (the default): no logging.
+   * Log callback, called on the worker thread only, except for the one line of a refused
+   * `mc_client_new`, which it gets on the calling thread before that call returns. NULL (the
+   * default): no logging.
    */
   mc_log_callback log_callback;
   /**

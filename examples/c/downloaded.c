@@ -28,7 +28,7 @@ static int failures = 0;
     do {                                                                            \
         mc_status s_ = (expr);                                                      \
         if (s_ != MC_OK) {                                                          \
-            fprintf(stderr, "downloaded: %s -> %s\n", #expr, mc_status_str(s_));    \
+            fprintf(stderr, "downloaded: %s\n", mc_last_error());                   \
             failures++;                                                             \
         }                                                                           \
     } while (0)
@@ -55,7 +55,7 @@ int main(void) {
     mc_client_t client = 0;
     mc_status s = mc_client_new(&config, &client);
     if (s != MC_OK) {
-        fprintf(stderr, "downloaded: mc_client_new -> %s\n", mc_status_str(s));
+        fprintf(stderr, "downloaded: %s\n", mc_last_error()); /* names the field, its value, the limit */
         return 1;
     }
     mc_tracker_config tc;

@@ -26,7 +26,7 @@ static int failures = 0;
     do {                                                                            \
         mc_status s_ = (expr);                                                      \
         if (s_ != MC_OK) {                                                          \
-            fprintf(stderr, "player: %s -> %s\n", #expr, mc_status_str(s_));        \
+            fprintf(stderr, "player: %s\n", mc_last_error());                       \
             failures++;                                                             \
         }                                                                           \
     } while (0)
@@ -110,7 +110,7 @@ int main(void) {
     mc_client_t client = 0;
     mc_status s = mc_client_new(&config, &client);
     if (s != MC_OK) {
-        fprintf(stderr, "player: mc_client_new -> %s\n", mc_status_str(s));
+        fprintf(stderr, "player: %s\n", mc_last_error()); /* names the field, its value, the limit */
         return 1;
     }
 

@@ -10,7 +10,9 @@ use crate::status::mc_status;
 
 /// A client handle: an index and a generation. 0 is never valid.
 pub type mc_client_t = u64;
-/// A tracker handle: an index and a generation. 0 is never valid.
+/// A tracker handle: an index and a generation. 0 is never valid. Log lines name a tracker
+/// `t<n>` (`t<n>.<g>` once its slot is reused), `n` being the handle's low 32 bits and `g` bits
+/// 32 to 55.
 pub type mc_tracker_t = u64;
 
 /// Log level (`mc_client_config.log_level`, the log callback's `level`): errors only.
@@ -63,7 +65,8 @@ pub const MC_EVENT_SESSION_RESTARTED: u32 = 6;
 /// and the call went on with the rest (`call`; `reason` says which entries and why). Once per call.
 pub const MC_EVENT_METADATA_DROPPED: u32 = 7;
 
-/// Receives log lines, on the worker thread only. `message` is valid during the call.
+/// Receives log lines, on the worker thread (and a refused `mc_client_new`'s line on its
+/// calling thread). `message` is valid during the call.
 pub type mc_log_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
 
 /// Receives delivery and rule notices, on the worker thread only. `event` is valid during the call.
@@ -122,7 +125,8 @@ pub struct mc_metadata {
 /// Client configuration. Fill with `mc_client_config_init`, then set what you need. Strings
 /// are copied by `mc_client_new`. Every interval, timeout and backoff is in milliseconds and
 /// accepts values from 1 ms (tests run on short scales) up to the documented maximum; a value
-/// outside its range makes `mc_client_new` return `MC_ERR_OUT_OF_RANGE`.
+/// outside its range makes `mc_client_new` return `MC_ERR_OUT_OF_RANGE`, and mc_last_error()
+/// names the field, its value and the range.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mc_client_config {
@@ -161,7 +165,9 @@ pub struct mc_client_config {
     pub channel: *const c_char,
     /// Default `media.playerName` and `media.ad.playerName`. Default "unknown" when unset.
     pub player_name: *const c_char,
-    /// Log callback, called on the worker thread only. NULL (the default): no logging.
+    /// Log callback, called on the worker thread only, except for the one line of a refused
+    /// `mc_client_new`, which it gets on the calling thread before that call returns. NULL (the
+    /// default): no logging.
     pub log_callback: mc_log_callback,
     /// Passed to `log_callback` as is. It must stay valid until `mc_client_free` returned
     /// MC_OK: after MC_ERR_TIMEOUT the worker, left to finish, may still call the callback.
