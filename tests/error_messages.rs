@@ -497,6 +497,8 @@ static LOG_LINES: Mutex<Vec<(u32, String, std::thread::ThreadId)>> = Mutex::new(
 
 unsafe extern "C" fn record_log(_: *mut c_void, level: u32, message: *const c_char) {
     let m = unsafe { CStr::from_ptr(message) }.to_string_lossy().into_owned();
+    // A callback may call the API; that does not change what mc_last_error() reports.
+    assert_eq!(mc_track_play(0), mc_status::MC_ERR_INVALID_HANDLE);
     LOG_LINES.lock().unwrap().push((level, m, std::thread::current().id()));
 }
 
@@ -518,6 +520,7 @@ fn a_refused_client_config_reaches_the_log_callback_on_the_calling_thread() {
         )],
         "the same line as mc_last_error(), before mc_client_new returned"
     );
+    assert_eq!(last_error(), lines[0].1, "the callback's own call did not replace it");
 }
 
 #[test]

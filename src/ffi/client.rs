@@ -343,7 +343,7 @@ fn log_refusal(c: &mc_client_config) {
     let Some(f) = c.log_callback else { return };
     if c.log_level >= MC_LOG_ERROR {
         let line = std::ffi::CString::new(crate::ffi::error::last_message()).unwrap_or_default();
-        unsafe { f(c.log_userdata, MC_LOG_ERROR, line.as_ptr()) };
+        crate::ffi::error::preserving(|| unsafe { f(c.log_userdata, MC_LOG_ERROR, line.as_ptr()) });
     }
 }
 

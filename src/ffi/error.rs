@@ -119,6 +119,19 @@ pub(crate) fn leave(status: mc_status) {
     });
 }
 
+/// Runs `f` (a player's callback, which may call the API) and then puts back this call's
+/// outcome, so the callback's own calls cannot change what `mc_last_error()` reports for it.
+pub(crate) fn preserving<R>(f: impl FnOnce() -> R) -> R {
+    let function = CURRENT_FN.with(|c| c.get());
+    let last = LAST.with(|l| l.get());
+    let message = MESSAGE.with(|m| m.borrow().clone());
+    let r = f();
+    CURRENT_FN.with(|c| c.set(function));
+    LAST.with(|l| l.set(last));
+    MESSAGE.with(|m| *m.borrow_mut() = message);
+    r
+}
+
 /// The message of the thread's most recent call, or "" (for log lines and tests).
 pub(crate) fn last_message() -> String {
     if !materialize() {
