@@ -1256,7 +1256,8 @@ mc_status mc_tracker_free(mc_tracker_t tracker);
 /**
  * Starts a session: `sessionStart` with the media info, the client's identity and the metadata
  * (`a.media.*` standard keys become params, other keys customMetadata). Events the player sends
- * before the server answers are held and sent after it, in order. Strings and structs are read and copied before the call returns: the caller keeps them.
+ * before the server answers are held and sent after it, in order.
+ * Strings and structs are read and copied before the call returns: the caller keeps them.
  *
  * A metadata entry with a NULL key, a key not matching `[a-zA-Z0-9_.]+` or a NULL value is
  * dropped and the session starts with the others (`metadata_dropped`, a log line,
@@ -1660,7 +1661,8 @@ mc_status mc_track_error(mc_tracker_t tracker,
                          uint32_t source);
 
 /**
- * An ad break starts. Hits: [adSkip] [adBreakComplete] `adBreakStart`. Strings and structs are read and copied before the call returns: the caller keeps them.
+ * An ad break starts. Hits: [adSkip] [adBreakComplete] `adBreakStart`.
+ * Strings and structs are read and copied before the call returns: the caller keeps them.
  *
  * @param tracker The tracker (from mc_tracker_new()).
  * @param info The break (filled by mc_ad_break_info_init(); `name` set, `position` >= 1).
@@ -1694,7 +1696,8 @@ mc_status mc_track_ad_break_start(mc_tracker_t tracker,
 /**
  * An ad starts inside the current break. Hits: [adSkip] `adStart` (standard `a.media.ad.*`
  * metadata become params, the rest customMetadata), then `play`. Bad metadata entries are
- * dropped as in mc_track_session_start(). Strings and structs are read and copied before the call returns: the caller keeps them.
+ * dropped as in mc_track_session_start().
+ * Strings and structs are read and copied before the call returns: the caller keeps them.
  *
  * @param tracker The tracker (from mc_tracker_new()).
  * @param info The ad (filled by mc_ad_info_init(); `id` and `name` set, `position` >= 1).
@@ -1731,7 +1734,8 @@ mc_status mc_track_ad_start(mc_tracker_t tracker,
 
 /**
  * A chapter starts. Hits: [chapterSkip] `chapterStart` (all metadata → customMetadata). Bad
- * metadata entries are dropped as in mc_track_session_start(). Strings and structs are read and copied before the call returns: the caller keeps them.
+ * metadata entries are dropped as in mc_track_session_start().
+ * Strings and structs are read and copied before the call returns: the caller keeps them.
  *
  * @param tracker The tracker (from mc_tracker_new()).
  * @param info The chapter (filled by mc_chapter_info_init(); `name` set, `position` >= 1).
@@ -1878,7 +1882,8 @@ mc_status mc_update_qoe(mc_tracker_t tracker,
                         const mc_qoe *qoe);
 
 /**
- * Fills `*config` with the defaults (every field's documented default; the four required strings NULL) and its `struct_size`.
+ * Fills `*config` with the defaults (every field's documented default; the four required
+ * strings NULL) and its `struct_size`.
  * Call it through the `mc_client_config_init(p)` macro, which passes `sizeof *(p)`: the size the caller
  * was compiled with, so an older caller is never written past its struct.
  *

@@ -225,7 +225,8 @@ pub extern "C" fn mc_tracker_free(tracker: mc_tracker_t) -> mc_status {
 
 /// Starts a session: `sessionStart` with the media info, the client's identity and the metadata
 /// (`a.media.*` standard keys become params, other keys customMetadata). Events the player sends
-/// before the server answers are held and sent after it, in order. Strings and structs are read and copied before the call returns: the caller keeps them.
+/// before the server answers are held and sent after it, in order.
+/// Strings and structs are read and copied before the call returns: the caller keeps them.
 ///
 /// A metadata entry with a NULL key, a key not matching `[a-zA-Z0-9_.]+` or a NULL value is
 /// dropped and the session starts with the others (`metadata_dropped`, a log line,
@@ -700,7 +701,8 @@ pub extern "C" fn mc_track_error(tracker: mc_tracker_t, error_id: *const c_char,
     }
 }
 
-/// An ad break starts. Hits: [adSkip] [adBreakComplete] `adBreakStart`. Strings and structs are read and copied before the call returns: the caller keeps them.
+/// An ad break starts. Hits: [adSkip] [adBreakComplete] `adBreakStart`.
+/// Strings and structs are read and copied before the call returns: the caller keeps them.
 ///
 /// @param tracker The tracker (from mc_tracker_new()).
 /// @param info The break (filled by mc_ad_break_info_init(); `name` set, `position` >= 1).
@@ -745,7 +747,8 @@ pub extern "C" fn mc_track_ad_break_start(tracker: mc_tracker_t, info: *const mc
 
 /// An ad starts inside the current break. Hits: [adSkip] `adStart` (standard `a.media.ad.*`
 /// metadata become params, the rest customMetadata), then `play`. Bad metadata entries are
-/// dropped as in mc_track_session_start(). Strings and structs are read and copied before the call returns: the caller keeps them.
+/// dropped as in mc_track_session_start().
+/// Strings and structs are read and copied before the call returns: the caller keeps them.
 ///
 /// @param tracker The tracker (from mc_tracker_new()).
 /// @param info The ad (filled by mc_ad_info_init(); `id` and `name` set, `position` >= 1).
@@ -797,7 +800,8 @@ pub extern "C" fn mc_track_ad_start(
 }
 
 /// A chapter starts. Hits: [chapterSkip] `chapterStart` (all metadata → customMetadata). Bad
-/// metadata entries are dropped as in mc_track_session_start(). Strings and structs are read and copied before the call returns: the caller keeps them.
+/// metadata entries are dropped as in mc_track_session_start().
+/// Strings and structs are read and copied before the call returns: the caller keeps them.
 ///
 /// @param tracker The tracker (from mc_tracker_new()).
 /// @param info The chapter (filled by mc_chapter_info_init(); `name` set, `position` >= 1).

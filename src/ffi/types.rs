@@ -695,7 +695,8 @@ fn init_into<T>(out: *mut T, value: T, size: usize) -> mc_status {
     mc_status::MC_OK
 }
 
-/// Fills `*config` with the defaults (every field's documented default; the four required strings NULL) and its `struct_size`.
+/// Fills `*config` with the defaults (every field's documented default; the four required
+/// strings NULL) and its `struct_size`.
 /// Call it through the `mc_client_config_init(p)` macro, which passes `sizeof *(p)`: the size the caller
 /// was compiled with, so an older caller is never written past its struct.
 ///
