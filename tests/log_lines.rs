@@ -122,3 +122,90 @@ fn startup_request_and_refusal_lines_say_what_happened() {
     assert!(!texts.iter().any(|t| t.contains(&tracker.to_string())), "{texts:#?}");
     assert!(lines.len() < 20, "a handful of lines, not one per call: {texts:#?}");
 }
+
+/// The startup line names every option of `mc_client_config` that differs from its default: all
+/// fields of the header's struct set at once, each must appear (a field added later without
+/// its place in `mc_client_config::non_defaults` fails here).
+#[test]
+fn the_startup_line_covers_every_option() {
+    let mut c = mc_client_config::defaults();
+    let ids = [mc_customer_id { id_type: c"userId".as_ptr(), id: c"u".as_ptr(), auth_state: 1 }];
+    c.ecid = c"e".as_ptr();
+    c.visitor_id = c"v".as_ptr();
+    c.aid = c"a".as_ptr();
+    c.aam_location_hint = 7;
+    c.customer_ids = ids.as_ptr();
+    c.n_customer_ids = 1;
+    c.app_installation_id = c"i".as_ptr();
+    c.opt_out_server_side_forwarding = true;
+    c.opt_out_share = true;
+    c.app_version = c"1".as_ptr();
+    c.channel = c"ch".as_ptr();
+    c.player_name = c"p".as_ptr();
+    c.log_level = MC_LOG_DEBUG;
+    c.event_callback = Some(no_event);
+    for f in [
+        &mut c.ping_interval_ms,
+        &mut c.granular_ad_ping_interval_ms,
+        &mut c.offline_ping_interval_ms,
+        &mut c.content_start_delay_ms,
+        &mut c.preroll_window_ms,
+        &mut c.idle_timeout_ms,
+        &mut c.session_cap_ms,
+        &mut c.min_ts_gap_ms,
+        &mut c.connect_timeout_ms,
+        &mut c.request_timeout_ms,
+        &mut c.retry_base_ms,
+        &mut c.retry_cap_ms,
+        &mut c.session_start_max_attempts,
+        &mut c.session_start_budget_ms,
+        &mut c.event_retry_budget_ms,
+        &mut c.retry_after_cap_ms,
+        &mut c.queue_capacity,
+        &mut c.session_queue_cap,
+        &mut c.global_pending_cap,
+        &mut c.store_durability,
+        &mut c.store_sync_interval_ms,
+        &mut c.store_max_sessions,
+        &mut c.store_max_quarantined,
+        &mut c.upload_backoff_base_ms,
+        &mut c.upload_backoff_cap_ms,
+        &mut c.upload_min_gap_ms,
+    ] {
+        *f += 1;
+    }
+    c.store_max_bytes += 1;
+    c.store_max_age_ms += 1;
+    c.upload_give_up_ms += 1;
+    c.user_agent = c"ua".as_ptr();
+    c.ca_file = c"/ca.pem".as_ptr();
+    c.ca_path = c"/ca".as_ptr();
+    c.proxy = c"http://user:secret@proxy:3128".as_ptr();
+    c.store_dir = c"/store".as_ptr();
+    c.use_deprecated_downloaded_endpoint = true;
+    c.offline_at_start = true;
+    c.dangerous_disable_tls_verification = true;
+    let line = unsafe { c.non_defaults() }.join(" ");
+    assert!(!line.contains("secret"), "the proxy's credentials stay out: {line}");
+
+    let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/media_collection.h")).unwrap();
+    let end = header.find("} mc_client_config;").unwrap();
+    let start = header[..end].rfind("typedef struct").unwrap();
+    let fields: Vec<&str> = header[start..end]
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.ends_with(';') && !l.starts_with('*'))
+        .map(|l| l.trim_end_matches(';').rsplit([' ', '*']).next().unwrap())
+        .collect();
+    assert!(fields.len() > 50, "{fields:?}");
+    // Not options: the struct's version and the required strings (the line names them in its
+    // own words). Shown otherwise: the log callback (whoever reads the line set it), the
+    // userdata pointers (meaningless in a log), the customer ids (as n_customer_ids).
+    let not_options = ["struct_size", "endpoint", "tracking_server", "report_suite", "org_id"];
+    let shown_otherwise = ["log_callback", "log_userdata", "event_userdata", "customer_ids"];
+    for f in fields.iter().filter(|f| !not_options.contains(f) && !shown_otherwise.contains(f)) {
+        assert!(line.contains(&format!("{f}=")), "{f} missing from the startup line: {line}");
+    }
+}
+
+unsafe extern "C" fn no_event(_: *mut c_void, _: *const mc_event) {}
