@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mc_collector::lint::Severity;
@@ -137,4 +137,32 @@ fn the_c_header_declares_only_prefixed_names() {
         .collect();
     assert!(names.iter().any(|n| n == "mc_track_play"), "the scan found the prototypes: {names:?}");
     assert!(bad.is_empty(), "unprefixed names in include/media_collection.h (exclude them in cbindgen.toml): {bad:?}");
+}
+
+/// The README's C++ quick start compiles under `-Wall -Wextra -Werror` as written: with
+/// `[[nodiscard]]` statuses, an example that drops one without `(void)` would not.
+#[test]
+fn the_readme_cpp_quick_start_compiles_without_warnings() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
+    let start = readme.find("## Quick start (C++)\n```cpp\n").expect("the C++ quick start") + 28;
+    let snippet = &readme[start..start + readme[start..].find("```").expect("its end")];
+    let (includes, body): (Vec<&str>, Vec<&str>) = snippet.lines().partition(|l| l.starts_with("#include"));
+    let src = format!(
+        "{}\n#include <chrono>\n#include <cstdio>\nint main() {{\n    const char *endpoint = \"http://h\", \
+         *tracking_server = \"t\", *report_suite = \"r\", *org_id = \"o\", *ecid = \"e\";\n{}\n    return 0;\n}}\n",
+        includes.join("\n"),
+        body.join("\n")
+    );
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let file = dir.join("readme_quick_start.cpp");
+    std::fs::write(&file, src).expect("write the snippet");
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    let out = std::process::Command::new(cxx)
+        .args(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I"])
+        .arg(include)
+        .arg(&file)
+        .output()
+        .expect("run the C++ compiler");
+    assert!(out.status.success(), "the README's C++ quick start warns:\n{}", String::from_utf8_lossy(&out.stderr));
 }
