@@ -215,7 +215,17 @@ int main() {
     mc_tracker_config downloaded;
     mc_tracker_config_init(&downloaded);
     downloaded.downloaded = true;
-    CHECK(mc::Tracker::create(moved, &downloaded).status() == MC_ERR_NO_STORE);
+    auto no_store = mc::Tracker::create(moved, &downloaded);
+    CHECK(no_store.status() == MC_ERR_NO_STORE);
+    CHECK(no_store.message() == "mc_tracker_new: MC_ERR_NO_STORE: config.downloaded is true but the client has no "
+                                "store (set store_dir in its configuration)");
+    threw = false;
+    try {
+        mc::Tracker t(moved, &downloaded);
+    } catch (const mc::Error &e) {
+        threw = std::string(e.what()) == no_store.message();
+    }
+    CHECK(threw);
     CHECK(moved.flush(10s).ok());
     mc_stats st = moved.stats();
     CHECK_EQ_INT(st.sessions_started, 1);
