@@ -477,3 +477,128 @@ fn player_reports_a_preroll_ad_break_then_the_content() {
     assert_near("playhead at sessionComplete", playhead(s.events.last().unwrap()), 3.0, 0.05);
     assert_ping_cadence(&s, 5);
 }
+
+/// gst-launch-1.0 with exactly `tracer` as GST_TRACERS (no defaults added), on a short pipeline.
+fn gst_launch_raw(g: &Gst, tracer: &str) -> (Output, String) {
+    let mut c = g.command("gst-launch-1.0");
+    c.env("GST_TRACERS", tracer).args(
+        "videotestsrc num-buffers=10 ! video/x-raw,framerate=30/1,width=64,height=48 ! fakesink sync=true"
+            .split_whitespace(),
+    );
+    let out = run(c);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stderr)
+}
+
+fn tracer_lines(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| l.starts_with("mediacollection tracer: ")).collect()
+}
+
+#[test]
+fn tracer_says_on_stderr_what_is_wrong_with_its_configuration() {
+    let Some(g) = gst() else { return };
+    let collector = Collector::start(Options::default()).expect("collector");
+    let url = collector.base_url();
+
+    // A required parameter missing: named, with what it becomes.
+    let (out, err) = gst_launch_raw(g, &format!("mediacollection(endpoint={url},rsid=r,org-id=o@AdobeOrg)"));
+    assert!(out.status.success(), "not strict: the pipeline plays");
+    assert_eq!(
+        tracer_lines(&err),
+        [
+            "mediacollection tracer: the tracking-server parameter (analytics.trackingServer) is missing: nothing will be reported"
+        ],
+        "{err}"
+    );
+
+    // A misspelled parameter: named, with a suggestion; the rest still works.
+    let (out, err) = gst_launch_raw(g, &tracers(&collector, "tracking-sever=x"));
+    assert!(out.status.success());
+    assert!(
+        err.contains(
+            r#"mediacollection tracer: unknown parameter "tracking-sever" (did you mean "tracking-server"?): ignored"#
+        ),
+        "{err}"
+    );
+    assert!(
+        collector.wait_until(Duration::from_secs(10), |c| c.sessions().len() == 1),
+        "the session is still reported"
+    );
+
+    // An endpoint without a scheme: the library's own error text.
+    let (out, err) = gst_launch_raw(
+        g,
+        "mediacollection(endpoint=127.0.0.1:8080,tracking-server=t.example.com,rsid=r,org-id=o@AdobeOrg)",
+    );
+    assert!(out.status.success());
+    let lines = tracer_lines(&err);
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with(
+            "mediacollection tracer: cannot create the client: mc_client_new: MC_ERR_INVALID_URL: config.endpoint"
+        ),
+        "{err}"
+    );
+    assert!(lines[0].contains("127.0.0.1:8080") && lines[0].ends_with(": nothing will be reported"), "{err}");
+
+    // No parameters at all.
+    let (_, err) = gst_launch_raw(g, "mediacollection");
+    assert!(err.contains("mediacollection tracer: no parameters: use mediacollection(endpoint=...,"), "{err}");
+
+    // quiet=true: nothing on stderr.
+    let (_, err) = gst_launch_raw(g, &format!("mediacollection(endpoint={url},quiet=true)"));
+    assert!(tracer_lines(&err).is_empty(), "{err}");
+}
+
+#[test]
+fn tracer_strict_fails_the_pipeline_instead_of_playing_unreported() {
+    let Some(g) = gst() else { return };
+    let collector = Collector::start(Options::default()).expect("collector");
+    let (out, err) = gst_launch_raw(g, &format!("mediacollection(endpoint={},strict=true)", collector.base_url()));
+    assert!(!out.status.success(), "strict: gst-launch must fail\n{err}");
+    let all = format!("{err}{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        all.contains("mediacollection tracer: the tracking-server parameter (analytics.trackingServer) is missing"),
+        "{all}"
+    );
+    // gst-launch prints the ERROR message it got from the pipeline's bus.
+    assert!(all.contains("ERROR") && all.contains("strict=true"), "{all}");
+    // An unknown parameter is a configuration problem in strict mode.
+    let (out, err) = gst_launch_raw(g, &tracers(&collector, "strict=true,colour=blue"));
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains(r#"unknown parameter "colour": nothing will be reported (strict"#), "{err}");
+    assert!(collector.sessions().is_empty());
+}
+
+#[test]
+fn tracer_warns_about_delivery_failures_without_gst_debug() {
+    let Some(g) = gst() else { return };
+    // Nothing listens on this port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let tracer = format!(
+        "mediacollection(endpoint=http://127.0.0.1:{port},tracking-server=t.example.com,rsid=r,org-id=o@AdobeOrg,flush-timeout=500)"
+    );
+    let (out, err) = gst_launch_raw(g, &tracer);
+    assert!(out.status.success());
+    let lines = tracer_lines(&err);
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "mediacollection tracer: sessionStart to http://127.0.0.1:{port} failed (no answer"
+        ))),
+        "{err}"
+    );
+    // Rate limited: a burst of failures prints one line (the default interval is 30 s).
+    let failures = lines.iter().filter(|l| l.contains(" failed (")).count();
+    assert_eq!(failures, 1, "{err}");
+
+    // https against an http server: the TLS failure is shown.
+    let collector = Collector::start(Options::default()).expect("collector");
+    let https = collector.base_url().replace("http://", "https://");
+    let (_, err) = gst_launch_raw(
+        g,
+        &format!(
+            "mediacollection(endpoint={https},tracking-server=t.example.com,rsid=r,org-id=o@AdobeOrg,flush-timeout=500)"
+        ),
+    );
+    assert!(err.contains(&format!("mediacollection tracer: sessionStart to {https} failed (no answer")), "{err}");
+}

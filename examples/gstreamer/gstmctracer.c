@@ -13,6 +13,7 @@
  */
 #include "gstmctracer.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "mc_gst.h"
@@ -22,6 +23,8 @@ GST_DEBUG_CATEGORY_STATIC(gst_mc_tracer_debug);
 #define GST_CAT_DEFAULT gst_mc_tracer_debug
 
 #define DEFAULT_FLUSH_TIMEOUT_MS 3000
+/* Delivery failures print at most one line to stderr per this many ms (warn-interval). */
+#define DEFAULT_WARN_INTERVAL_MS 30000
 
 typedef struct {
     mc_tracker_t tracker;
@@ -43,6 +46,14 @@ struct _GstMcTracer {
     guint media_type;
     guint playhead_interval_ms;
     GArray *metadata; /* of mc_metadata, owned strings */
+    gboolean strict;  /* a configuration problem posts an ERROR on the pipeline's bus */
+    gboolean quiet;   /* no stderr lines (GST_DEBUG only) */
+    guint warn_interval_ms;
+    /* The first configuration problem (owned), or NULL: nothing is reported while it is set. */
+    gchar *problem;
+    /* Rate limit of delivery warnings (worker thread only). */
+    gint64 last_warn_us;
+    guint suppressed;
 
     GMutex lock;
     mc_client_t client;      /* created at the first tracked pipeline */
@@ -61,8 +72,58 @@ static void on_log(void *userdata, uint32_t level, const char *message) {
     GST_CAT_LEVEL_LOG(gst_mc_tracer_debug, l, NULL, "%s", message);
 }
 
+/* A problem the user must see without GST_DEBUG: to stderr (unless quiet) and to the debug log. */
+static void complain(GstMcTracer *self, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
+static void complain(GstMcTracer *self, const gchar *format, ...) {
+    va_list args;
+    va_start(args, format);
+    gchar *text = g_strdup_vprintf(format, args);
+    va_end(args);
+    if (!self->quiet)
+        g_printerr("mediacollection tracer: %s\n", text);
+    GST_ERROR("%s", text);
+    g_free(text);
+}
+
+/* Records why nothing will be reported (the first reason wins) and says so. */
+static void disable(GstMcTracer *self, const gchar *why) {
+    complain(self, "%s: nothing will be reported%s", why,
+             self->strict ? " (strict: pipelines will fail with this error)" : "");
+    if (!self->problem)
+        self->problem = g_strdup(why);
+    self->enabled = FALSE;
+}
+
+/* Delivery failures (endpoint unreachable, refused, TLS) on the worker thread: one stderr line
+ * per warn-interval, with the count of those not printed since. */
+static void warn_delivery(GstMcTracer *self, const mc_event *ev) {
+    gint64 now = g_get_monotonic_time();
+    if (self->last_warn_us && now - self->last_warn_us < (gint64)self->warn_interval_ms * 1000) {
+        self->suppressed++;
+        return;
+    }
+    gchar *more = self->suppressed ? g_strdup_printf(" (and %u more delivery problems since the last warning)",
+                                                     self->suppressed)
+                                   : g_strdup("");
+    if (!self->quiet) {
+        if (ev->kind == MC_EVENT_REQUEST_FAILED) {
+            gchar *status = ev->http_status ? g_strdup_printf("HTTP %d", ev->http_status) : g_strdup("no answer");
+            g_printerr("mediacollection tracer: %s to %s failed (%s%s): %s%s\n", ev->event_type, self->endpoint,
+                       status, ev->retrying ? ", retrying" : "", ev->reason ? ev->reason : "", more);
+            g_free(status);
+        } else
+            g_printerr("mediacollection tracer: %s dropped: %s%s\n", ev->event_type, ev->reason ? ev->reason : "",
+                       more);
+    }
+    g_free(more);
+    self->last_warn_us = now;
+    self->suppressed = 0;
+}
+
 static void on_event(void *userdata, const mc_event *ev) {
-    (void)userdata;
+    GstMcTracer *self = userdata;
+    if (ev->kind == MC_EVENT_REQUEST_FAILED || ev->kind == MC_EVENT_DROPPED)
+        warn_delivery(self, ev);
     switch (ev->kind) {
     case MC_EVENT_SESSION_STARTED:
         GST_INFO("session %s started", ev->session_id);
@@ -113,6 +174,48 @@ static guint parse_log_level(const gchar *s) {
     return parse_uint(s, &n) && n >= MC_LOG_ERROR && n <= MC_LOG_DEBUG ? n : MC_LOG_WARN;
 }
 
+static const char *const PARAM_NAMES[] = {
+    "endpoint",      "tracking-server",     "rsid",          "org-id",          "ecid",         "channel",
+    "player-name",   "app-version",         "media-id",      "media-name",      "content-type", "pipeline-filter",
+    "ping-interval", "content-start-delay", "playhead-interval", "flush-timeout", "media-length", "media-type",
+    "log-level",     "strict",              "quiet",         "warn-interval",
+};
+
+/* Edit distance, for "did you mean". */
+static guint distance(const gchar *a, const gchar *b) {
+    gsize n = strlen(b);
+    guint *row = g_new(guint, n + 1);
+    for (gsize j = 0; j <= n; j++)
+        row[j] = (guint)j;
+    for (gsize i = 1; a[i - 1]; i++) {
+        guint diag = row[0];
+        row[0] = (guint)i;
+        for (gsize j = 1; j <= n; j++) {
+            guint up = row[j];
+            guint cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
+            diag = up;
+        }
+    }
+    guint d = row[n];
+    g_free(row);
+    return d;
+}
+
+/* The known parameter a misspelled one most likely meant, or NULL. */
+static const gchar *closest_param(const gchar *name) {
+    const gchar *best = NULL;
+    guint best_d = 3; /* at most two edits away */
+    for (gsize i = 0; i < G_N_ELEMENTS(PARAM_NAMES); i++) {
+        guint d = distance(name, PARAM_NAMES[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = PARAM_NAMES[i];
+        }
+    }
+    return best;
+}
+
 static gboolean set_param(GstMcTracer *self, const gchar *name, const gchar *value) {
     static const struct {
         const char *name;
@@ -152,7 +255,7 @@ static gboolean set_param(GstMcTracer *self, const gchar *name, const gchar *val
         if (strcmp(name, uints[i].name) == 0) {
             if (parse_uint(value, G_STRUCT_MEMBER_P(self, uints[i].offset)))
                 return TRUE;
-            GST_ERROR("%s: expected milliseconds, got \"%s\"", name, value);
+            complain(self, "%s: expected milliseconds, got \"%s\"", name, value);
             return FALSE;
         }
     }
@@ -163,7 +266,7 @@ static gboolean set_param(GstMcTracer *self, const gchar *name, const gchar *val
             self->media_length = d;
             return TRUE;
         }
-        GST_ERROR("media-length: expected seconds, got \"%s\"", value);
+        complain(self, "media-length: expected seconds, got \"%s\"", value);
         return FALSE;
     }
     if (strcmp(name, "media-type") == 0) {
@@ -171,7 +274,7 @@ static gboolean set_param(GstMcTracer *self, const gchar *name, const gchar *val
             self->media_type = g_ascii_strcasecmp(value, "audio") == 0 ? MC_MEDIA_TYPE_AUDIO : MC_MEDIA_TYPE_VIDEO;
             return TRUE;
         }
-        GST_ERROR("media-type: expected video or audio, got \"%s\"", value);
+        complain(self, "media-type: expected video or audio, got \"%s\"", value);
         return FALSE;
     }
     if (strcmp(name, "log-level") == 0) {
@@ -183,7 +286,33 @@ static gboolean set_param(GstMcTracer *self, const gchar *name, const gchar *val
         g_array_append_val(self->metadata, m);
         return TRUE;
     }
-    GST_WARNING("unknown parameter %s (ignored)", name);
+    if (strcmp(name, "strict") == 0 || strcmp(name, "quiet") == 0) {
+        gboolean *slot = strcmp(name, "strict") == 0 ? &self->strict : &self->quiet;
+        if (g_ascii_strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0 || g_ascii_strcasecmp(value, "yes") == 0)
+            *slot = TRUE;
+        else if (g_ascii_strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
+                 g_ascii_strcasecmp(value, "no") == 0)
+            *slot = FALSE;
+        else {
+            complain(self, "%s: expected true or false, got \"%s\"", name, value);
+            return FALSE;
+        }
+        return TRUE;
+    }
+    if (strcmp(name, "warn-interval") == 0) {
+        if (parse_uint(value, &self->warn_interval_ms))
+            return TRUE;
+        complain(self, "warn-interval: expected milliseconds, got \"%s\"", value);
+        return FALSE;
+    }
+    const gchar *guess = closest_param(name);
+    gchar *why = guess ? g_strdup_printf("unknown parameter \"%s\" (did you mean \"%s\"?)", name, guess)
+                       : g_strdup_printf("unknown parameter \"%s\"", name);
+    if (self->strict)
+        disable(self, why);
+    else
+        complain(self, "%s: ignored", why);
+    g_free(why);
     return TRUE;
 }
 
@@ -202,7 +331,7 @@ static gboolean parse_params_text(GstMcTracer *self, const gchar *text) {
         while (*p && *p != '=' && *p != ',')
             p++;
         if (*p != '=') {
-            GST_ERROR("expected key=value at \"%s\"", key);
+            complain(self, "expected key=value at \"%s\"", key);
             return FALSE;
         }
         gchar *name = g_strstrip(g_strndup(key, (gsize)(p - key)));
@@ -219,7 +348,7 @@ static gboolean parse_params_text(GstMcTracer *self, const gchar *text) {
             if (*p == '"')
                 p++;
             else {
-                GST_ERROR("%s: unterminated quote", name);
+                complain(self, "%s: unterminated quote", name);
                 ok = FALSE;
             }
         } else {
@@ -238,19 +367,39 @@ static gboolean parse_params_text(GstMcTracer *self, const gchar *text) {
     return ok;
 }
 
+/* The parameters without which the library cannot report, with what they become. */
+static const struct {
+    const char *name;
+    gsize offset;
+    const char *what;
+} REQUIRED[] = {
+    {"endpoint", G_STRUCT_OFFSET(GstMcTracer, endpoint), "the MC API base URL, https://<namespace>.hb-api.omtrdc.net"},
+    {"tracking-server", G_STRUCT_OFFSET(GstMcTracer, tracking_server), "analytics.trackingServer"},
+    {"rsid", G_STRUCT_OFFSET(GstMcTracer, rsid), "analytics.reportSuite"},
+    {"org-id", G_STRUCT_OFFSET(GstMcTracer, org_id), "visitor.marketingCloudOrgId"},
+};
+
 static void parse_params(GstMcTracer *self) {
     gchar *params = NULL;
     g_object_get(self, "params", &params, NULL);
+    self->enabled = TRUE;
     if (!params) {
-        GST_ERROR("no parameters: mediacollection(endpoint=...,tracking-server=...,rsid=...,org-id=...)");
+        disable(self, "no parameters: use mediacollection(endpoint=...,tracking-server=...,rsid=...,org-id=...)");
         return;
     }
-    if (!parse_params_text(self, params))
-        GST_ERROR("bad parameters \"%s\": nothing will be reported", params);
-    else if (!self->endpoint || !*self->endpoint)
-        GST_ERROR("the endpoint parameter is missing: nothing will be reported");
-    else
-        self->enabled = TRUE;
+    if (!parse_params_text(self, params)) {
+        gchar *why = g_strdup_printf("bad parameters \"%s\"", params);
+        disable(self, why);
+        g_free(why);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(REQUIRED) && self->enabled; i++) {
+        const gchar *v = G_STRUCT_MEMBER(const gchar *, self, REQUIRED[i].offset);
+        if (!v || !*v) {
+            gchar *why = g_strdup_printf("the %s parameter (%s) is missing", REQUIRED[i].name, REQUIRED[i].what);
+            disable(self, why);
+            g_free(why);
+        }
+    }
     g_free(params);
 }
 
@@ -273,13 +422,17 @@ static gboolean ensure_client(GstMcTracer *self) {
     c.log_callback = on_log;
     c.log_level = self->log_level;
     c.event_callback = on_event;
+    c.event_userdata = self;
     if (self->ping_interval_ms)
         c.ping_interval_ms = self->ping_interval_ms;
     if (self->content_start_delay_ms)
         c.content_start_delay_ms = self->content_start_delay_ms;
     mc_status s = mc_client_new(&c, &self->client);
     if (s != MC_OK) {
-        GST_ERROR("mc_client_new: %s: nothing will be reported", mc_status_str(s));
+        /* mc_last_error() names the field and the value, e.g. an endpoint without a scheme. */
+        gchar *why = g_strdup_printf("cannot create the client: %s", mc_last_error());
+        disable(self, why);
+        g_free(why);
         self->client = 0;
         self->client_failed = TRUE;
         return FALSE;
@@ -356,11 +509,26 @@ static void untrack(GstMcTracer *self, GstElement *pipeline) {
 
 /* ---- hooks ---- */
 
+/* strict=true: a pipeline that would play unreported gets an ERROR on its bus instead. */
+static void fail_pipeline(GstMcTracer *self, GstElement *pipeline) {
+    GError *err = g_error_new(GST_CORE_ERROR, GST_CORE_ERROR_FAILED, "mediacollection tracer: %s", self->problem);
+    GstMessage *msg = gst_message_new_error(GST_OBJECT(pipeline), err,
+                                            "the tracer has strict=true: nothing would be reported");
+    g_error_free(err);
+    gst_element_post_message(pipeline, msg);
+}
+
 static void do_change_state_pre(GObject *obj, GstClockTime ts, GstElement *element, GstStateChange transition) {
     GstMcTracer *self = GST_MC_TRACER(obj);
     (void)ts;
-    if (transition == GST_STATE_CHANGE_NULL_TO_READY && wanted(self, element))
-        track(self, element);
+    if (transition != GST_STATE_CHANGE_NULL_TO_READY || !wanted(self, element))
+        return;
+    if (self->problem) {
+        if (self->strict)
+            fail_pipeline(self, element);
+        return;
+    }
+    track(self, element);
 }
 
 static void do_change_state_post(GObject *obj, GstClockTime ts, GstElement *element, GstStateChange transition,
@@ -394,7 +562,13 @@ static void gst_mc_tracer_constructed(GObject *object) {
     GstMcTracer *self = GST_MC_TRACER(object);
     G_OBJECT_CLASS(gst_mc_tracer_parent_class)->constructed(object);
     parse_params(self);
-    if (!self->enabled)
+    if (self->enabled) {
+        /* At once, so that a refused configuration is said before anything plays. */
+        g_mutex_lock(&self->lock);
+        ensure_client(self);
+        g_mutex_unlock(&self->lock);
+    }
+    if (!self->enabled && !self->strict)
         return;
     GstTracer *tracer = GST_TRACER(self);
     gst_tracing_register_hook(tracer, "element-change-state-pre", G_CALLBACK(do_change_state_pre));
@@ -430,7 +604,8 @@ static void gst_mc_tracer_finalize(GObject *object) {
     g_array_unref(self->metadata);
     gchar **strings[] = {&self->endpoint,    &self->tracking_server, &self->rsid,        &self->org_id,
                          &self->ecid,        &self->channel,         &self->player_name, &self->app_version,
-                         &self->media_id,    &self->media_name,      &self->content_type, &self->pipeline_filter};
+                         &self->media_id,    &self->media_name,      &self->content_type, &self->pipeline_filter,
+                         &self->problem};
     for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
         g_clear_pointer(strings[i], g_free);
     G_OBJECT_CLASS(gst_mc_tracer_parent_class)->finalize(object);
@@ -452,4 +627,5 @@ static void gst_mc_tracer_init(GstMcTracer *self) {
     self->media_type = MC_MEDIA_TYPE_VIDEO;
     self->log_level = MC_LOG_WARN;
     self->flush_timeout_ms = DEFAULT_FLUSH_TIMEOUT_MS;
+    self->warn_interval_ms = DEFAULT_WARN_INTERVAL_MS;
 }
