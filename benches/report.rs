@@ -223,6 +223,8 @@ fn collector(delay_ms: u64) -> Collector {
             kind: FaultKind::Delay(Duration::from_millis(delay_ms)),
             times: None,
             share: None,
+            after_events: None,
+            lasts: None,
         });
     }
     c

@@ -574,19 +574,25 @@ typedef struct {
    */
   uint32_t retry_cap_ms;
   /**
-   * sessionStart tries before its session is given up. Default 5, range 1–100.
+   * sessionStart attempts before its session is given up (`session_not_created`). Waits on a
+   * `Retry-After` or an outage spend none. Default 5, range 1–100.
    */
   uint32_t session_start_max_attempts;
   /**
-   * sessionStart gives up this long after its first try. Default 60000, max 3600000.
+   * No longer used: a sessionStart is given up after `session_start_max_attempts` attempts,
+   * however long the endpoint made it wait. Accepted (1–3600000); a value other than the
+   * default is logged once as ignored.
    */
   uint32_t session_start_budget_ms;
   /**
-   * An event gives up this long after its first try. Default 60000, max 3600000.
+   * No longer used: an event is given up after `event_max_attempts` attempts (and the memory
+   * caps), however long the endpoint made it wait. Accepted (1–3600000); a value other than
+   * the default is logged once as ignored.
    */
   uint32_t event_retry_budget_ms;
   /**
-   * `Retry-After` is honoured up to this. Default 300000, max 3600000.
+   * A 429 or 503 with `Retry-After` pauses every request to the endpoint for that long, up
+   * to this. Default 300000, max 3600000.
    */
   uint32_t retry_after_cap_ms;
   /**
@@ -686,6 +692,60 @@ typedef struct {
    * Default false.
    */
   bool dangerous_disable_tls_verification;
+  /**
+   * Attempts of an event before it is given up (`retry_exhausted`; the session goes on).
+   * Waits on a `Retry-After` or an outage spend none. Default 10, range 1–1000.
+   */
+  uint32_t event_max_attempts;
+  /**
+   * Session restarts after 404/410 or expiry, per tracker, within `restart_window_ms`. Past
+   * it the tracker sends nothing more for that media session (`restart_budget_exhausted`)
+   * until the player's next `mc_track_session_start`. Default 3, range 0–1000.
+   */
+  uint32_t restart_budget;
+  /**
+   * The rolling window of `restart_budget`. Default 3600000 (1 h), range 1–86400000.
+   */
+  uint32_t restart_window_ms;
+  /**
+   * The first restart in the window waits a random delay up to this; the n-th waits this
+   * × 2ⁿ ±20 %, capped at `restart_backoff_cap_ms`. Default 10000 (one ping interval),
+   * range 1–3600000.
+   */
+  uint32_t restart_delay_ms;
+  /**
+   * Cap of the restart delay. Default 600000 (10 min), range 1–86400000; must be ≥
+   * `restart_delay_ms`.
+   */
+  uint32_t restart_backoff_cap_ms;
+  /**
+   * This many network failures or timeouts in a row mean the endpoint is out: sessions stop
+   * retrying and one probe request goes out per `outage_probe_interval_ms`. Default 5,
+   * range 1–1000.
+   */
+  uint32_t outage_failures;
+  /**
+   * Probe interval during an outage (±20 %). Default 60000, range 1–3600000.
+   */
+  uint32_t outage_probe_interval_ms;
+  /**
+   * When the endpoint opens again (after `Retry-After` or an outage), the requests that
+   * waited are released spread over this window; the probe after a `Retry-After` waits a
+   * random part of it too. Default 10000, range 0–600000.
+   */
+  uint32_t release_window_ms;
+  /**
+   * The back end closes a session after this long without events: a session that delivered
+   * nothing for this long drops what it holds (`session_expired`) and restarts, under the
+   * restart budget. Default 600000 (10 min), range 1–86400000.
+   */
+  uint32_t session_expiry_ms;
+  /**
+   * After `mc_client_set_network_available(client, true)`, the first downloaded upload
+   * waits a random delay up to this, so devices that come back online together do not
+   * upload together. Default 30000, range 0–3600000.
+   */
+  uint32_t network_return_window_ms;
 } mc_client_config;
 
 /**
@@ -802,6 +862,21 @@ typedef struct {
    * other entries went on.
    */
   uint64_t metadata_dropped;
+  /**
+   * Events dropped because their tracker used up its restart budget (`restart_budget`
+   * restarts after 404/410 or expiry per `restart_window_ms`): nothing more is sent for that
+   * media session, until the player's next `mc_track_session_start`.
+   */
+  uint64_t restart_budget_exhausted;
+  /**
+   * Events dropped because their session delivered nothing for `session_expiry_ms` (the back
+   * end had closed it); the session restarts as a resumed one, under the restart budget.
+   */
+  uint64_t session_expired;
+  /**
+   * Times the endpoint was paused for every session: a `Retry-After`, an outage, a failed probe.
+   */
+  uint64_t endpoint_pauses;
 } mc_stats;
 
 /**

@@ -146,4 +146,6 @@ pub struct ClientConfig {
     /// The INFO line the worker logs once it runs: version, endpoint, options not at their
     /// defaults.
     pub startup_line: String,
+    /// Logged once by the worker when it starts (e.g. config fields that no longer apply).
+    pub startup_warnings: Vec<String>,
 }

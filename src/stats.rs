@@ -60,10 +60,18 @@ pub enum Counter {
     /// Metadata entries dropped from a call (NULL or invalid key, NULL value); the call and its
     /// other entries went on.
     MetadataDropped,
+    /// Events dropped because their tracker used up its restart budget (404/410 or expiry
+    /// restarts per rolling window): nothing more is sent for that media session.
+    RestartBudgetExhausted,
+    /// Events dropped because their session had delivered nothing for longer than the back
+    /// end keeps a session (it restarts as a resumed one, under the restart budget).
+    SessionExpired,
+    /// Times the endpoint was paused for every session: a `Retry-After`, an outage, a failed probe.
+    EndpointPauses,
 }
 
 /// Number of counters in the table.
-pub const COUNTERS: usize = Counter::MetadataDropped as usize + 1;
+pub const COUNTERS: usize = Counter::EndpointPauses as usize + 1;
 
 /// Counter names, in index order, as they appear in `mc_stats`.
 pub const COUNTER_NAMES: [&str; COUNTERS] = [
@@ -91,6 +99,9 @@ pub const COUNTER_NAMES: [&str; COUNTERS] = [
     "panics",
     "sessions_resumed",
     "metadata_dropped",
+    "restart_budget_exhausted",
+    "session_expired",
+    "endpoint_pauses",
 ];
 
 /// Lock-free counters shared by the player threads and the worker.

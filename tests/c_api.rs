@@ -40,6 +40,8 @@ fn events_before_the_session_id_are_held_and_sent_first_in_order() {
         kind: FaultKind::Delay(Duration::from_secs(2)),
         times: Some(1),
         share: None,
+        after_events: None,
+        lasts: None,
     });
     run_program("session_queueing", &collector);
 

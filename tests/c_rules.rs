@@ -104,6 +104,8 @@ fn a_410_mid_session_resumes_with_its_context() {
         kind: FaultKind::Status { status: 410, headers: vec![], body: None },
         times: Some(1),
         share: None,
+        after_events: None,
+        lasts: None,
     });
     let out = child.join().expect("harness thread");
     common::assert_c_passed(&out);

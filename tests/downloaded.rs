@@ -107,6 +107,8 @@ fn a_503_is_retried_then_accepted() {
         kind: FaultKind::Status { status: 503, headers: vec![], body: None },
         times: Some(2),
         share: None,
+        after_events: None,
+        lasts: None,
     });
     run_downloaded(&collector, &store_dir("503"), &[]);
     let statuses: Vec<u16> = upload_requests(&collector, "/api/v1/downloaded").iter().map(|r| r.status).collect();
@@ -122,6 +124,8 @@ fn retry_after_is_honoured() {
         kind: FaultKind::Status { status: 429, headers: vec![("Retry-After".into(), "1".into())], body: None },
         times: Some(1),
         share: None,
+        after_events: None,
+        lasts: None,
     });
     run_downloaded(&collector, &store_dir("retry-after"), &[]);
     let uploads = upload_requests(&collector, "/api/v1/downloaded");
@@ -140,6 +144,8 @@ fn a_400_is_quarantined_and_never_retried() {
         kind: FaultKind::Status { status: 400, headers: vec![], body: None },
         times: None,
         share: None,
+        after_events: None,
+        lasts: None,
     });
     let store = store_dir("400");
     run_downloaded(&collector, &store, &[("MC_WAIT_UPLOADED", "0"), ("MC_WAIT_QUARANTINED", "1")]);
@@ -157,6 +163,8 @@ fn a_connection_dropped_after_the_201_gives_at_most_one_duplicate() {
         kind: FaultKind::DropAfterRead,
         times: Some(1),
         share: None,
+        after_events: None,
+        lasts: None,
     });
     run_downloaded(&collector, &store_dir("dup"), &[]);
     // The first batch was accepted but its answer lost: the retry is the one duplicate the

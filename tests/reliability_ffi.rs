@@ -109,6 +109,8 @@ fn a5_fork_with_transfers_in_flight() {
         kind: FaultKind::Delay(Duration::from_millis(300)),
         times: None,
         share: None,
+        after_events: None,
+        lasts: None,
     });
     run("rel_fork_busy", &collector, Duration::from_secs(60));
     let sessions = collector.sessions();

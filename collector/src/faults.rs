@@ -7,13 +7,19 @@
 //! {"endpoint": "events", "kind": "status", "status": 503, "headers": {"Retry-After": "2"}, "times": 3}
 //! {"endpoint": "sessions", "kind": "delay", "ms": 2000, "times": 1}
 //! {"endpoint": "any", "kind": "drop_before_read", "share": 0.5}
+//! {"endpoint": "events", "kind": "status", "status": 410, "after_events": 3}
+//! {"endpoint": "any", "kind": "status", "status": 429, "headers": {"Retry-After": "1"}, "for_ms": 3000}
 //! ```
+//!
+//! The last two are the back ends in trouble of the fleet-safety tests: every session answers
+//! 410 once it took 3 events (`after_events`, per session), and a `Retry-After` on every answer
+//! for 3 s (`for_ms`, from when the fault is added, on the collector's clock).
 //!
 //! `kind` is one of `status` (with `status`, optional `headers` as an object or a list of
 //! `[name, value]` pairs, optional `body`), `delay` (with `ms`), `drop_before_read`,
 //! `drop_after_read`, `hang`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use hyper::header::{HeaderName, HeaderValue};
@@ -93,6 +99,9 @@ impl FaultKind {
 /// `share: Some(s)` (0 < s ≤ 1) applies it to that share of matching requests,
 /// deterministically spread: the n-th matching request is hit when `floor(n·s)` grows, so
 /// 0.5 hits every 2nd request, 0.25 every 4th. Both together: that share, at most `times` times.
+/// `after_events: Some(k)` scopes it per session: the first `k` event requests of each session
+/// pass untouched, every later one of that session matches (requests without a session id never
+/// do). `lasts: Some(d)` removes it `d` after it was added (on the collector's clock).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(into = "FaultSpec", try_from = "FaultSpec")]
 pub struct Fault {
@@ -100,6 +109,15 @@ pub struct Fault {
     pub kind: FaultKind,
     pub times: Option<u32>,
     pub share: Option<f64>,
+    pub after_events: Option<u32>,
+    pub lasts: Option<Duration>,
+}
+
+impl Fault {
+    /// A fault on every matching request until cleared (set the other fields to narrow it).
+    pub fn every(endpoint: Endpoint, kind: FaultKind) -> Fault {
+        Fault { endpoint, kind, times: None, share: None, after_events: None, lasts: None }
+    }
 }
 
 impl Fault {
@@ -114,6 +132,12 @@ impl Fault {
                 return Err(format!("share {s} is outside (0, 1]"));
             }
         }
+        if self.after_events.is_some() && !matches!(self.endpoint, Endpoint::Events | Endpoint::Any) {
+            return Err("after_events counts event requests: use it with endpoint \"events\" (or \"any\")".to_string());
+        }
+        if self.lasts == Some(Duration::ZERO) {
+            return Err("for_ms must be at least 1".to_string());
+        }
         Ok(())
     }
 }
@@ -124,15 +148,32 @@ pub(crate) struct FaultSlot {
     pub(crate) fault: Fault,
     seen: u64,
     fired: u32,
+    /// Event requests each session let through so far (`after_events`).
+    passed: HashMap<String, u32>,
+    /// When it ends (`lasts`), in the collector's ms.
+    until_ms: Option<i64>,
 }
 
 impl FaultSlot {
-    pub(crate) fn new(fault: Fault) -> FaultSlot {
-        FaultSlot { fault, seen: 0, fired: 0 }
+    pub(crate) fn new(fault: Fault, now_ms: i64) -> FaultSlot {
+        let until_ms = fault.lasts.map(|d| now_ms.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)));
+        FaultSlot { fault, seen: 0, fired: 0, passed: HashMap::new(), until_ms }
     }
 
-    fn exhausted(&self) -> bool {
-        matches!(self.fault.times, Some(t) if self.fired >= t)
+    fn exhausted(&self, now_ms: i64) -> bool {
+        matches!(self.fault.times, Some(t) if self.fired >= t) || self.until_ms.is_some_and(|u| now_ms >= u)
+    }
+
+    /// Within its session scope: the session took its `after_events` already.
+    fn in_scope(&mut self, sid: Option<&str>) -> bool {
+        let Some(k) = self.fault.after_events else { return true };
+        let Some(sid) = sid else { return false };
+        let passed = self.passed.entry(sid.to_string()).or_default();
+        if *passed < k {
+            *passed += 1;
+            return false;
+        }
+        true
     }
 
     fn fires(&mut self) -> bool {
@@ -148,17 +189,24 @@ impl FaultSlot {
     }
 }
 
-/// The fault (if any) for the next request to `endpoint`: faults are tried in the order they
-/// were added and the first that fires applies. Used-up faults are removed.
-pub(crate) fn take(slots: &mut Vec<FaultSlot>, endpoint: Endpoint) -> Option<FaultKind> {
+/// The fault (if any) for the next request to `endpoint` (of session `sid`, for events) at
+/// `now_ms`: faults are tried in the order they were added and the first that fires applies.
+/// Used-up and ended faults are removed.
+pub(crate) fn take(
+    slots: &mut Vec<FaultSlot>,
+    endpoint: Endpoint,
+    sid: Option<&str>,
+    now_ms: i64,
+) -> Option<FaultKind> {
+    slots.retain(|s| !s.exhausted(now_ms));
     let mut chosen = None;
     for slot in slots.iter_mut() {
-        if slot.fault.endpoint.matches(endpoint) && !slot.exhausted() && slot.fires() {
+        if slot.fault.endpoint.matches(endpoint) && slot.in_scope(sid) && slot.fires() {
             chosen = Some(slot.fault.kind.clone());
             break;
         }
     }
-    slots.retain(|s| !s.exhausted());
+    slots.retain(|s| !s.exhausted(now_ms));
     chosen
 }
 
@@ -282,6 +330,10 @@ struct FaultSpec {
     times: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     share: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    after_events: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    for_ms: Option<u64>,
 }
 
 impl From<Fault> for FaultSpec {
@@ -296,6 +348,8 @@ impl From<Fault> for FaultSpec {
             ms: k.ms,
             times: f.times,
             share: f.share,
+            after_events: f.after_events,
+            for_ms: f.lasts.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         }
     }
 }
@@ -311,7 +365,14 @@ impl TryFrom<FaultSpec> for Fault {
             body: s.body,
             ms: s.ms,
         })?;
-        let fault = Fault { endpoint: s.endpoint, kind, times: s.times, share: s.share };
+        let fault = Fault {
+            endpoint: s.endpoint,
+            kind,
+            times: s.times,
+            share: s.share,
+            after_events: s.after_events,
+            lasts: s.for_ms.map(Duration::from_millis),
+        };
         fault.check()?;
         Ok(fault)
     }
@@ -322,36 +383,56 @@ mod tests {
     use super::*;
 
     fn fault(kind: FaultKind, times: Option<u32>, share: Option<f64>) -> Fault {
-        Fault { endpoint: Endpoint::Events, kind, times, share }
+        Fault { times, share, ..Fault::every(Endpoint::Events, kind) }
     }
 
     #[test]
     fn times_limits_and_removes() {
-        let mut slots = vec![FaultSlot::new(fault(FaultKind::Hang, Some(2), None))];
-        assert_eq!(take(&mut slots, Endpoint::Sessions), None);
-        assert_eq!(take(&mut slots, Endpoint::Events), Some(FaultKind::Hang));
-        assert_eq!(take(&mut slots, Endpoint::Events), Some(FaultKind::Hang));
+        let mut slots = vec![FaultSlot::new(fault(FaultKind::Hang, Some(2), None), 0)];
+        assert_eq!(take(&mut slots, Endpoint::Sessions, None, 0), None);
+        assert_eq!(take(&mut slots, Endpoint::Events, None, 0), Some(FaultKind::Hang));
+        assert_eq!(take(&mut slots, Endpoint::Events, None, 0), Some(FaultKind::Hang));
         assert!(slots.is_empty());
-        assert_eq!(take(&mut slots, Endpoint::Events), None);
+        assert_eq!(take(&mut slots, Endpoint::Events, None, 0), None);
     }
 
     #[test]
     fn share_is_spread_deterministically() {
-        let mut slots = vec![FaultSlot::new(fault(FaultKind::Hang, None, Some(0.5)))];
-        let hits: Vec<bool> = (0..6).map(|_| take(&mut slots, Endpoint::Events).is_some()).collect();
+        let mut slots = vec![FaultSlot::new(fault(FaultKind::Hang, None, Some(0.5)), 0)];
+        let hits: Vec<bool> = (0..6).map(|_| take(&mut slots, Endpoint::Events, None, 0).is_some()).collect();
         assert_eq!(hits, [false, true, false, true, false, true]);
-        let mut slots = vec![FaultSlot::new(fault(FaultKind::Hang, Some(1), Some(0.25)))];
-        let hits: Vec<bool> = (0..8).map(|_| take(&mut slots, Endpoint::Events).is_some()).collect();
+        let mut slots = vec![FaultSlot::new(fault(FaultKind::Hang, Some(1), Some(0.25)), 0)];
+        let hits: Vec<bool> = (0..8).map(|_| take(&mut slots, Endpoint::Events, None, 0).is_some()).collect();
         assert_eq!(hits, [false, false, false, true, false, false, false, false]);
     }
 
     #[test]
     fn any_matches_every_upload_endpoint() {
-        let mut slots =
-            vec![FaultSlot::new(Fault { endpoint: Endpoint::Any, kind: FaultKind::Hang, times: None, share: None })];
+        let mut slots = vec![FaultSlot::new(Fault::every(Endpoint::Any, FaultKind::Hang), 0)];
         for e in [Endpoint::Sessions, Endpoint::Events, Endpoint::Downloaded] {
-            assert_eq!(take(&mut slots, e), Some(FaultKind::Hang));
+            assert_eq!(take(&mut slots, e, None, 0), Some(FaultKind::Hang));
         }
+    }
+
+    #[test]
+    fn after_events_scopes_per_session_and_lasts_ends_it() {
+        let gone = FaultKind::Status { status: 410, headers: vec![], body: None };
+        let mut slots =
+            vec![FaultSlot::new(Fault { after_events: Some(2), ..Fault::every(Endpoint::Events, gone.clone()) }, 0)];
+        let mut seq = |sid: &str| take(&mut slots, Endpoint::Events, Some(sid), 0).is_some();
+        assert_eq!(
+            [seq("a"), seq("a"), seq("b"), seq("a"), seq("b"), seq("b"), seq("a")],
+            [false, false, false, true, false, true, true]
+        );
+        assert_eq!(take(&mut slots, Endpoint::Sessions, None, 0), None, "no session, no match");
+
+        let mut slots = vec![FaultSlot::new(
+            Fault { lasts: Some(Duration::from_millis(100)), ..Fault::every(Endpoint::Any, gone) },
+            1000,
+        )];
+        assert!(take(&mut slots, Endpoint::Sessions, None, 1099).is_some());
+        assert!(take(&mut slots, Endpoint::Sessions, None, 1100).is_none());
+        assert!(slots.is_empty(), "removed once over");
     }
 
     #[test]
@@ -368,6 +449,12 @@ mod tests {
         assert_eq!(back, f);
         let d: Fault = serde_json::from_str(r#"{"endpoint":"sessions","kind":"delay","ms":250}"#).unwrap();
         assert_eq!(d.kind, FaultKind::Delay(Duration::from_millis(250)));
+        let g: Fault = serde_json::from_str(
+            r#"{"endpoint":"events","kind":"status","status":410,"after_events":3,"for_ms":5000}"#,
+        )
+        .unwrap();
+        assert_eq!((g.after_events, g.lasts), (Some(3), Some(Duration::from_secs(5))));
+        assert_eq!(serde_json::from_value::<Fault>(serde_json::to_value(&g).unwrap()).unwrap(), g);
         for bad in [
             r#"{"endpoint":"events","kind":"status"}"#,
             r#"{"endpoint":"events","kind":"status","status":42}"#,
@@ -377,6 +464,8 @@ mod tests {
             r#"{"endpoint":"events","kind":"hang","share":1.5}"#,
             r#"{"endpoint":"events","kind":"hang","times":0}"#,
             r#"{"endpoint":"events","kind":"hang","tiems":3}"#,
+            r#"{"endpoint":"sessions","kind":"hang","after_events":3}"#,
+            r#"{"endpoint":"events","kind":"hang","for_ms":0}"#,
             r#"{"endpoint":"events","kind":"status","status":503,"headers":{"Bad Name":"x"}}"#,
         ] {
             assert!(serde_json::from_str::<Fault>(bad).is_err(), "{bad} should be rejected");

@@ -14,6 +14,8 @@
 //!     kind: FaultKind::Status { status: 503, headers: vec![("Retry-After".into(), "1".into())], body: None },
 //!     times: Some(1),
 //!     share: None,
+//!     after_events: None,
+//!     lasts: None,
 //! });
 //! // ... run a player with MC_ENDPOINT=collector.base_url() ...
 //! assert!(collector.wait_until(Duration::from_secs(10), |c| c.sessions().len() == 1));

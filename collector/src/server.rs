@@ -247,7 +247,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
         fault: None,
     };
 
-    let fault = route.endpoint().and_then(|e| crate::faults::take(&mut shared.lock().faults, e));
+    let fault =
+        route.endpoint().and_then(|e| crate::faults::take(&mut shared.lock().faults, e, rec.sid.as_deref(), at_ms));
     rec.fault = fault.as_ref().map(FaultKind::describe);
     match &fault {
         Some(FaultKind::DropBeforeRead) => {

@@ -76,7 +76,8 @@ impl Shared {
 
     pub(crate) fn add_fault(&self, f: Fault) -> Result<(), String> {
         f.check()?;
-        self.lock().faults.push(FaultSlot::new(f));
+        let now_ms = self.clock.now_ms();
+        self.lock().faults.push(FaultSlot::new(f, now_ms));
         Ok(())
     }
 

@@ -14,7 +14,7 @@ fn collector() -> Collector {
 }
 
 fn fault(endpoint: Endpoint, kind: FaultKind, times: Option<u32>, share: Option<f64>) -> Fault {
-    Fault { endpoint, kind, times, share }
+    Fault { times, share, ..Fault::every(endpoint, kind) }
 }
 
 fn status(code: u16) -> FaultKind {

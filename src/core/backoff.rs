@@ -25,11 +25,38 @@ impl XorShift {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
+    /// Uniform in [0, 1).
+    pub(crate) fn next_unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
     /// Uniform in [-1, 1).
     pub(crate) fn next_signed_unit(&mut self) -> f64 {
-        let unit = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        unit * 2.0 - 1.0
+        self.next_unit() * 2.0 - 1.0
     }
+
+    /// Uniform in [0, max]: a random part of a window.
+    pub(crate) fn within(&mut self, max: Duration) -> Duration {
+        Duration::try_from_secs_f64(max.as_secs_f64() * self.next_unit()).unwrap_or(max).min(max)
+    }
+
+    /// `d` ± `share` of it (share clamped to [0, 1]).
+    pub(crate) fn spread(&mut self, d: Duration, share: f64) -> Duration {
+        let share = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
+        Duration::try_from_secs_f64(d.as_secs_f64() * (1.0 + share * self.next_signed_unit())).unwrap_or(d)
+    }
+}
+
+/// The wait before restart number `n` of a tracker's rolling window (0 = the first): a random
+/// part of `first` for the first, so a fleet that lost its sessions together does not restart
+/// together; then `first × 2ⁿ` ±20 %, capped at `cap`.
+pub(crate) fn restart_delay(first: Duration, cap: Duration, n: u32, rng: &mut XorShift) -> Duration {
+    if n == 0 {
+        return rng.within(first.min(cap));
+    }
+    let factor = 1u32.checked_shl(n.min(31)).unwrap_or(u32::MAX);
+    let exp = first.checked_mul(factor).unwrap_or(cap).min(cap);
+    rng.spread(exp, 0.2).min(cap)
 }
 
 /// The wait before retry number `retry` (0 = the first retry): `base × 2^retry`, capped at
@@ -78,6 +105,21 @@ mod tests {
             assert!((6.4..=8.0).contains(&c), "{c}");
         }
         assert!(seen_low && seen_high);
+    }
+
+    #[test]
+    fn restart_delays_start_random_then_grow_to_the_cap() {
+        let (first, cap) = (Duration::from_secs(10), Duration::from_secs(600));
+        let mut rng = XorShift::new(9);
+        let firsts: Vec<f64> = (0..1000).map(|_| restart_delay(first, cap, 0, &mut rng).as_secs_f64()).collect();
+        assert!(firsts.iter().all(|d| (0.0..=10.0).contains(d)));
+        assert!(firsts.iter().any(|d| *d < 2.0) && firsts.iter().any(|d| *d > 8.0), "spread over the window");
+        for (n, mid) in [(1u32, 20.0), (2, 40.0), (3, 80.0), (5, 320.0)] {
+            let d = restart_delay(first, cap, n, &mut rng).as_secs_f64();
+            assert!((mid * 0.8..=mid * 1.2).contains(&d), "restart {n}: {d}");
+        }
+        assert!(restart_delay(first, cap, 6, &mut rng) <= cap);
+        assert!(restart_delay(first, cap, u32::MAX, &mut rng) <= cap);
     }
 
     #[test]

@@ -4,31 +4,43 @@
 //!   it until the 201 gives the sid, then goes to `/api/v1/sessions/{sid}/events`.
 //! - One request in flight per session, in order; different sessions proceed concurrently.
 //! - Retryable failures (network, timeout, 408, 429, 5xx; for sessionStart also a 2xx without a
-//!   usable `Location`) wait a backoff (or a longer `Retry-After`) while the session's later
-//!   events wait behind. A sessionStart gives up after its tries or budget, and its session's
-//!   events go with it; an event gives up after its budget and the session goes on.
+//!   usable `Location`) wait a backoff while the session's later events wait behind. A
+//!   sessionStart gives up after its attempts, and its session's events go with it; an event
+//!   gives up after its attempts and the session goes on.
+//! - The endpoint gate (`gate`) stands in front of every request: a `Retry-After` or an outage
+//!   pauses all sessions at once, without spending their attempts; when it opens again the
+//!   sessions that waited are released spread over the release window.
 //! - 404/410 on an event: the session is gone. Its held events are dropped and the tracker is
-//!   told, so it restarts as a resumed session.
+//!   told, so it restarts as a resumed session (the core rations restarts). 404/410 on a
+//!   sessionStart is a failed start.
+//! - A session that delivered nothing for longer than the back end keeps one (`session_expiry`)
+//!   has expired when it is about to send again: its held events are dropped and the tracker
+//!   is told, as for 404/410.
 //! - Every event that does not reach the server is counted by reason and reported.
 
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::backoff::{self, XorShift};
+use super::gate::{Cause, Gate};
 use super::notices::Notices;
-use super::parse::{parse_location, parse_retry_after};
+use super::parse::parse_location;
 use super::rules::SessionKey;
 use super::{
-    Counter, Limits, LogLevel, Notice, Outcome, Request, RequestId, RetryPolicy, Stamp, TrackerId, TrackerName,
+    Counter, FleetPolicy, Limits, LogLevel, Notice, Outcome, Request, RequestId, RetryPolicy, Stamp, TrackerId,
+    TrackerName,
 };
 use crate::stats::Stats;
 use crate::wire::{Event, EventType};
 
 pub(crate) const SESSIONS_PATH: &str = "/api/v1/sessions";
+
+/// The gate's name for a downloaded upload (delivery's own request ids start at 1).
+pub(crate) const UPLOAD_REQUEST: RequestId = 0;
 
 /// Everything but RFC 3986 unreserved characters is encoded in the sid's path segment.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -59,12 +71,14 @@ struct Session {
     /// Held events; the head is the one in flight or backing off.
     queue: VecDeque<Event>,
     in_flight: Option<RequestId>,
-    /// Set while the head backs off; cleared when it comes due.
+    /// Set while the head backs off (or a restart waits its delay); cleared when it comes due.
     retry_at: Option<Instant>,
-    /// Tries of the head so far.
+    /// Attempts of the head spent so far (waits on the endpoint gate spend none).
     tries: u32,
-    /// When the head was first tried (its retry budget runs from there).
-    first_try: Option<Instant>,
+    /// The head failed before: sending it again is a retry.
+    failed: bool,
+    /// The last 2xx of this session (the back end's expiry runs from there).
+    last_delivered: Option<Instant>,
     /// The tracker will send nothing more here (sessionEnd/sessionComplete, restart, removal).
     closed: bool,
 }
@@ -87,6 +101,8 @@ enum Verdict {
     Retry(String),
     /// 404/410 on an event.
     Gone,
+    /// 404/410 on a sessionStart: the start failed.
+    NotCreated,
     /// Anything else (400 and the other 4xx, 3xx): retrying the same body cannot help.
     Reject,
 }
@@ -104,6 +120,7 @@ fn classify(outcome: &Outcome, starting: bool) -> Verdict {
         }
         Outcome::Http { status: 408 | 429 | 500..=599, .. } => Verdict::Retry(String::new()),
         Outcome::Http { status: 404 | 410, .. } if !starting => Verdict::Gone,
+        Outcome::Http { status: 404 | 410, .. } => Verdict::NotCreated,
         Outcome::Http { .. } => Verdict::Reject,
         Outcome::Network { message, timed_out } => {
             Verdict::Retry(if *timed_out { format!("timed out: {message}") } else { message.clone() })
@@ -124,6 +141,14 @@ fn status_of(outcome: &Outcome) -> Option<u16> {
 pub(crate) struct Delivery {
     policy: RetryPolicy,
     limits: Limits,
+    fleet: FleetPolicy,
+    gate: Gate,
+    /// Trackers past their restart budget: their new sessions are refused.
+    muted: HashSet<TrackerId>,
+    /// Sessions found expired while polling, for the core to restart.
+    expired: Vec<(TrackerId, SessionKey)>,
+    /// When the endpoint gate last opened after a pause.
+    last_reopen: Option<Instant>,
     stats: Arc<Stats>,
     rng: XorShift,
     /// In creation order (keys only grow), so requests go out oldest session first.
@@ -144,10 +169,21 @@ pub(crate) struct Delivery {
 }
 
 impl Delivery {
-    pub(crate) fn new(policy: RetryPolicy, limits: Limits, stats: Arc<Stats>, seed: u64) -> Delivery {
+    pub(crate) fn new(
+        policy: RetryPolicy,
+        limits: Limits,
+        fleet: FleetPolicy,
+        stats: Arc<Stats>,
+        seed: u64,
+    ) -> Delivery {
         Delivery {
+            gate: Gate::new(fleet.clone(), policy.retry_after_cap),
             policy,
             limits,
+            fleet,
+            muted: HashSet::new(),
+            expired: Vec::new(),
+            last_reopen: None,
             stats,
             rng: XorShift::new(seed),
             sessions: BTreeMap::new(),
@@ -191,15 +227,23 @@ impl Delivery {
             // starts sessions faster than they can be sent must not grow memory without bound.
             // The refused session stays as a dead entry (no events), so what follows for it is
             // counted under the same reason, and it is forgotten when it closes.
-            let full = self.held >= self.limits.global_pending_cap;
+            // A tracker past its restart budget sends nothing more for its media session.
+            let refused = if self.muted.contains(&tracker) {
+                Some(Counter::RestartBudgetExhausted)
+            } else if self.held >= self.limits.global_pending_cap {
+                Some(Counter::CacheOverflow)
+            } else {
+                None
+            };
             let session = Session {
                 tracker,
-                phase: if full { Phase::Dead(Counter::CacheOverflow) } else { Phase::Starting },
-                queue: if full { VecDeque::new() } else { VecDeque::from([event]) },
+                phase: refused.map_or(Phase::Starting, Phase::Dead),
+                queue: if refused.is_some() { VecDeque::new() } else { VecDeque::from([event]) },
                 in_flight: None,
                 retry_at: None,
                 tries: 0,
-                first_try: None,
+                failed: false,
+                last_delivered: None,
                 closed: false,
             };
             // Keys are never reused; should one be, the first session is kept and the newcomer
@@ -207,10 +251,9 @@ impl Delivery {
             match self.sessions.entry(key) {
                 Entry::Vacant(v) => {
                     v.insert(session);
-                    if full {
-                        self.drop_event(notices, tracker, t, Counter::CacheOverflow);
-                    } else {
-                        self.held += 1;
+                    match refused {
+                        Some(reason) => self.drop_event(notices, tracker, t, reason),
+                        None => self.held += 1,
                     }
                 }
                 Entry::Occupied(_) => {
@@ -288,29 +331,72 @@ impl Delivery {
         }
     }
 
-    /// The next request: the head of the oldest session that is ready to send.
-    pub(crate) fn poll_request(&mut self) -> Option<Request> {
-        // Sending makes the session not ready (in flight), so it leaves the index.
-        let key = self.ready.pop_first()?;
-        let s = self.sessions.get_mut(&key)?;
-        let head = s.queue.front()?;
-        let path = match &s.phase {
-            Phase::Starting => SESSIONS_PATH.to_owned(),
-            Phase::Open { events_path } => events_path.clone(),
-            Phase::Dead(_) => return None,
-        };
-        self.next_request += 1;
-        let id = self.next_request;
-        self.in_flight.insert(id, key);
-        s.in_flight = Some(id);
-        if s.tries == 0 {
-            s.first_try = self.clock;
-        } else {
-            self.stats.incr(Counter::Retries);
+    /// The next request: the head of the oldest session that is ready to send, when the
+    /// endpoint gate lets one go. A session found expired on the way is dropped (see
+    /// `take_expired`).
+    pub(crate) fn poll_request(&mut self, notices: &mut Notices) -> Option<Request> {
+        loop {
+            if !self.gate.may_send() {
+                return None;
+            }
+            // Sending makes the session not ready (in flight), so it leaves the index.
+            let key = self.ready.pop_first()?;
+            if self.has_expired(key) {
+                self.expire(notices, key);
+                continue;
+            }
+            let Some(s) = self.sessions.get_mut(&key) else { continue };
+            let Some(head) = s.queue.front() else { continue };
+            let path = match &s.phase {
+                Phase::Starting => SESSIONS_PATH.to_owned(),
+                Phase::Open { events_path } => events_path.clone(),
+                Phase::Dead(_) => continue,
+            };
+            self.next_request += 1;
+            let id = self.next_request;
+            self.in_flight.insert(id, key);
+            s.in_flight = Some(id);
+            if s.failed {
+                self.stats.incr(Counter::Retries);
+            }
+            s.tries = s.tries.saturating_add(1);
+            self.stats.incr(Counter::RequestsSent);
+            self.gate.on_send(id);
+            return Some(Request { id, tracker: s.tracker, event_type: head.event_type, path, body: head.to_json() });
         }
-        s.tries = s.tries.saturating_add(1);
-        self.stats.incr(Counter::RequestsSent);
-        Some(Request { id, tracker: s.tracker, event_type: head.event_type, path, body: head.to_json() })
+    }
+
+    /// An open session that delivered nothing for `session_expiry`: the back end has closed it.
+    fn has_expired(&self, key: SessionKey) -> bool {
+        let (Some(s), Some(now)) = (self.sessions.get(&key), self.clock) else {
+            return false;
+        };
+        // Only a silence the sending caused (failures of the head, or a pause of the endpoint)
+        // counts: a tracker that simply had nothing to say is not second-guessed.
+        let Some(last) = s.last_delivered else { return false };
+        matches!(s.phase, Phase::Open { .. })
+            && now.saturating_duration_since(last) >= self.fleet.session_expiry
+            && (s.failed || self.last_reopen.is_some_and(|r| r > last))
+    }
+
+    fn expire(&mut self, notices: &mut Notices, key: SessionKey) {
+        let Some(s) = self.sessions.get(&key) else { return };
+        let (tracker, held) = (s.tracker, s.queue.len());
+        notices.log(
+            LogLevel::Warn,
+            format!(
+                "tracker {tracker}: session expired (nothing delivered for {} s, the back end has closed it); \
+                 {held} held event(s) dropped",
+                self.fleet.session_expiry.as_secs()
+            ),
+        );
+        self.reindexed(key, |d| d.kill(notices, key, Counter::SessionExpired, Counter::SessionExpired));
+        self.expired.push((tracker, key));
+    }
+
+    /// The sessions found expired since the last call, for their trackers to restart.
+    pub(crate) fn take_expired(&mut self) -> Vec<(TrackerId, SessionKey)> {
+        std::mem::take(&mut self.expired)
     }
 
     /// A request ended. Returns the (tracker, session) whose session is gone (404/410), for the
@@ -323,12 +409,95 @@ impl Delivery {
         outcome: Outcome,
     ) -> Option<(TrackerId, SessionKey)> {
         self.observe(now.mono);
+        let seen = self.gate.observe(Some(id), now, &outcome, &mut self.rng);
+        self.note_gate(notices, seen.closed, seen.reopened, now.mono);
         let key = self.in_flight.remove(&id)?;
         self.reindexed(key, |d| {
-            let gone = d.settle(notices, key, now, outcome);
+            let gone = d.settle(notices, key, now, outcome, seen.held);
             d.forget_if_done(key);
             gone
         })
+    }
+
+    /// Counts and logs a pause of the endpoint; a reopened one releases what waited.
+    fn note_gate(&mut self, notices: &mut Notices, closed: bool, reopened: bool, now: Instant) {
+        if closed {
+            self.stats.incr(Counter::EndpointPauses);
+            let until = self.gate.poll_timeout().map_or(0, |u| u.saturating_duration_since(now).as_millis());
+            let why = match self.gate.cause() {
+                Some(Cause::Throttled) => "the server asked to wait (Retry-After)",
+                _ => "the endpoint is unreachable (network failures in a row); probing",
+            };
+            notices.log(LogLevel::Warn, format!("endpoint paused for {until} ms: {why}; every session waits"));
+        }
+        if reopened {
+            notices.log(LogLevel::Info, "endpoint open again; waiting requests released".into());
+            self.last_reopen = Some(now);
+            self.release(now);
+        }
+    }
+
+    /// Every session ready to send gets a random start within the release window, so what
+    /// waited on a pause does not go out in one burst.
+    fn release(&mut self, now: Instant) {
+        let window = self.fleet.release_window;
+        if window.is_zero() {
+            return;
+        }
+        for key in std::mem::take(&mut self.ready) {
+            let at = now.checked_add(self.rng.within(window));
+            if let Some(s) = self.sessions.get_mut(&key) {
+                s.retry_at = at;
+            }
+            match at {
+                Some(t) => {
+                    self.retries.insert((t, key));
+                }
+                None => {
+                    self.ready.insert(key);
+                }
+            }
+        }
+    }
+
+    /// Session `key`'s sessionStart (not tried yet) waits until `until` (a restart's delay).
+    pub(crate) fn defer(&mut self, key: SessionKey, until: Instant) {
+        self.reindexed(key, |d| {
+            if let Some(s) = d.sessions.get_mut(&key).filter(|s| s.phase == Phase::Starting && s.tries == 0) {
+                s.retry_at = Some(s.retry_at.map_or(until, |t| t.max(until)));
+            }
+        });
+    }
+
+    /// Tracker past its restart budget: its dead session `key` now drops what comes as
+    /// `restart_budget_exhausted`, and so does any session it opens until `unmute`.
+    pub(crate) fn mute(&mut self, tracker: TrackerId, key: SessionKey) {
+        self.muted.insert(tracker);
+        if let Some(s) = self.sessions.get_mut(&key) {
+            s.phase = Phase::Dead(Counter::RestartBudgetExhausted);
+        }
+    }
+
+    /// The player started new content: the tracker's sessions go out again (the restart
+    /// budget is not refilled).
+    pub(crate) fn unmute(&mut self, tracker: TrackerId) {
+        self.muted.remove(&tracker);
+    }
+
+    /// A downloaded upload may start now: only when the endpoint is open, or as the probe.
+    pub(crate) fn may_upload(&self) -> bool {
+        self.gate.may_send()
+    }
+
+    pub(crate) fn upload_started(&mut self) {
+        self.gate.on_send(UPLOAD_REQUEST);
+    }
+
+    /// A downloaded upload ended: its answer counts for the endpoint gate as any request's.
+    pub(crate) fn upload_finished(&mut self, notices: &mut Notices, now: Stamp, outcome: &Outcome) {
+        self.observe(now.mono);
+        let seen = self.gate.observe(Some(UPLOAD_REQUEST), now, outcome, &mut self.rng);
+        self.note_gate(notices, seen.closed, seen.reopened, now.mono);
     }
 
     fn settle(
@@ -337,6 +506,7 @@ impl Delivery {
         key: SessionKey,
         now: Stamp,
         outcome: Outcome,
+        held: bool,
     ) -> Option<(TrackerId, SessionKey)> {
         let s = self.sessions.get_mut(&key)?;
         s.in_flight = None;
@@ -351,6 +521,7 @@ impl Delivery {
         let status = status_of(&outcome);
         match classify(&outcome, starting) {
             Verdict::Success(sid) => {
+                s.last_delivered = Some(now.mono);
                 if let Some(sid) = sid {
                     s.phase = Phase::Open { events_path: events_path(&sid) };
                     self.stats.incr(Counter::SessionsStarted);
@@ -363,11 +534,27 @@ impl Delivery {
             }
             Verdict::Retry(message) => {
                 let message = if message.is_empty() { format!("HTTP {}", status.unwrap_or(0)) } else { message };
-                let retry_after = match &outcome {
-                    Outcome::Http { retry_after: Some(v), .. } => parse_retry_after(v, now.ts),
-                    _ => None,
-                };
-                self.retry_or_give_up(notices, key, now, status, message, retry_after);
+                s.failed = true;
+                if held {
+                    // The endpoint's wait, not the event's: no attempt spent, the head waits
+                    // for the gate.
+                    s.tries = s.tries.saturating_sub(1);
+                    let message = format!("{message}; waiting for the endpoint (Retry-After or outage)");
+                    notices.push(Notice::RequestFailed { tracker, event_type, status, retrying: true, message });
+                    return None;
+                }
+                self.retry_or_give_up(notices, key, status, message);
+                None
+            }
+            Verdict::NotCreated => {
+                notices.push(Notice::RequestFailed {
+                    tracker,
+                    event_type,
+                    status,
+                    retrying: false,
+                    message: format!("HTTP {}: the sessionStart was refused", status.unwrap_or(0)),
+                });
+                self.kill(notices, key, Counter::SessionNotCreated, Counter::SessionNotCreated);
                 None
             }
             Verdict::Gone => {
@@ -400,37 +587,17 @@ impl Delivery {
         }
     }
 
-    fn retry_or_give_up(
-        &mut self,
-        notices: &mut Notices,
-        key: SessionKey,
-        now: Stamp,
-        status: Option<u16>,
-        message: String,
-        retry_after: Option<std::time::Duration>,
-    ) {
+    fn retry_or_give_up(&mut self, notices: &mut Notices, key: SessionKey, status: Option<u16>, message: String) {
         let Some(s) = self.sessions.get_mut(&key) else {
             return;
         };
         let starting = s.phase == Phase::Starting;
         let tracker = s.tracker;
         let event_type = s.queue.front().map_or(EventType::Ping, |e| e.event_type);
-        let mut delay = backoff::delay(&self.policy, s.tries.saturating_sub(1), &mut self.rng);
-        if let Some(ra) = retry_after.map(|ra| ra.min(self.policy.retry_after_cap)) {
-            delay = delay.max(ra);
-        }
-        let first = s.first_try.unwrap_or(now.mono).min(now.mono);
-        let budget = if starting { self.policy.session_start_budget } else { self.policy.event_budget };
-        // No try starts after the budget: a Retry-After beyond it gives up now rather than
-        // blocking the session's queue.
-        let next = now.mono.checked_add(delay);
-        let in_budget = match (next, first.checked_add(budget)) {
-            (Some(next), Some(end)) => next <= end,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        let tries_left = !starting || s.tries < self.policy.session_start_max_attempts.max(1);
-        let retrying = in_budget && tries_left;
+        let delay = backoff::delay(&self.policy, s.tries.saturating_sub(1), &mut self.rng);
+        let max = if starting { self.policy.session_start_max_attempts } else { self.policy.event_max_attempts };
+        let next = self.clock.and_then(|c| c.checked_add(delay));
+        let retrying = s.tries < max.max(1) && next.is_some();
         notices.push(Notice::RequestFailed { tracker, event_type, status, retrying, message: message.clone() });
         if retrying {
             s.retry_at = next;
@@ -454,7 +621,7 @@ impl Delivery {
                 self.held = self.held.saturating_sub(1);
             }
             s.tries = 0;
-            s.first_try = None;
+            s.failed = false;
             s.retry_at = None;
         }
     }
@@ -478,6 +645,7 @@ impl Delivery {
     /// Backoffs that came due end; their heads can be polled again.
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
         self.observe(now);
+        self.gate.handle_timeout(now);
         while let Some(&(t, key)) = self.retries.first().filter(|(t, _)| *t <= now) {
             self.reindexed(key, |d| {
                 if let Some(s) = d.sessions.get_mut(&key) {
@@ -490,7 +658,8 @@ impl Delivery {
     }
 
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        self.retries.first().map(|(t, _)| *t)
+        let retry = self.retries.first().map(|(t, _)| *t);
+        retry.into_iter().chain(self.gate.poll_timeout()).min()
     }
 
     /// Gives up everything held (in flight included: the worker aborted those transfers).

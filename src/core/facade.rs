@@ -1,16 +1,19 @@
 //! `Core`: the one object the worker drives. It routes player calls to the trackers, their
 //! hits to delivery (or, for downloaded trackers, to a per-tracker store), deadlines to both,
-//! and 404/410 answers back to the tracker that must restart.
+//! and lost sessions (404/410, expiry) back to the tracker that must restart, under the
+//! tracker's restart budget.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::backoff::{XorShift, restart_delay};
 use super::delivery::Delivery;
 use super::notices::Notices;
 use super::rules::{Env, Hit, SessionKey, Tracker};
 use super::{
-    Call, CoreConfig, Notice, Outcome, Request, RequestId, Snapshot, Stamp, TrackerConfig, TrackerId, TrackerSlot,
+    Call, CoreConfig, LogLevel, Notice, Outcome, Request, RequestId, Snapshot, Stamp, TrackerConfig, TrackerId,
+    TrackerSlot,
 };
 use crate::stats::Stats;
 use crate::wire::Event;
@@ -31,6 +34,11 @@ pub struct Core {
     /// Hits of downloaded trackers, until the offline store takes them.
     stored: BTreeMap<TrackerId, Vec<Event>>,
     next_key: SessionKey,
+    /// Each tracker's restarts after a lost session, within the rolling restart window.
+    restarts: HashMap<TrackerId, VecDeque<Instant>>,
+    /// The latest time seen (restarts found while polling happen then).
+    last_now: Option<Stamp>,
+    rng: XorShift,
 }
 
 /// Where one tracker's hits go.
@@ -53,7 +61,8 @@ fn route(
 
 impl Core {
     pub fn new(config: CoreConfig, stats: Arc<Stats>, seed: u64) -> Core {
-        let delivery = Delivery::new(config.retry.clone(), config.limits.clone(), stats.clone(), seed);
+        let delivery =
+            Delivery::new(config.retry.clone(), config.limits.clone(), config.fleet.clone(), stats.clone(), seed);
         Core {
             config,
             stats,
@@ -64,6 +73,18 @@ impl Core {
             notices: Notices::default(),
             stored: BTreeMap::new(),
             next_key: 0,
+            restarts: HashMap::new(),
+            last_now: None,
+            // Restart delays draw from their own sequence, so adding one does not shift the
+            // delivery's backoffs.
+            rng: XorShift::new(seed.rotate_left(32) ^ 0xA5A5_5A5A_A5A5_5A5A),
+        }
+    }
+
+    fn observe(&mut self, now: Stamp) {
+        self.delivery.observe(now.mono);
+        if self.last_now.is_none_or(|l| now.mono >= l.mono) {
+            self.last_now = Some(now);
         }
     }
 
@@ -96,7 +117,9 @@ impl Core {
     /// Removes a tracker. An open session ends as trackSessionEnd ends it (adSkip,
     /// adBreakComplete, chapterSkip, sessionEnd); its pending events are still delivered.
     pub fn remove_tracker(&mut self, id: TrackerId, now: Stamp) {
-        self.delivery.observe(now.mono);
+        self.observe(now);
+        self.restarts.remove(&id);
+        self.delivery.unmute(id);
         let Some(mut t) = self.trackers.remove(&id) else {
             return;
         };
@@ -116,7 +139,7 @@ impl Core {
 
     /// A player call, with what its thread captured at the call (stamp, playhead, QoE).
     pub fn handle_call(&mut self, id: TrackerId, snap: Snapshot, call: Call) {
-        self.delivery.observe(snap.at.mono);
+        self.observe(snap.at);
         if !self.trackers.contains_key(&id) {
             let mut env = Env {
                 config: &self.config,
@@ -126,6 +149,11 @@ impl Core {
                 next_key: &mut self.next_key,
             };
             return env.ignored(id, call.name(), "unknown_tracker");
+        }
+        // New content is not a restart: it goes out even past the restart budget (which it
+        // does not refill).
+        if matches!(call, Call::SessionStart { .. }) && self.trackers.get(&id).is_some_and(|t| !t.in_session()) {
+            self.delivery.unmute(id);
         }
         self.step(id, |t, env| t.handle_call(env, snap, call));
     }
@@ -167,7 +195,7 @@ impl Core {
     /// Fires every deadline at or before `now.mono`: pings, content-start play, pre-roll
     /// release, idle timeout, session cap, retry backoffs.
     pub fn handle_timeout(&mut self, now: Stamp) {
-        self.delivery.observe(now.mono);
+        self.observe(now);
         // Only the trackers due; in id order, as hits (and so new session keys) must come out.
         let mut due: Vec<TrackerId> =
             self.deadlines.iter().take_while(|(d, _)| *d <= now.mono).map(|(_, id)| *id).collect();
@@ -184,18 +212,82 @@ impl Core {
         trackers.into_iter().chain(self.delivery.poll_timeout()).min()
     }
 
-    /// The next request to send: at most one in flight per MC session.
+    /// The next request to send: at most one in flight per MC session, none while the
+    /// endpoint is paused (`Retry-After`, outage) except its one probe.
     pub fn poll_request(&mut self) -> Option<Request> {
-        self.delivery.poll_request()
+        loop {
+            let request = self.delivery.poll_request(&mut self.notices);
+            let expired = self.delivery.take_expired();
+            if request.is_some() || expired.is_empty() {
+                return request;
+            }
+            let now = self.last_now?;
+            for (tracker, key) in expired {
+                self.session_lost(tracker, key, now, "session_expired");
+            }
+        }
     }
 
     pub fn handle_response(&mut self, id: RequestId, now: Stamp, outcome: Outcome) {
+        self.observe(now);
         let Some((tracker, key)) = self.delivery.handle_response(&mut self.notices, id, now, outcome) else {
             return;
         };
-        // 404/410: the old session is dead; the tracker resumes on a new one.
+        self.session_lost(tracker, key, now, "session_gone");
+    }
+
+    /// MC session `key` of `tracker` is dead on the server (404/410 or expired). The tracker
+    /// resumes on a new one after a jittered delay, unless it used up its restart budget: then
+    /// it sends nothing more for this media session.
+    fn session_lost(&mut self, tracker: TrackerId, key: SessionKey, now: Stamp, reason: &'static str) {
+        if !self.trackers.get(&tracker).is_some_and(|t| t.is_live(key)) {
+            self.delivery.close(key);
+            return;
+        }
+        let fleet = &self.config.fleet;
+        let window = self.restarts.entry(tracker).or_default();
+        while window.front().is_some_and(|t| now.mono.saturating_duration_since(*t) >= fleet.restart_window) {
+            window.pop_front();
+        }
+        let n = window.len() as u32;
+        if n >= fleet.restart_budget {
+            self.delivery.mute(tracker, key);
+            self.notices.log(
+                LogLevel::Warn,
+                format!(
+                    "tracker {tracker}: restart budget exhausted ({n} restarts within {} s, then {reason}): \
+                     nothing more is sent for this media session; its events are dropped as \
+                     restart_budget_exhausted until the next session_start",
+                    fleet.restart_window.as_secs()
+                ),
+            );
+            return;
+        }
+        window.push_back(now.mono);
+        let delay = restart_delay(fleet.restart_delay, fleet.restart_backoff_cap, n, &mut self.rng);
         self.delivery.close(key);
-        self.step(tracker, |t, env| t.on_session_gone(env, key, now));
+        self.step(tracker, |t, env| t.on_session_gone(env, key, now, reason));
+        let new_key = self.trackers.get(&tracker).and_then(Tracker::session_key).filter(|k| *k != key);
+        if let (Some(k), Some(until)) = (new_key, now.mono.checked_add(delay)) {
+            self.delivery.defer(k, until);
+        }
+    }
+
+    /// A downloaded upload may start now: the endpoint is open, or the upload can be its probe.
+    pub fn may_upload(&self) -> bool {
+        self.delivery.may_upload()
+    }
+
+    /// A downloaded upload started (after `may_upload`).
+    pub fn upload_started(&mut self) {
+        self.delivery.upload_started();
+    }
+
+    /// A downloaded upload ended: its answer counts for the endpoint (a `Retry-After` pauses
+    /// every session too; network failures count toward an outage).
+    pub fn upload_finished(&mut self, now: Stamp, outcome: &Outcome) {
+        self.observe(now);
+        self.delivery.upload_finished(&mut self.notices, now, outcome);
     }
 
     /// Callback and log notices, in order.

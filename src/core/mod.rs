@@ -10,6 +10,7 @@
 pub(crate) mod backoff;
 pub(crate) mod delivery;
 pub mod facade;
+pub(crate) mod gate;
 pub(crate) mod notices;
 pub mod parse;
 pub(crate) mod rules;
@@ -134,7 +135,9 @@ impl Default for Timing {
     }
 }
 
-/// DESIGN's retry table for real-time requests.
+/// DESIGN's retry table for real-time requests. A request's failure spends one of its attempts
+/// only when the session is to blame; waits the server orders (`Retry-After`) or that outage
+/// probing imposes spend none (see `FleetPolicy`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     /// First backoff; doubles each try.
@@ -142,11 +145,10 @@ pub struct RetryPolicy {
     pub cap: Duration,
     /// ± share of each backoff, e.g. 0.2.
     pub jitter: f64,
+    /// Attempts of a sessionStart before its session is given up.
     pub session_start_max_attempts: u32,
-    /// sessionStart gives up after this long since its first try.
-    pub session_start_budget: Duration,
-    /// An event gives up after this long since its first try.
-    pub event_budget: Duration,
+    /// Attempts of an event before it is given up (`retry_exhausted`); the session goes on.
+    pub event_max_attempts: u32,
     /// `Retry-After` is honoured up to this.
     pub retry_after_cap: Duration,
 }
@@ -158,9 +160,49 @@ impl Default for RetryPolicy {
             cap: Duration::from_secs(8),
             jitter: 0.2,
             session_start_max_attempts: 5,
-            session_start_budget: Duration::from_secs(60),
-            event_budget: Duration::from_secs(60),
+            event_max_attempts: 10,
             retry_after_cap: Duration::from_secs(300),
+        }
+    }
+}
+
+/// How one client treats a back end in trouble, so that a fleet of them never amplifies an
+/// incident (DESIGN's Fleet safety). Defaults are production values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FleetPolicy {
+    /// Session restarts after 404/410 or expiry, per tracker, within `restart_window`. Past it
+    /// the tracker sends nothing more for that media session (`restart_budget_exhausted`).
+    pub restart_budget: u32,
+    /// The rolling window of `restart_budget`.
+    pub restart_window: Duration,
+    /// The first restart in the window waits a random delay up to this (one ping interval);
+    /// the n-th waits this × 2ⁿ, ±20 %, capped at `restart_backoff_cap`.
+    pub restart_delay: Duration,
+    pub restart_backoff_cap: Duration,
+    /// This many network failures or timeouts in a row mean the endpoint is out: sessions stop
+    /// retrying and one probe goes out every `outage_probe_interval` (±20 %).
+    pub outage_failures: u32,
+    pub outage_probe_interval: Duration,
+    /// When the endpoint opens again (after a `Retry-After` pause or an outage), the requests
+    /// that waited are released spread over this window, and the probe after a `Retry-After`
+    /// pause waits a random part of it.
+    pub release_window: Duration,
+    /// The back end closes a session after this long without events: a session that delivered
+    /// nothing for this long is treated as gone when sending resumes.
+    pub session_expiry: Duration,
+}
+
+impl Default for FleetPolicy {
+    fn default() -> Self {
+        FleetPolicy {
+            restart_budget: 3,
+            restart_window: Duration::from_secs(3600),
+            restart_delay: Duration::from_secs(10),
+            restart_backoff_cap: Duration::from_secs(600),
+            outage_failures: 5,
+            outage_probe_interval: Duration::from_secs(60),
+            release_window: Duration::from_secs(10),
+            session_expiry: Duration::from_secs(600),
         }
     }
 }
@@ -186,6 +228,7 @@ pub struct CoreConfig {
     pub timing: Timing,
     pub retry: RetryPolicy,
     pub limits: Limits,
+    pub fleet: FleetPolicy,
 }
 
 /// Per-tracker configuration.

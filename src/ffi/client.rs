@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use crate::config::{Callbacks, ClientConfig, HttpConfig};
-use crate::core::{CoreConfig, CustomerId, Identity, Limits, LogLevel, RetryPolicy, Timing};
+use crate::core::{CoreConfig, CustomerId, FleetPolicy, Identity, Limits, LogLevel, RetryPolicy, Timing};
 use crate::ffi::boundary::{ffi_boundary, install_fork_guard, set_current_client, status_of};
 use crate::ffi::error::{fail, invalid_handle, quote};
 use crate::ffi::handles::HandleTable;
@@ -184,12 +184,48 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
         cap: ms(c.retry_cap_ms, 1, HOUR, "retry_cap_ms")?,
         jitter: 0.2,
         session_start_max_attempts: count(c.session_start_max_attempts, 1, 100, "session_start_max_attempts")? as u32,
-        session_start_budget: ms(c.session_start_budget_ms, 1, HOUR, "session_start_budget_ms")?,
-        event_budget: ms(c.event_retry_budget_ms, 1, HOUR, "event_retry_budget_ms")?,
+        event_max_attempts: count(c.event_max_attempts, 1, 1000, "event_max_attempts")? as u32,
         retry_after_cap: ms(c.retry_after_cap_ms, 1, HOUR, "retry_after_cap_ms")?,
     };
     if retry.cap < retry.base {
         return Err(below("retry_cap_ms", retry.cap, "retry_base_ms", retry.base));
+    }
+    // The time budgets gave way to attempt budgets; old callers still pass them.
+    let defaults = mc_client_config::defaults();
+    let mut startup_warnings = Vec::new();
+    for (name, value, default, instead) in [
+        (
+            "session_start_budget_ms",
+            c.session_start_budget_ms,
+            defaults.session_start_budget_ms,
+            "session_start_max_attempts",
+        ),
+        ("event_retry_budget_ms", c.event_retry_budget_ms, defaults.event_retry_budget_ms, "event_max_attempts"),
+    ] {
+        ms(value, 1, HOUR, name)?;
+        if value != default {
+            startup_warnings.push(format!(
+                "mc_client_config.{name} = {value} is ignored: requests are given up after {instead} attempts"
+            ));
+        }
+    }
+    let fleet = FleetPolicy {
+        restart_budget: count(c.restart_budget, 0, 1000, "restart_budget")? as u32,
+        restart_window: ms(c.restart_window_ms, 1, 86_400_000, "restart_window_ms")?,
+        restart_delay: ms(c.restart_delay_ms, 1, HOUR, "restart_delay_ms")?,
+        restart_backoff_cap: ms(c.restart_backoff_cap_ms, 1, 86_400_000, "restart_backoff_cap_ms")?,
+        outage_failures: count(c.outage_failures, 1, 1000, "outage_failures")? as u32,
+        outage_probe_interval: ms(c.outage_probe_interval_ms, 1, HOUR, "outage_probe_interval_ms")?,
+        release_window: ms(c.release_window_ms, 0, TEN_MIN, "release_window_ms")?,
+        session_expiry: ms(c.session_expiry_ms, 1, 86_400_000, "session_expiry_ms")?,
+    };
+    if fleet.restart_backoff_cap < fleet.restart_delay {
+        return Err(below(
+            "restart_backoff_cap_ms",
+            fleet.restart_backoff_cap,
+            "restart_delay_ms",
+            fleet.restart_delay,
+        ));
     }
     let limits = Limits {
         session_queue_cap: count(c.session_queue_cap, 1, 100_000, "session_queue_cap")?,
@@ -237,7 +273,8 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
     );
     Ok(ClientConfig {
         startup_line,
-        core: CoreConfig { identity, timing, retry, limits },
+        core: CoreConfig { identity, timing, retry, limits, fleet },
+        startup_warnings,
         http,
         queue_capacity: count(c.queue_capacity, 16, 1 << 20, "queue_capacity")?,
         callbacks: Callbacks {
@@ -281,6 +318,7 @@ unsafe fn offline_config(c: &mc_client_config) -> Result<Option<(StoreConfig, Up
         give_up_ms: range64(c.upload_give_up_ms, 1, 365 * 86_400_000, "upload_give_up_ms", " ms")? as i64,
         min_gap: ms(c.upload_min_gap_ms, 0, TEN_MIN, "upload_min_gap_ms")?,
         retry_after_cap: ms(c.retry_after_cap_ms, 1, HOUR, "retry_after_cap_ms")?,
+        network_return_window: ms(c.network_return_window_ms, 0, HOUR, "network_return_window_ms")?,
     };
     if upload.backoff_cap < upload.backoff_base {
         return Err(below("upload_backoff_cap_ms", upload.backoff_cap, "upload_backoff_base_ms", upload.backoff_base));
@@ -556,6 +594,9 @@ fn client_stats(client: mc_client_t, out: *mut mc_stats) -> Result<(), mc_status
         &mut s.panics,
         &mut s.sessions_resumed,
         &mut s.metadata_dropped,
+        &mut s.restart_budget_exhausted,
+        &mut s.session_expired,
+        &mut s.endpoint_pauses,
     ];
     for (f, v) in fields.iter_mut().zip(snap) {
         **f = v;

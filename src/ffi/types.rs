@@ -204,13 +204,19 @@ pub struct mc_client_config {
     pub retry_base_ms: u32,
     /// Backoff cap. Default 8000, max 3600000; must be ≥ retry_base_ms.
     pub retry_cap_ms: u32,
-    /// sessionStart tries before its session is given up. Default 5, range 1–100.
+    /// sessionStart attempts before its session is given up (`session_not_created`). Waits on a
+    /// `Retry-After` or an outage spend none. Default 5, range 1–100.
     pub session_start_max_attempts: u32,
-    /// sessionStart gives up this long after its first try. Default 60000, max 3600000.
+    /// No longer used: a sessionStart is given up after `session_start_max_attempts` attempts,
+    /// however long the endpoint made it wait. Accepted (1–3600000); a value other than the
+    /// default is logged once as ignored.
     pub session_start_budget_ms: u32,
-    /// An event gives up this long after its first try. Default 60000, max 3600000.
+    /// No longer used: an event is given up after `event_max_attempts` attempts (and the memory
+    /// caps), however long the endpoint made it wait. Accepted (1–3600000); a value other than
+    /// the default is logged once as ignored.
     pub event_retry_budget_ms: u32,
-    /// `Retry-After` is honoured up to this. Default 300000, max 3600000.
+    /// A 429 or 503 with `Retry-After` pauses every request to the endpoint for that long, up
+    /// to this. Default 300000, max 3600000.
     pub retry_after_cap_ms: u32,
     /// `User-Agent` header. NULL = "media-collection/<version>". No control characters.
     pub user_agent: *const c_char,
@@ -267,6 +273,40 @@ pub struct mc_client_config {
     /// (configure `ca_file` instead wherever you can). The worker logs a warning at start.
     /// Default false.
     pub dangerous_disable_tls_verification: bool,
+    /// Attempts of an event before it is given up (`retry_exhausted`; the session goes on).
+    /// Waits on a `Retry-After` or an outage spend none. Default 10, range 1–1000.
+    pub event_max_attempts: u32,
+    /// Session restarts after 404/410 or expiry, per tracker, within `restart_window_ms`. Past
+    /// it the tracker sends nothing more for that media session (`restart_budget_exhausted`)
+    /// until the player's next `mc_track_session_start`. Default 3, range 0–1000.
+    pub restart_budget: u32,
+    /// The rolling window of `restart_budget`. Default 3600000 (1 h), range 1–86400000.
+    pub restart_window_ms: u32,
+    /// The first restart in the window waits a random delay up to this; the n-th waits this
+    /// × 2ⁿ ±20 %, capped at `restart_backoff_cap_ms`. Default 10000 (one ping interval),
+    /// range 1–3600000.
+    pub restart_delay_ms: u32,
+    /// Cap of the restart delay. Default 600000 (10 min), range 1–86400000; must be ≥
+    /// `restart_delay_ms`.
+    pub restart_backoff_cap_ms: u32,
+    /// This many network failures or timeouts in a row mean the endpoint is out: sessions stop
+    /// retrying and one probe request goes out per `outage_probe_interval_ms`. Default 5,
+    /// range 1–1000.
+    pub outage_failures: u32,
+    /// Probe interval during an outage (±20 %). Default 60000, range 1–3600000.
+    pub outage_probe_interval_ms: u32,
+    /// When the endpoint opens again (after `Retry-After` or an outage), the requests that
+    /// waited are released spread over this window; the probe after a `Retry-After` waits a
+    /// random part of it too. Default 10000, range 0–600000.
+    pub release_window_ms: u32,
+    /// The back end closes a session after this long without events: a session that delivered
+    /// nothing for this long drops what it holds (`session_expired`) and restarts, under the
+    /// restart budget. Default 600000 (10 min), range 1–86400000.
+    pub session_expiry_ms: u32,
+    /// After `mc_client_set_network_available(client, true)`, the first downloaded upload
+    /// waits a random delay up to this, so devices that come back online together do not
+    /// upload together. Default 30000, range 0–3600000.
+    pub network_return_window_ms: u32,
 }
 
 /// Per-tracker configuration. Fill with `mc_tracker_config_init`.
@@ -431,6 +471,15 @@ pub struct mc_stats {
     /// Metadata entries dropped from a call (NULL or invalid key, NULL value); the call and its
     /// other entries went on.
     pub metadata_dropped: u64,
+    /// Events dropped because their tracker used up its restart budget (`restart_budget`
+    /// restarts after 404/410 or expiry per `restart_window_ms`): nothing more is sent for that
+    /// media session, until the player's next `mc_track_session_start`.
+    pub restart_budget_exhausted: u64,
+    /// Events dropped because their session delivered nothing for `session_expiry_ms` (the back
+    /// end had closed it); the session restarts as a resumed one, under the restart budget.
+    pub session_expired: u64,
+    /// Times the endpoint was paused for every session: a `Retry-After`, an outage, a failed probe.
+    pub endpoint_pauses: u64,
 }
 
 macro_rules! size_of_u32 {
@@ -501,6 +550,16 @@ impl mc_client_config {
             use_deprecated_downloaded_endpoint: false,
             offline_at_start: false,
             dangerous_disable_tls_verification: false,
+            event_max_attempts: 10,
+            restart_budget: 3,
+            restart_window_ms: 3_600_000,
+            restart_delay_ms: 10_000,
+            restart_backoff_cap_ms: 600_000,
+            outage_failures: 5,
+            outage_probe_interval_ms: 60_000,
+            release_window_ms: 10_000,
+            session_expiry_ms: 600_000,
+            network_return_window_ms: 30_000,
         }
     }
 }
@@ -556,7 +615,9 @@ impl mc_client_config {
             store_durability, store_sync_interval_ms, store_max_sessions, store_max_bytes, store_max_age_ms,
             store_max_quarantined, upload_backoff_base_ms, upload_backoff_cap_ms, upload_give_up_ms,
             upload_min_gap_ms, use_deprecated_downloaded_endpoint, offline_at_start,
-            dangerous_disable_tls_verification,
+            dangerous_disable_tls_verification, event_max_attempts, restart_budget, restart_window_ms,
+            restart_delay_ms, restart_backoff_cap_ms, outage_failures, outage_probe_interval_ms,
+            release_window_ms, session_expiry_ms, network_return_window_ms,
         );
         out
     }

@@ -287,6 +287,7 @@ fn run(
     let http = config.http.clone();
     let insecure = http.insecure_skip_tls_verify;
     let startup_line = config.startup_line.clone();
+    let startup_warnings = config.startup_warnings.clone();
     let transport = match Transport::new(TransportConfig {
         base_url: http.base_url,
         connect_timeout: http.connect_timeout,
@@ -331,6 +332,9 @@ fn run(
             "TLS verification is OFF (dangerous_disable_tls_verification): anyone on the network path \
              can read and alter what this client sends",
         );
+    }
+    for w in &startup_warnings {
+        lp.callbacks.log(LogLevel::Warn, w);
     }
     loop {
         let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lp.turn(&events, &control)));
@@ -511,8 +515,9 @@ impl Loop {
                     self.core.handle_response(req.id, now, o);
                 }
             }
-            // Shutting down, no upload starts: the batch stays stored for the next client.
-            if let Some(o) = self.offline.as_mut().filter(|_| self.shutdown.is_none()) {
+            // Shutting down, no upload starts: the batch stays stored for the next client. Uploads
+            // pass the same endpoint gate as the core's requests.
+            if let Some(o) = self.offline.as_mut().filter(|_| self.shutdown.is_none() && self.core.may_upload()) {
                 let now = self.shared.clock.stamp(&self.shared.stats);
                 let id = self.next_upload_id;
                 if let Some((path, body)) = o.poll_upload(id, now.mono, now.ts, &self.callbacks) {
@@ -521,16 +526,14 @@ impl Loop {
                     if self.callbacks.wants(LogLevel::Debug) {
                         self.requests_logged.insert(id, (format!("POST {path} (downloaded session)"), Instant::now()));
                     }
+                    self.core.upload_started();
                     if let Err(message) = self.transport.start(id, &path, body) {
                         if let Some((what, _)) = self.requests_logged.remove(&id) {
                             self.callbacks.log(LogLevel::Debug, &format!("{what} -> not sent ({message})"));
                         }
-                        o.handle_response(
-                            Outcome::Network { message, timed_out: false },
-                            now.mono,
-                            now.ts,
-                            &self.callbacks,
-                        );
+                        let failed = Outcome::Network { message, timed_out: false };
+                        self.core.upload_finished(now, &failed);
+                        o.handle_response(failed, now.mono, now.ts, &self.callbacks);
                     }
                 }
             }
@@ -551,6 +554,7 @@ impl Loop {
         if id & UPLOAD_ID_BIT != 0 {
             if let Some(off) = self.offline.as_mut() {
                 if off.owns(id) {
+                    self.core.upload_finished(now, &o);
                     off.handle_response(o, now.mono, now.ts, &self.callbacks);
                 }
             }

@@ -5,7 +5,9 @@
 //! Outcomes (DESIGN's retry table): 2xx → deleted; 400 (or another 4xx) → quarantined, never
 //! retried; network error, 408, 429, 5xx → kept, retried after 15 s × 2ⁿ ±20 % (capped at 1 h,
 //! `Retry-After` honoured and clamped), the attempt count persisted; given up (quarantined) once
-//! the session is older than the give-up age.
+//! the session is older than the give-up age. Uploads go through the core's endpoint gate like
+//! every request (the worker asks `Core::may_upload`), so a `Retry-After` or an outage pauses
+//! them too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,6 +32,8 @@ pub struct UploadConfig {
     pub give_up_ms: i64,
     pub min_gap: Duration,
     pub retry_after_cap: Duration,
+    /// The first upload after the network comes back waits a random delay up to this.
+    pub network_return_window: Duration,
 }
 
 /// The user's privacy choice.
@@ -259,14 +263,18 @@ impl Offline {
         }
     }
 
-    fn backoff(&mut self, attempts: u32) -> Duration {
-        let base = self.cfg.backoff_base.as_secs_f64() * 2f64.powi(attempts.saturating_sub(1).min(30) as i32);
-        // xorshift: ±20 % jitter so devices coming back online do not upload in lockstep.
+    /// Uniform in [0, 1) (xorshift).
+    fn unit(&mut self) -> f64 {
         self.rng ^= self.rng << 13;
         self.rng ^= self.rng >> 7;
         self.rng ^= self.rng << 17;
-        let unit = (self.rng >> 11) as f64 / (1u64 << 53) as f64;
-        let d = base * (0.8 + 0.4 * unit);
+        (self.rng >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn backoff(&mut self, attempts: u32) -> Duration {
+        let base = self.cfg.backoff_base.as_secs_f64() * 2f64.powi(attempts.saturating_sub(1).min(30) as i32);
+        // ±20 % jitter so devices that failed together do not retry in lockstep.
+        let d = base * (0.8 + 0.4 * self.unit());
         Duration::from_secs_f64(d.min(self.cfg.backoff_cap.as_secs_f64()))
     }
 
@@ -319,13 +327,18 @@ impl Offline {
         }
     }
 
-    /// Connectivity changed. Coming back resets every backoff and uploads at once.
+    /// Connectivity changed. Coming back resets every backoff; the first upload waits a random
+    /// part of the network-return window (a region's devices come back online together), the
+    /// others follow it `min_gap` apart.
     pub fn set_network(&mut self, available: bool, now_ms: i64, cb: &Callbacks) {
+        let returned = available && !self.network;
         self.network = available;
-        if available {
+        if returned {
+            let window = self.cfg.network_return_window.as_millis() as f64;
+            let at = now_ms.saturating_add((window * self.unit()) as i64);
             for r in self.store.ready() {
-                if r.next_attempt_ms > now_ms {
-                    if let Err(e) = self.store.record_attempt(r.id, 0, now_ms) {
+                if r.next_attempt_ms != at {
+                    if let Err(e) = self.store.record_attempt(r.id, 0, at) {
                         self.disk_failed(cb, "cannot reset a backoff", &e);
                     }
                 }

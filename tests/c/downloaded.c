@@ -20,6 +20,8 @@ int main(void) {
     cfg.upload_backoff_base_ms = 100;
     cfg.upload_backoff_cap_ms = 400;
     cfg.retry_after_cap_ms = 2000;
+    /* A Retry-After pauses the whole endpoint, then one probe goes within this window. */
+    cfg.release_window_ms = 100;
     long want_uploaded = harness_env_long("MC_WAIT_UPLOADED", 1);
     long want_quarantined = harness_env_long("MC_WAIT_QUARANTINED", 0);
 

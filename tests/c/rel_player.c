@@ -13,7 +13,9 @@
  * MC_START_BUDGET_MS, MC_START_ATTEMPTS, MC_REQUEST_TIMEOUT_MS, MC_CONNECT_TIMEOUT_MS,
  * MC_RETRY_AFTER_CAP_MS, MC_PING_MS, MC_SESSION_QUEUE_CAP, MC_GLOBAL_CAP, MC_CA_FILE,
  * MC_PROXY, MC_TRACKERS, MC_STEPS, MC_GAP_MS, MC_MEDIA_PREFIX, MC_FLUSH_MS, MC_FREE_MS,
- * MC_JUMP_AT_STEP + MC_JUMP_MS (only when built with -DREL_CLOCK_SHIM).
+ * MC_JUMP_AT_STEP + MC_JUMP_MS (only when built with -DREL_CLOCK_SHIM), and the fleet-safety
+ * knobs MC_EVENT_ATTEMPTS, MC_RESTART_BUDGET, MC_RESTART_WINDOW_MS, MC_RESTART_DELAY_MS,
+ * MC_RESTART_CAP_MS, MC_OUTAGE_FAILURES, MC_PROBE_MS, MC_RELEASE_MS, MC_EXPIRY_MS.
  * Expectations: MC_EXPECT_FLUSH / MC_EXPECT_FREE (status names, default MC_OK),
  * MC_FLUSH_MIN_MS / MC_FLUSH_MAX_MS / MC_FREE_MAX_MS (bounds on how long they blocked),
  * MC_EXPECT="counter=N,counter>=N,..." (mc_stats after the flush) and
@@ -61,7 +63,8 @@ static const struct { const char *name; size_t offset; } REL_COUNTERS[] = {
     C(calls_accepted), C(hits_generated), C(events_delivered), C(sessions_started),
     C(requests_sent), C(retries), C(ignored_call), C(queue_overflow), C(cache_overflow),
     C(session_not_created), C(rejected_400), C(session_gone), C(retry_exhausted), C(shut_down),
-    C(clock_jumps), C(panics), C(sessions_resumed),
+    C(clock_jumps), C(panics), C(sessions_resumed), C(restart_budget_exhausted), C(session_expired),
+    C(endpoint_pauses),
 #undef C
 };
 
@@ -163,6 +166,15 @@ int main(void) {
     cfg.retry_after_cap_ms = (uint32_t)harness_env_long("MC_RETRY_AFTER_CAP_MS", cfg.retry_after_cap_ms);
     cfg.session_queue_cap = (uint32_t)harness_env_long("MC_SESSION_QUEUE_CAP", cfg.session_queue_cap);
     cfg.global_pending_cap = (uint32_t)harness_env_long("MC_GLOBAL_CAP", cfg.global_pending_cap);
+    cfg.event_max_attempts = (uint32_t)harness_env_long("MC_EVENT_ATTEMPTS", cfg.event_max_attempts);
+    cfg.restart_budget = (uint32_t)harness_env_long("MC_RESTART_BUDGET", cfg.restart_budget);
+    cfg.restart_window_ms = (uint32_t)harness_env_long("MC_RESTART_WINDOW_MS", cfg.restart_window_ms);
+    cfg.restart_delay_ms = (uint32_t)harness_env_long("MC_RESTART_DELAY_MS", cfg.restart_delay_ms);
+    cfg.restart_backoff_cap_ms = (uint32_t)harness_env_long("MC_RESTART_CAP_MS", cfg.restart_backoff_cap_ms);
+    cfg.outage_failures = (uint32_t)harness_env_long("MC_OUTAGE_FAILURES", cfg.outage_failures);
+    cfg.outage_probe_interval_ms = (uint32_t)harness_env_long("MC_PROBE_MS", cfg.outage_probe_interval_ms);
+    cfg.release_window_ms = (uint32_t)harness_env_long("MC_RELEASE_MS", cfg.release_window_ms);
+    cfg.session_expiry_ms = (uint32_t)harness_env_long("MC_EXPIRY_MS", cfg.session_expiry_ms);
     if (getenv("MC_CA_FILE") && *getenv("MC_CA_FILE")) cfg.ca_file = getenv("MC_CA_FILE");
     if (getenv("MC_PROXY")) cfg.proxy = getenv("MC_PROXY");
     cfg.event_callback = on_event;

@@ -21,6 +21,8 @@ int main(void) {
     cfg.ping_interval_ms = 100;
     cfg.preroll_window_ms = 0;
     cfg.content_start_delay_ms = 50;
+    /* The restart waits a random delay up to this (10 s by default). */
+    cfg.restart_delay_ms = 50;
     cfg.event_callback = on_event;
     mc_client_t client = 0;
     CHECK_STATUS(mc_client_new(&cfg, &client), MC_OK);

@@ -284,11 +284,26 @@ impl Tracker {
         }
     }
 
-    /// The server answered 404/410 for MC session `key`: if it is still this tracker's live
-    /// session, restart as a resumed one. The failed event is not re-sent: the restart sequence
-    /// re-sends the context (chapter, ad break, ad, states) and the playback state, which is
-    /// what any lost event contributed.
-    pub(crate) fn on_session_gone(&mut self, env: &mut Env, key: SessionKey, now: Stamp) {
+    /// MC session `key` is live for this tracker (its current session, tracking).
+    pub(crate) fn is_live(&self, key: SessionKey) -> bool {
+        self.session.as_ref().is_some_and(|s| s.key == key && s.tracking)
+    }
+
+    /// In a tracking session (between sessionStart and complete/sessionEnd).
+    pub(crate) fn in_session(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// The current MC session, if any.
+    pub(crate) fn session_key(&self) -> Option<SessionKey> {
+        self.session.as_ref().map(|s| s.key)
+    }
+
+    /// The server lost MC session `key` (404/410, or it expired): if it is still this tracker's
+    /// live session, restart as a resumed one. The failed event is not re-sent: the restart
+    /// sequence re-sends the context (chapter, ad break, ad, states) and the playback state,
+    /// which is what any lost event contributed.
+    pub(crate) fn on_session_gone(&mut self, env: &mut Env, key: SessionKey, now: Stamp, reason: &'static str) {
         let m = Moment { stamp: now, playhead: self.slot_playhead(), qoe: self.slot.qoe() };
         let Some(s) = self.session.as_mut() else {
             return;
@@ -296,7 +311,7 @@ impl Tracker {
         if s.key != key || !s.tracking {
             return;
         }
-        s.restart(env, m, "session_gone");
+        s.restart(env, m, reason);
         if s.preroll.is_none() {
             s.exit_action(env, m, After::Plain);
         }

@@ -168,17 +168,19 @@ fn backoff_is_jittered_within_its_share() {
 }
 
 #[test]
-fn session_start_budget_bounds_the_tries() {
-    let mut d = manual(|c| c.retry.session_start_budget = Duration::from_millis(1000));
-    d.call(start(Some(0)));
-    let r = one(&mut d);
-    d.respond(r.id, Outcome::Network { message: "connection refused".into(), timed_out: false });
-    at(&mut d, 500);
-    let r = one(&mut d);
-    // The next try would start at 1500, after the budget: give up now.
-    d.respond(r.id, Outcome::Network { message: "timeout".into(), timed_out: true });
-    assert_eq!(d.count(Counter::SessionNotCreated), 1);
-    assert!(d.core.is_drained());
+fn a_404_or_410_on_session_start_is_a_failed_start() {
+    for code in [404, 410] {
+        let mut d = manual(|_| {});
+        d.calls([start(Some(0)), Call::Play]);
+        let r = one(&mut d);
+        d.respond(r.id, status(code));
+        assert_eq!(d.count(Counter::SessionNotCreated), 2, "HTTP {code}: the start and its held play");
+        assert_eq!(d.count(Counter::Rejected400), 0);
+        assert_eq!(d.count(Counter::SessionGone), 0);
+        assert_eq!(d.count(Counter::SessionsResumed), 0, "no restart of a session that never started");
+        assert!(d.core.is_drained());
+        assert!(d.poll_all().is_empty(), "not retried");
+    }
 }
 
 #[test]
@@ -229,8 +231,8 @@ fn event_retry_holds_later_events() {
 }
 
 #[test]
-fn an_event_gives_up_after_its_budget_and_the_session_goes_on() {
-    let mut d = open_session(|c| c.retry.event_budget = Duration::from_millis(2000));
+fn an_event_gives_up_after_its_attempts_and_the_session_goes_on() {
+    let mut d = open_session(|c| c.retry.event_max_attempts = 3);
     d.calls([Call::Play, c1()]);
     for t in [0, 500, 1500] {
         at(&mut d, t);
@@ -238,7 +240,7 @@ fn an_event_gives_up_after_its_budget_and_the_session_goes_on() {
         assert_eq!(r.event_type, EventType::Play);
         d.respond(r.id, status(502));
     }
-    // 1500 + 2000 is beyond the 2 s budget: the play is dropped, the chapterStart goes.
+    // The third attempt failed: the play is dropped, the chapterStart goes.
     assert_eq!(d.count(Counter::RetryExhausted), 1);
     assert!(d.notices().contains(&Notice::Dropped {
         tracker: TRACKER,
@@ -271,8 +273,10 @@ fn status_400_is_dropped_and_never_retried() {
 
 #[test]
 fn retry_after_seconds_date_and_clamp() {
+    // No release jitter here, so the probe goes exactly when the pause ends.
+    let no_jitter = |c: &mut CoreConfig| c.fleet.release_window = Duration::ZERO;
     // Seconds, larger than the backoff: used.
-    let mut d = open_session(|_| {});
+    let mut d = open_session(no_jitter);
     d.call(Call::Play);
     let r = one(&mut d);
     d.respond(r.id, retry_after(429, "3"));
@@ -283,7 +287,7 @@ fn retry_after_seconds_date_and_clamp() {
     assert_eq!(one(&mut d).event_type, EventType::Play);
 
     // An HTTP date (the fake wall clock starts at the epoch): 5 s from now.
-    let mut d = open_session(|_| {});
+    let mut d = open_session(no_jitter);
     d.call(Call::Play);
     let r = one(&mut d);
     d.respond(r.id, retry_after(503, "Thu, 01 Jan 1970 00:00:05 GMT"));
@@ -292,18 +296,22 @@ fn retry_after_seconds_date_and_clamp() {
     at(&mut d, 5000);
     assert_eq!(one(&mut d).event_type, EventType::Play);
 
-    // Smaller than the backoff: the backoff wins.
-    let mut d = open_session(|_| {});
+    // Garbage is no order: the ordinary backoff applies.
+    let mut d = open_session(no_jitter);
     d.call(Call::Play);
     let r = one(&mut d);
-    d.respond(r.id, retry_after(503, "0"));
+    d.respond(r.id, retry_after(503, "soon"));
     at(&mut d, 499);
     assert!(d.poll_all().is_empty());
     at(&mut d, 500);
     assert_eq!(one(&mut d).event_type, EventType::Play);
+    assert_eq!(d.count(Counter::EndpointPauses), 0);
 
     // Clamped to retry_after_cap.
-    let mut d = open_session(|c| c.retry.retry_after_cap = Duration::from_secs(2));
+    let mut d = open_session(|c| {
+        no_jitter(c);
+        c.retry.retry_after_cap = Duration::from_secs(2);
+    });
     d.call(Call::Play);
     let r = one(&mut d);
     d.respond(r.id, retry_after(503, "100"));
@@ -312,13 +320,21 @@ fn retry_after_seconds_date_and_clamp() {
     at(&mut d, 2000);
     assert_eq!(one(&mut d).event_type, EventType::Play);
 
-    // Beyond the event budget: given up at once rather than blocking the session.
-    let mut d = open_session(|c| c.retry.event_budget = Duration::from_secs(10));
+    // Far beyond what the old time budget allowed: waited for, not given up, no attempt spent.
+    let mut d = open_session(|c| {
+        no_jitter(c);
+        c.retry.event_max_attempts = 1;
+    });
     d.calls([Call::Play, c1()]);
     let r = one(&mut d);
-    d.respond(r.id, retry_after(503, "20"));
-    assert_eq!(d.count(Counter::RetryExhausted), 1);
+    d.respond(r.id, retry_after(503, "200"));
+    assert_eq!(d.count(Counter::RetryExhausted), 0);
+    at(&mut d, 200_000);
+    let r = one(&mut d);
+    assert_eq!(r.event_type, EventType::Play);
+    d.respond(r.id, status(204));
     assert_eq!(one(&mut d).event_type, EventType::ChapterStart);
+    assert_eq!(d.count(Counter::RetryExhausted), 0);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod delivery;
 mod driver;
+mod fleet;
 mod robustness;
 mod rules;
 mod scenarios;

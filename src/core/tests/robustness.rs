@@ -117,6 +117,8 @@ fn drops(d: &Driver) -> u64 {
         Counter::SessionGone,
         Counter::RetryExhausted,
         Counter::ShutDown,
+        Counter::RestartBudgetExhausted,
+        Counter::SessionExpired,
     ]
     .iter()
     .map(|c| d.count(*c))
@@ -138,7 +140,13 @@ fn run(seed: u64, steps: usize) {
     let mut c = CoreConfig { identity: identity(), ..CoreConfig::default() };
     c.limits.session_queue_cap = 20;
     c.limits.global_pending_cap = 50;
-    c.retry.event_budget = Duration::from_secs(5);
+    c.retry.event_max_attempts = 4;
+    // Short fleet scales, so restarts, pauses, probes and expiry all happen within a run.
+    c.fleet.restart_delay = Duration::from_millis(500);
+    c.fleet.restart_backoff_cap = Duration::from_secs(4);
+    c.fleet.outage_probe_interval = Duration::from_secs(2);
+    c.fleet.release_window = Duration::from_millis(300);
+    c.fleet.session_expiry = Duration::from_secs(20);
     let mut d = Driver::new(c);
     d.auto = false;
     d.core.add_tracker(8, TrackerConfig::default(), Arc::new(TrackerSlot::new()));

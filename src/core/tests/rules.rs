@@ -541,7 +541,10 @@ fn the_24h_cap_while_idle_only_ends_the_session() {
 #[test]
 fn session_gone_restarts_as_a_resumed_session() {
     for status in [404, 410] {
-        let mut d = Driver::adobe();
+        // The restart waits a random delay up to this (fleet tests cover the delays).
+        let mut c = adobe_config();
+        c.fleet.restart_delay = std::time::Duration::from_millis(1);
+        let mut d = Driver::new(c);
         d.auto = false;
         d.calls([start(Some(0)), c1(), Call::Play]);
         let r = d.poll_all();
@@ -562,7 +565,9 @@ fn session_gone_restarts_as_a_resumed_session() {
             2
         );
         assert_eq!(d.count(Counter::SessionsResumed), 1);
-        // The new session re-sends the context and the playback state.
+        // After its delay, the new session re-sends the context and the playback state.
+        assert!(d.poll_all().is_empty(), "the restart waits its delay");
+        d.advance(1);
         d.auto = true;
         d.pump();
         let resumed: Vec<_> = d.sent[2..].iter().map(|s| (s.event_type().to_owned(), s.path.clone())).collect();

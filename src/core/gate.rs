@@ -1,0 +1,276 @@
+//! The endpoint gate: one per client, in front of every request to the back end (each session's
+//! events, sessionStarts and downloaded uploads). It is how a client obeys the back end as a
+//! whole rather than session by session (DESIGN's Fleet safety):
+//!
+//! - A 429 or 503 with `Retry-After` closes it until the time asked (clamped to the cap) plus a
+//!   random part of the release window, so a fleet throttled together does not come back
+//!   together.
+//! - `outage_failures` network failures or timeouts in a row close it for one probe interval
+//!   (±20 %).
+//! - When a pause ends, exactly one request goes out as a probe. Its answer decides: the endpoint
+//!   still refuses (another `Retry-After`, another network failure) and the gate closes again;
+//!   anything else opens it, and the requests that waited are released spread over the release
+//!   window (delivery does that).
+//!
+//! A request failed by the gate's cause (throttle or outage) while the gate is closed spends no
+//! attempt of its session: the wait is the endpoint's, not the event's.
+
+use std::time::{Duration, Instant};
+
+use super::backoff::XorShift;
+use super::parse::parse_retry_after;
+use super::{FleetPolicy, Outcome, RequestId, Stamp};
+
+/// Why the gate is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// The server said when to come back (`Retry-After`).
+    Throttled,
+    /// Requests do not reach the server.
+    Outage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Open,
+    /// Nothing is sent before `until`; then one probe.
+    Closed {
+        until: Instant,
+        cause: Cause,
+    },
+    /// The pause is over: one request (`probe`, once sent) tests the endpoint.
+    Probing {
+        cause: Cause,
+        probe: Option<RequestId>,
+    },
+}
+
+/// What one outcome did to the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Observed {
+    /// The failure was the endpoint's (throttle or outage, gate closed): the request's session
+    /// keeps its head without spending an attempt and waits for the gate.
+    pub(crate) held: bool,
+    /// The gate just closed (it was open or probing).
+    pub(crate) closed: bool,
+    /// The gate just opened after a pause: release what waited, spread.
+    pub(crate) reopened: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Gate {
+    state: State,
+    /// Network failures or timeouts in a row (any HTTP answer resets it).
+    failures: u32,
+    policy: FleetPolicy,
+    retry_after_cap: Duration,
+}
+
+/// The `Retry-After` delay of a 429 or 503 that carries a usable one.
+pub(crate) fn throttle(outcome: &Outcome, now_ts: i64) -> Option<Duration> {
+    match outcome {
+        Outcome::Http { status: 429 | 503, retry_after: Some(v), .. } => parse_retry_after(v, now_ts),
+        _ => None,
+    }
+}
+
+impl Gate {
+    pub(crate) fn new(policy: FleetPolicy, retry_after_cap: Duration) -> Gate {
+        Gate { state: State::Open, failures: 0, policy, retry_after_cap }
+    }
+
+    /// Why the gate is shut, if it is.
+    pub(crate) fn cause(&self) -> Option<Cause> {
+        match self.state {
+            State::Open => None,
+            State::Closed { cause, .. } | State::Probing { cause, .. } => Some(cause),
+        }
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        self.state == State::Open
+    }
+
+    /// A request may start now (open, or probing with no probe out yet).
+    pub(crate) fn may_send(&self) -> bool {
+        matches!(self.state, State::Open | State::Probing { probe: None, .. })
+    }
+
+    /// Request `id` started; while probing it is the probe.
+    pub(crate) fn on_send(&mut self, id: RequestId) {
+        if let State::Probing { probe: p @ None, .. } = &mut self.state {
+            *p = Some(id);
+        }
+    }
+
+    /// The end of the current pause, if closed.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            State::Closed { until, .. } => Some(until),
+            _ => None,
+        }
+    }
+
+    /// A pause that came due turns into probing.
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        if let State::Closed { until, cause } = self.state {
+            if until <= now {
+                self.state = State::Probing { cause, probe: None };
+            }
+        }
+    }
+
+    fn close(&mut self, until: Instant, cause: Cause) -> bool {
+        match &mut self.state {
+            // Already paused: the later end wins, a throttle's cause wins (the server spoke).
+            State::Closed { until: u, cause: c } => {
+                *u = (*u).max(until);
+                if cause == Cause::Throttled {
+                    *c = cause;
+                }
+                false
+            }
+            _ => {
+                self.state = State::Closed { until, cause };
+                true
+            }
+        }
+    }
+
+    /// Request `id` (None: not one of delivery's, e.g. an upload that was not a probe) ended
+    /// with `outcome`.
+    pub(crate) fn observe(
+        &mut self,
+        id: Option<RequestId>,
+        now: Stamp,
+        outcome: &Outcome,
+        rng: &mut XorShift,
+    ) -> Observed {
+        let was_probe = matches!(self.state, State::Probing { probe: Some(p), .. } if Some(p) == id);
+        let mut seen = Observed::default();
+        if let Some(ra) = throttle(outcome, now.ts) {
+            self.failures = 0;
+            let pause = ra.min(self.retry_after_cap) + rng.within(self.policy.release_window);
+            seen.closed = self.close(now.mono.checked_add(pause).unwrap_or(now.mono), Cause::Throttled);
+            seen.held = true;
+            return seen;
+        }
+        match outcome {
+            Outcome::Aborted => {
+                // Not an answer: a probe cut short leaves room for another.
+                if was_probe {
+                    if let State::Probing { probe, .. } = &mut self.state {
+                        *probe = None;
+                    }
+                }
+            }
+            Outcome::Network { .. } => {
+                self.failures = self.failures.saturating_add(1);
+                let out = match self.state {
+                    State::Open => self.failures >= self.policy.outage_failures.max(1),
+                    State::Probing { .. } => was_probe,
+                    State::Closed { .. } => false,
+                };
+                if out {
+                    let wait = rng.spread(self.policy.outage_probe_interval, 0.2);
+                    seen.closed = self.close(now.mono.checked_add(wait).unwrap_or(now.mono), Cause::Outage);
+                }
+                seen.held = !self.is_open();
+            }
+            Outcome::Http { .. } => {
+                self.failures = 0;
+                // The endpoint answered. An outage is over; a throttle lasts as long as ordered,
+                // unless this was its probe.
+                let reopen = match self.state {
+                    State::Open => false,
+                    State::Closed { cause, .. } => cause == Cause::Outage,
+                    State::Probing { cause, .. } => was_probe || cause == Cause::Outage,
+                };
+                if reopen {
+                    self.state = State::Open;
+                    seen.reopened = true;
+                }
+            }
+        }
+        seen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(status: u16, retry_after: Option<&str>) -> Outcome {
+        Outcome::Http { status, location: None, retry_after: retry_after.map(Into::into) }
+    }
+
+    fn net() -> Outcome {
+        Outcome::Network { message: "connection refused".into(), timed_out: false }
+    }
+
+    fn policy() -> FleetPolicy {
+        FleetPolicy {
+            outage_failures: 3,
+            outage_probe_interval: Duration::from_secs(60),
+            release_window: Duration::from_secs(10),
+            ..FleetPolicy::default()
+        }
+    }
+
+    #[test]
+    fn retry_after_closes_then_one_probe_decides() {
+        let base = Instant::now();
+        let at = |s: u64| Stamp { mono: base + Duration::from_secs(s), ts: 1_000_000 + s as i64 * 1000 };
+        let mut rng = XorShift::new(3);
+        let mut g = Gate::new(policy(), Duration::from_secs(300));
+        let seen = g.observe(Some(1), at(0), &http(429, Some("120")), &mut rng);
+        assert_eq!(seen, Observed { held: true, closed: true, reopened: false });
+        let until = g.poll_timeout().unwrap();
+        assert!(until >= base + Duration::from_secs(120) && until <= base + Duration::from_secs(130), "{until:?}");
+        assert!(!g.may_send());
+        // A garbage Retry-After or a plain 503 is no order: the session's own backoff applies.
+        assert!(!g.observe(Some(2), at(1), &http(503, Some("soon")), &mut rng).closed);
+        g.handle_timeout(base + Duration::from_secs(119));
+        assert!(!g.may_send(), "nothing before the time asked");
+        g.handle_timeout(until);
+        assert!(g.may_send());
+        g.on_send(9);
+        assert!(!g.may_send(), "one probe at a time");
+        // A stale answer of a request sent before the pause does not open a throttled gate.
+        assert_eq!(g.observe(Some(4), at(131), &http(204, None), &mut rng), Observed::default());
+        assert!(g.observe(Some(9), at(131), &http(204, None), &mut rng).reopened);
+        assert!(g.is_open());
+    }
+
+    #[test]
+    fn consecutive_network_failures_mean_an_outage_until_a_probe_gets_through() {
+        let base = Instant::now();
+        let at = |s: u64| Stamp { mono: base + Duration::from_secs(s), ts: s as i64 * 1000 };
+        let mut rng = XorShift::new(5);
+        let mut g = Gate::new(policy(), Duration::from_secs(300));
+        assert!(!g.observe(Some(1), at(0), &net(), &mut rng).held);
+        // An HTTP answer in between resets the count.
+        g.observe(Some(2), at(0), &http(500, None), &mut rng);
+        assert!(!g.observe(Some(3), at(1), &net(), &mut rng).held);
+        assert!(!g.observe(Some(4), at(2), &net(), &mut rng).held);
+        let seen = g.observe(Some(5), at(3), &net(), &mut rng);
+        assert!(seen.held && seen.closed);
+        let until = g.poll_timeout().unwrap();
+        let wait = until - (base + Duration::from_secs(3));
+        assert!((48.0..=72.0).contains(&wait.as_secs_f64()), "{wait:?}");
+        // Failures of requests already in flight keep their sessions waiting, without a try.
+        assert!(g.observe(Some(6), at(4), &net(), &mut rng).held);
+        g.handle_timeout(until);
+        g.on_send(7);
+        let seen = g.observe(Some(7), at(70), &net(), &mut rng);
+        assert!(seen.held && seen.closed, "a failed probe closes the gate again");
+        let until = g.poll_timeout().unwrap();
+        g.handle_timeout(until);
+        g.on_send(8);
+        g.observe(Some(8), at(140), &Outcome::Aborted, &mut rng);
+        assert!(g.may_send(), "an aborted probe leaves room for another");
+        g.on_send(10);
+        assert!(g.observe(Some(10), at(141), &http(503, None), &mut rng).reopened, "any answer ends an outage");
+        assert!(g.is_open());
+    }
+}
