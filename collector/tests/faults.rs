@@ -73,6 +73,38 @@ fn status_fault_on_a_share_of_events_is_deterministic() {
     assert_eq!(post(&c, &events_path(&sid), &event("ping", 70.0, T0 + 70_000)).status, 204);
 }
 
+/// The fleet-safety back ends, over HTTP: every session answers 410 once it took 2 events, and
+/// a `Retry-After` on every answer for a while.
+#[test]
+fn per_session_and_lasting_faults_over_http() {
+    let c = collector();
+    let r =
+        post(&c, "/__debug/faults", &json!({"endpoint": "events", "kind": "status", "status": 410, "after_events": 2}));
+    assert_eq!(r.status, 200);
+    let (a, b) = (start(&c), start(&c));
+    let ping = |sid: &str, i: i64| post(&c, &events_path(sid), &event("ping", i as f64 * 10.0, T0 + i * 10_000)).status;
+    assert_eq!(
+        [ping(&a, 1), ping(&a, 2), ping(&b, 1), ping(&a, 3), ping(&b, 2), ping(&b, 3)],
+        [204, 204, 204, 410, 204, 410]
+    );
+    assert_eq!(c.session(&a).unwrap().events.len(), 3, "start + the 2 events before the fault");
+    c.clear_faults();
+
+    let r = post(
+        &c,
+        "/__debug/faults",
+        &json!({"endpoint": "any", "kind": "status", "status": 429, "headers": {"Retry-After": "1"}, "for_ms": 60000}),
+    );
+    assert_eq!(r.status, 200);
+    let throttled = post(&c, "/api/v1/sessions", &session_start(T0));
+    assert_eq!((throttled.status, throttled.header("Retry-After")), (429, Some("1")));
+    assert_eq!(get(&c, "/__debug/faults").json()[0]["for_ms"], 60000);
+    // On the collector's clock: once a minute has passed the fault is over.
+    c.advance_clock(Duration::from_secs(60));
+    assert_eq!(post(&c, "/api/v1/sessions", &session_start(T0 + 60_000)).status, 201);
+    assert!(c.faults().is_empty());
+}
+
 #[test]
 fn delay_fault_answers_late_and_accepts() {
     let c = collector();

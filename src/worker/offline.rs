@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::config::Callbacks;
+use crate::core::backoff::XorShift;
 use crate::core::{LogLevel, Outcome, TrackerId, parse_retry_after};
 use crate::stats::{Counter, Stats};
 use crate::store::{SegmentId, Store, StoreError};
@@ -63,7 +64,8 @@ pub struct Offline {
     privacy: Privacy,
     /// A disk error since the last flush: the next flush reports MC_ERR_DISK.
     disk_error: bool,
-    rng: u64,
+    /// Jitter (xorshift64*: its output is mixed even from a small seed, such as a clock).
+    rng: XorShift,
 }
 
 fn disk_message(e: &StoreError) -> String {
@@ -115,7 +117,7 @@ impl Offline {
             network: online,
             privacy: Privacy::OptedIn,
             disk_error: false,
-            rng: seed | 1,
+            rng: XorShift::new(seed),
         }
     }
 
@@ -263,12 +265,8 @@ impl Offline {
         }
     }
 
-    /// Uniform in [0, 1) (xorshift).
     fn unit(&mut self) -> f64 {
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        (self.rng >> 11) as f64 / (1u64 << 53) as f64
+        self.rng.next_unit()
     }
 
     fn backoff(&mut self, attempts: u32) -> Duration {
@@ -368,6 +366,59 @@ impl Offline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::StoreConfig;
+
+    /// An offline store with `sessions` finished sessions, offline, in a scratch directory.
+    fn offline_with(tag: &str, sessions: usize, seed: u64) -> (Offline, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("mc-offline-{tag}-{}-{seed}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let now_ms = 1_700_000_000_000;
+        let (mut store, _) = Store::open(StoreConfig::new(dir.join("store")), now_ms).expect("store");
+        for _ in 0..sessions {
+            let id = store.begin(now_ms).unwrap();
+            store.append(id, br#"{"eventType":"sessionStart","playerTime":{"playhead":0,"ts":1}}"#).unwrap();
+            store.finish(id).unwrap();
+        }
+        let cfg = UploadConfig {
+            path: "/api/v1/downloaded",
+            backoff_base: Duration::from_secs(15),
+            backoff_cap: Duration::from_secs(3600),
+            give_up_ms: 7 * 86_400_000,
+            min_gap: Duration::from_millis(100),
+            retry_after_cap: Duration::from_secs(300),
+            network_return_window: Duration::from_secs(30),
+        };
+        (Offline::new(store, cfg, Arc::new(Stats::new()), seed, false), dir)
+    }
+
+    /// A region's devices come back online together: each waits a random part of the window
+    /// before its first upload, so their uploads spread over it.
+    #[test]
+    fn the_first_upload_after_the_network_returns_is_spread_over_the_window() {
+        let now_ms = 1_700_000_100_000;
+        let now = Instant::now();
+        let cb = Callbacks::default();
+        let mut waits = Vec::new();
+        for seed in 1..=20u64 {
+            let (mut o, dir) = offline_with("return", 2, seed * 7919);
+            assert!(o.poll_upload(1, now, now_ms, &cb).is_none(), "offline: nothing goes");
+            o.set_network(true, now_ms, &cb);
+            let ready = o.store.ready();
+            let wait = Duration::from_millis((ready[0].next_attempt_ms - now_ms) as u64);
+            assert!(wait <= Duration::from_secs(30), "{wait:?}");
+            assert!(ready.iter().all(|r| r.attempts == 0), "backoffs reset");
+            if !wait.is_zero() {
+                assert!(o.poll_upload(1, now, now_ms, &cb).is_none(), "not before its delay");
+            }
+            let at_ms = now_ms + wait.as_millis() as i64 + 1;
+            assert!(o.poll_upload(1, now + wait, at_ms, &cb).is_some(), "uploads once the delay passed");
+            waits.push(wait.as_millis());
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        waits.sort_unstable();
+        let spread = waits[waits.len() - 1] - waits[0];
+        assert!(spread >= 15_000, "20 devices spread over {spread} ms of the 30 s window: {waits:?}");
+    }
 
     fn rec(v: Value) -> Vec<u8> {
         serde_json::to_vec(&v).unwrap()

@@ -403,3 +403,48 @@ fn held_events_stay_under_the_caps_during_a_long_pause_and_overflow_is_counted()
         d.count(Counter::EventsDelivered) + d.count(Counter::CacheOverflow) + d.core.pending_events() as u64;
     assert_eq!(d.count(Counter::HitsGenerated), accounted);
 }
+
+#[test]
+fn uploads_pass_the_same_gate_as_sessions() {
+    let mut d = driver(|c| c.fleet.release_window = Duration::ZERO);
+    let mut b = Backend::new(healthy);
+    playing(&mut d);
+    run(&mut d, &mut b, 5 * SEC);
+    assert!(d.core.may_upload());
+    // A downloaded upload answered 429 with Retry-After: 30 pauses the real-time sessions too.
+    d.core.upload_started();
+    let throttled = Outcome::Http { status: 429, location: None, retry_after: Some("30".into()) };
+    let now = d.stamp();
+    d.core.upload_finished(now, &throttled);
+    assert!(!d.core.may_upload(), "no upload inside the pause");
+    let before = b.got.len();
+    run(&mut d, &mut b, 35 * SEC - 1);
+    assert_eq!(b.got.len(), before, "no real-time request inside the pause");
+    run(&mut d, &mut b, 40 * SEC);
+    assert!(b.got.len() > before, "the sessions go on after it");
+    assert_eq!(b.got[before].t, 35 * SEC, "as soon as the pause ends");
+    assert!(d.core.may_upload());
+
+    // Network failures of uploads count toward an outage; then an upload may be the probe
+    // (here the player is done: nothing real-time could probe).
+    d.call(Call::Complete);
+    run(&mut d, &mut b, 40 * SEC);
+    assert_eq!(d.core.poll_timeout(), None);
+    for _ in 0..5 {
+        d.core.upload_started();
+        let now = d.stamp();
+        d.core.upload_finished(now, &Outcome::Network { message: "refused".into(), timed_out: false });
+    }
+    assert!(!d.core.may_upload(), "outage: wait for the probe interval");
+    let probe_at = d.ms(d.core.poll_timeout().unwrap());
+    assert!((40 * SEC + 48 * SEC..=40 * SEC + 72 * SEC).contains(&probe_at), "{probe_at}");
+    d.t = probe_at;
+    d.core.handle_timeout(d.stamp());
+    assert!(d.core.may_upload(), "the upload may be the probe");
+    d.core.upload_started();
+    assert!(d.core.poll_request().is_none(), "one probe at a time");
+    let now = d.stamp();
+    d.core.upload_finished(now, &Outcome::Http { status: 201, location: None, retry_after: None });
+    assert!(d.core.may_upload());
+    assert_eq!(d.count(Counter::EndpointPauses), 2);
+}
