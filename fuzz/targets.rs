@@ -225,8 +225,11 @@ fn shared_client() -> mc_client_t {
         cfg.request_timeout_ms = 100;
         cfg.retry_base_ms = 10;
         cfg.retry_cap_ms = 50;
-        cfg.session_start_budget_ms = 200;
-        cfg.event_retry_budget_ms = 200;
+        // Requests fail fast (nothing listens): few attempts, a short outage probe, so held
+        // events stay few.
+        cfg.event_max_attempts = 3;
+        cfg.outage_probe_interval_ms = 200;
+        cfg.release_window_ms = 50;
         cfg.queue_capacity = 1024;
         let mut out = 0;
         assert_eq!(mc_client_new(&cfg, &mut out), mc_status::MC_OK);

@@ -201,6 +201,8 @@
 
 /**
  * `mc_event.kind`: a request failed (`event_type`, `http_status` or 0, `reason`, `retrying`).
+ * `retrying` is true too when the request waits for the endpoint (a `Retry-After` pause or an
+ * outage), which spends no attempt.
  */
 #define MC_EVENT_REQUEST_FAILED 3
 
@@ -215,7 +217,10 @@
 #define MC_EVENT_DROPPED 5
 
 /**
- * `mc_event.kind`: the tracker's session restarted as a resumed one (`reason`: idle, session_cap, session_gone).
+ * `mc_event.kind`: the tracker's session restarted as a resumed one (`reason`: idle,
+ * session_cap, session_gone, session_expired). A restart after session_gone or session_expired
+ * waits a jittered delay and is rationed (`restart_budget`); past the budget the tracker's
+ * events come as MC_EVENT_DROPPED with reason `restart_budget_exhausted`.
  */
 #define MC_EVENT_SESSION_RESTARTED 6
 

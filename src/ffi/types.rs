@@ -54,12 +54,17 @@ pub const MC_EVENT_SESSION_STARTED: u32 = 1;
 /// `mc_event.kind`: the server accepted an event (`event_type`, `http_status`).
 pub const MC_EVENT_DELIVERED: u32 = 2;
 /// `mc_event.kind`: a request failed (`event_type`, `http_status` or 0, `reason`, `retrying`).
+/// `retrying` is true too when the request waits for the endpoint (a `Retry-After` pause or an
+/// outage), which spends no attempt.
 pub const MC_EVENT_REQUEST_FAILED: u32 = 3;
 /// `mc_event.kind`: the tracker rules ignored a call (`call`, `reason` = the rule).
 pub const MC_EVENT_CALL_IGNORED: u32 = 4;
 /// `mc_event.kind`: an event was dropped (`event_type`, `reason` = the counter name).
 pub const MC_EVENT_DROPPED: u32 = 5;
-/// `mc_event.kind`: the tracker's session restarted as a resumed one (`reason`: idle, session_cap, session_gone).
+/// `mc_event.kind`: the tracker's session restarted as a resumed one (`reason`: idle,
+/// session_cap, session_gone, session_expired). A restart after session_gone or session_expired
+/// waits a jittered delay and is rationed (`restart_budget`); past the budget the tracker's
+/// events come as MC_EVENT_DROPPED with reason `restart_budget_exhausted`.
 pub const MC_EVENT_SESSION_RESTARTED: u32 = 6;
 /// `mc_event.kind`: metadata entries of a call were dropped (NULL or invalid key, NULL value)
 /// and the call went on with the rest (`call`; `reason` says which entries and why). Once per call.

@@ -9,9 +9,8 @@
  * pause when i is odd / play when even), then playhead = MC_STEPS + 1 and complete. So every
  * event of a session carries a distinct playhead and the order on the wire is checkable.
  *
- * Knobs (all optional): MC_RETRY_BASE_MS, MC_RETRY_CAP_MS, MC_EVENT_BUDGET_MS,
- * MC_START_BUDGET_MS, MC_START_ATTEMPTS, MC_REQUEST_TIMEOUT_MS, MC_CONNECT_TIMEOUT_MS,
- * MC_RETRY_AFTER_CAP_MS, MC_PING_MS, MC_SESSION_QUEUE_CAP, MC_GLOBAL_CAP, MC_CA_FILE,
+ * Knobs (all optional): MC_RETRY_BASE_MS, MC_RETRY_CAP_MS, MC_START_ATTEMPTS,
+ * MC_REQUEST_TIMEOUT_MS, MC_CONNECT_TIMEOUT_MS, MC_RETRY_AFTER_CAP_MS, MC_PING_MS, MC_SESSION_QUEUE_CAP, MC_GLOBAL_CAP, MC_CA_FILE,
  * MC_PROXY, MC_TRACKERS, MC_STEPS, MC_GAP_MS, MC_MEDIA_PREFIX, MC_FLUSH_MS, MC_FREE_MS,
  * MC_JUMP_AT_STEP + MC_JUMP_MS (only when built with -DREL_CLOCK_SHIM), and the fleet-safety
  * knobs MC_EVENT_ATTEMPTS, MC_RESTART_BUDGET, MC_RESTART_WINDOW_MS, MC_RESTART_DELAY_MS,
@@ -158,8 +157,6 @@ int main(void) {
     cfg.ping_interval_ms = (uint32_t)harness_env_long("MC_PING_MS", 600000);
     cfg.retry_base_ms = (uint32_t)harness_env_long("MC_RETRY_BASE_MS", cfg.retry_base_ms);
     cfg.retry_cap_ms = (uint32_t)harness_env_long("MC_RETRY_CAP_MS", cfg.retry_cap_ms);
-    cfg.event_retry_budget_ms = (uint32_t)harness_env_long("MC_EVENT_BUDGET_MS", cfg.event_retry_budget_ms);
-    cfg.session_start_budget_ms = (uint32_t)harness_env_long("MC_START_BUDGET_MS", cfg.session_start_budget_ms);
     cfg.session_start_max_attempts = (uint32_t)harness_env_long("MC_START_ATTEMPTS", cfg.session_start_max_attempts);
     cfg.request_timeout_ms = (uint32_t)harness_env_long("MC_REQUEST_TIMEOUT_MS", cfg.request_timeout_ms);
     cfg.connect_timeout_ms = (uint32_t)harness_env_long("MC_CONNECT_TIMEOUT_MS", cfg.connect_timeout_ms);
