@@ -29,7 +29,7 @@ need valgrind
 
 # Every test crate that builds and runs C programs (tests/c/README.md), when present.
 c_tests=()
-for t in c_api c_rules c_selftest cpp downloaded reliability_delivery reliability_network reliability_tls \
+for t in c_api c_rules c_selftest cpp downloaded reliability_delivery reliability_fleet reliability_network reliability_tls \
          reliability_ffi reliability_load; do
   [[ -f tests/$t.rs ]] && c_tests+=(--test "$t")
 done

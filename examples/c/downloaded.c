@@ -50,7 +50,12 @@ int main(void) {
     config.channel = "demo-channel";
     config.store_dir = env_or("MC_STORE_DIR", "mc-store");
     config.offline_at_start = true; /* the movie plays on a plane */
-    if (getenv("MC_DEMO_LOCAL")) config.offline_ping_interval_ms = 500;
+    if (getenv("MC_DEMO_LOCAL")) {
+        config.offline_ping_interval_ms = 500;
+        /* A real device waits a random part of 30 s before its first upload once the network is
+         * back (a region comes back online together); the local demo need not. */
+        config.network_return_window_ms = 200;
+    }
 
     mc_client_t client = 0;
     mc_status s = mc_client_new(&config, &client);
@@ -91,7 +96,7 @@ int main(void) {
 
     CALL(mc_client_set_network_available(client, true));
     mc_stats st;
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < 2000; i++) { /* up to 40 s: the network-return window, then the upload */
         mc_stats_init(&st);
         mc_client_stats(client, &st);
         if (st.batches_uploaded + st.quarantined > 0) break;

@@ -778,4 +778,47 @@ mod tests {
             assert_eq!(base_url(bad), Err(mc_status::MC_ERR_INVALID_URL), "{bad}");
         }
     }
+
+    fn required() -> mc_client_config {
+        let mut c = mc_client_config::defaults();
+        c.endpoint = c"http://127.0.0.1:9".as_ptr();
+        c.tracking_server = c"t.sc.omtrdc.net".as_ptr();
+        c.report_suite = c"rs".as_ptr();
+        c.org_id = c"O@AdobeOrg".as_ptr();
+        c
+    }
+
+    #[test]
+    fn fleet_knobs_reach_the_core_and_the_old_time_budgets_are_accepted_but_ignored() {
+        let cfg = unsafe { build_config(&required()) }.unwrap();
+        assert_eq!(cfg.core.fleet, crate::core::FleetPolicy::default(), "the C defaults are the core's");
+        assert_eq!(cfg.core.retry, RetryPolicy::default());
+        assert!(cfg.startup_warnings.is_empty(), "defaults are not worth a warning");
+
+        let mut c = required();
+        c.event_retry_budget_ms = 200;
+        c.session_start_budget_ms = 200;
+        c.restart_budget = 0;
+        c.release_window_ms = 0;
+        c.event_max_attempts = 2;
+        let cfg = unsafe { build_config(&c) }.unwrap();
+        assert_eq!((cfg.core.fleet.restart_budget, cfg.core.retry.event_max_attempts), (0, 2));
+        assert_eq!(cfg.startup_warnings.len(), 2, "{:?}", cfg.startup_warnings);
+        assert!(cfg.startup_warnings[1].contains("event_retry_budget_ms = 200 is ignored"));
+
+        for bad in [
+            |c: &mut mc_client_config| c.event_max_attempts = 0,
+            |c: &mut mc_client_config| c.outage_failures = 0,
+            |c: &mut mc_client_config| c.session_expiry_ms = 0,
+            |c: &mut mc_client_config| c.event_retry_budget_ms = 0,
+            |c: &mut mc_client_config| {
+                c.restart_delay_ms = 20_000;
+                c.restart_backoff_cap_ms = 10_000;
+            },
+        ] {
+            let mut c = required();
+            bad(&mut c);
+            assert_eq!(unsafe { build_config(&c) }.err(), Some(mc_status::MC_ERR_OUT_OF_RANGE));
+        }
+    }
 }
