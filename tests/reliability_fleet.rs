@@ -75,6 +75,7 @@ fn restart_budget_run(fault: Fault, label: &str) {
     assert!(starts.windows(2).all(|w| w[1] > w[0]), "{starts:?}");
     let gaps: Vec<i64> = starts.windows(2).map(|w| w[1] - w[0]).collect();
     assert!(gaps[1] >= 150 && gaps[2] >= 300, "{label}: restart delays grow (200 ms, 400 ms ±20 %): {gaps:?}");
+    println!("{label}: gaps between sessionStarts {gaps:?} ms");
     // The player went on for seconds after the last restart: nothing more was sent.
     let last_start = *starts.last().unwrap();
     let after = requests.iter().filter(|r| r.at_ms > last_start + 1000).count();
