@@ -317,6 +317,8 @@ fn free_waits_for_an_upload_in_flight_and_nothing_is_uploaded_twice() {
         kind: FaultKind::Delay(Duration::from_secs(1)),
         times: None,
         share: None,
+        after_events: None,
+        lasts: None,
     });
     let store = store_dir("shutdown-upload");
     run_shutdown_upload(&collector, &store, 30000);
@@ -336,6 +338,8 @@ fn free_cuts_an_upload_off_only_at_its_bound_and_keeps_the_batch() {
         kind: FaultKind::Delay(Duration::from_secs(1)),
         times: None,
         share: None,
+        after_events: None,
+        lasts: None,
     });
     let store = store_dir("shutdown-upload-bound");
     run_shutdown_upload(&collector, &store, 300);
