@@ -58,7 +58,7 @@ fn the_raii_layer_passes_its_checks_against_the_collector() {
 fn the_client_destructor_wait_is_bounded() {
     use mc_collector::{Endpoint, Fault, FaultKind};
     let collector = Collector::start(Options::default()).expect("collector");
-    collector.add_fault(Fault { endpoint: Endpoint::Any, kind: FaultKind::Hang, times: None, share: None });
+    collector.add_fault(Fault::every(Endpoint::Any, FaultKind::Hang));
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/hpp_test.cpp");
     let exe = common::build_c("hpp_test", &[src.as_path()], &[]);
     let url = collector.base_url();
