@@ -421,6 +421,69 @@ fn client_rows() -> Vec<(&'static str, Mutate, mc_status, &'static str)> {
             MC_ERR_OUT_OF_RANGE,
             "config.upload_min_gap_ms (600001) is outside 0..=600000 ms",
         ),
+        (
+            "event_max_attempts",
+            |c| c.event_max_attempts = 0,
+            MC_ERR_OUT_OF_RANGE,
+            "config.event_max_attempts (0) is outside 1..=1000",
+        ),
+        (
+            "restart_budget",
+            |c| c.restart_budget = 1001,
+            MC_ERR_OUT_OF_RANGE,
+            "config.restart_budget (1001) is outside 0..=1000",
+        ),
+        (
+            "restart_window_ms",
+            |c| c.restart_window_ms = 0,
+            MC_ERR_OUT_OF_RANGE,
+            "config.restart_window_ms (0) is outside 1..=86400000 ms",
+        ),
+        (
+            "restart_delay_ms",
+            |c| c.restart_delay_ms = 0,
+            MC_ERR_OUT_OF_RANGE,
+            "config.restart_delay_ms (0) is outside 1..=3600000 ms",
+        ),
+        (
+            "restart_backoff_cap_ms",
+            |c| c.restart_backoff_cap_ms = 5000,
+            MC_ERR_OUT_OF_RANGE,
+            "config.restart_backoff_cap_ms (5000) is below config.restart_delay_ms (10000)",
+        ),
+        (
+            "outage_failures",
+            |c| c.outage_failures = 0,
+            MC_ERR_OUT_OF_RANGE,
+            "config.outage_failures (0) is outside 1..=1000",
+        ),
+        (
+            "outage_probe_interval_ms",
+            |c| c.outage_probe_interval_ms = 0,
+            MC_ERR_OUT_OF_RANGE,
+            "config.outage_probe_interval_ms (0) is outside 1..=3600000 ms",
+        ),
+        (
+            "release_window_ms",
+            |c| c.release_window_ms = 600_001,
+            MC_ERR_OUT_OF_RANGE,
+            "config.release_window_ms (600001) is outside 0..=600000 ms",
+        ),
+        (
+            "session_expiry_ms",
+            |c| c.session_expiry_ms = 0,
+            MC_ERR_OUT_OF_RANGE,
+            "config.session_expiry_ms (0) is outside 1..=86400000 ms",
+        ),
+        (
+            "network_return_window_ms",
+            |c| {
+                c.store_dir = c"/nonexistent/mc".as_ptr();
+                c.network_return_window_ms = 3_600_001
+            },
+            MC_ERR_OUT_OF_RANGE,
+            "config.network_return_window_ms (3600001) is outside 0..=3600000 ms",
+        ),
     ]
 }
 

@@ -171,6 +171,16 @@ fn the_startup_line_covers_every_option() {
         &mut c.upload_backoff_base_ms,
         &mut c.upload_backoff_cap_ms,
         &mut c.upload_min_gap_ms,
+        &mut c.event_max_attempts,
+        &mut c.restart_budget,
+        &mut c.restart_window_ms,
+        &mut c.restart_delay_ms,
+        &mut c.restart_backoff_cap_ms,
+        &mut c.outage_failures,
+        &mut c.outage_probe_interval_ms,
+        &mut c.release_window_ms,
+        &mut c.session_expiry_ms,
+        &mut c.network_return_window_ms,
     ] {
         *f += 1;
     }
