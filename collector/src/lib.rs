@@ -28,6 +28,7 @@
 //! `mc-collector` command wraps it all for player teams.
 
 pub mod clock;
+pub mod edge;
 mod faults;
 pub mod gate;
 pub mod lint;
@@ -48,11 +49,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+pub use edge::EdgeOptions;
 pub use faults::{Endpoint, Fault, FaultKind};
 pub use gate::{Gate, PlayerExit, Verdict};
 pub use lint::{Finding, Severity};
 pub use state::{
-    IDLE_TIMEOUT_MS, Notice, PLAYHEAD_TIMEOUT_MS, RequestRecord, SessionRecord, Summary, lint_events, reason,
+    Api, IDLE_TIMEOUT_MS, Notice, PLAYHEAD_TIMEOUT_MS, RequestRecord, SessionRecord, Summary, lint_events, reason,
 };
 pub use validate::{Failure, Mode};
 pub use wire::{MAX_BODY_BYTES, MAX_JSON_DEPTH};
@@ -68,12 +70,19 @@ pub struct Options {
     pub strict: bool,
     /// Answer 204 instead of 410 to events for closed sessions (they are kept as dropped either way).
     pub silent_drop: bool,
+    /// How the Media Edge side answers (location hint, 404 or 410, datastream ids).
+    pub edge: EdgeOptions,
 }
 
 impl Default for Options {
-    /// `127.0.0.1:0`, lenient, 410 for closed sessions.
+    /// `127.0.0.1:0`, lenient, 410 for closed sessions, [`EdgeOptions::default`].
     fn default() -> Self {
-        Options { listen: SocketAddr::from(([127, 0, 0, 1], 0)), strict: false, silent_drop: false }
+        Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            strict: false,
+            silent_drop: false,
+            edge: EdgeOptions::default(),
+        }
     }
 }
 
@@ -93,9 +102,10 @@ impl std::fmt::Debug for Collector {
 }
 
 impl Collector {
-    /// Binds `opts.listen` and starts serving. Fails only when the address cannot be bound
-    /// or no thread or runtime can be created.
+    /// Binds `opts.listen` and starts serving. Fails when the Edge options are invalid
+    /// ([`EdgeOptions::check`]), the address cannot be bound or no thread or runtime can be created.
     pub fn start(opts: Options) -> std::io::Result<Collector> {
+        opts.edge.check().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let std_listener = TcpListener::bind(opts.listen)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;

@@ -32,10 +32,13 @@
 //! | `custom-metadata-prefix` | warning |
 //! | `error-source` | error |
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+use crate::edge::mapping::mc_view;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -177,9 +180,12 @@ impl Out {
     }
 }
 
-/// Lints the accepted events of one session, in arrival order.
+/// Lints the accepted events of one session, in arrival order. Media Edge events are read as
+/// the MC events they map to ([`crate::edge::mapping::mc_view`]), so one set of rules serves both
+/// APIs; findings name the MC fields (the collector's README maps them to XDM).
 pub fn lint_session(events: &[Value], opts: &LintOptions) -> Vec<Finding> {
-    let evs: Vec<Ev> = events.iter().map(Ev::new).collect();
+    let views: Vec<Cow<Value>> = events.iter().map(mc_view).collect();
+    let evs: Vec<Ev> = views.iter().map(|v| Ev::new(v)).collect();
     let mut out = Out::default();
     lifecycle(&evs, &mut out);
     ts_order(&evs, &mut out);

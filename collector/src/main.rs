@@ -12,7 +12,8 @@ use clap::{Parser, Subcommand};
 use mc_collector::clock::format_time_of_day;
 use mc_collector::gate::junit_xml;
 use mc_collector::{
-    Collector, Finding, Gate, Notice, Options, PlayerExit, RequestRecord, SessionRecord, Severity, lint_events,
+    Collector, EdgeOptions, Finding, Gate, Notice, Options, PlayerExit, RequestRecord, SessionRecord, Severity,
+    lint_events,
 };
 use serde_json::Value;
 
@@ -21,6 +22,7 @@ OUTPUT:
   The first line is `listening on http://ADDR` (the real port when --listen ends in :0).
   Then one line per request as it is answered:
       12:00:01.234 3fa9c2e1 play ph=12.5 -> 204
+      12:00:01.240 9b0c77d4 media.play ph=12 -> 204        (a Media Edge event)
   (UTC time on the collector clock, the first 8 characters of the session id, eventType,
   playhead, status), with the failures of a rejected request indented below it. When a
   session completes or ends (sessionComplete, sessionEnd, 10 min idle, 30 min without
@@ -51,20 +53,24 @@ EXIT STATUS (after SIGINT or SIGTERM, or when the player run by `run` exits):
      request went to a path the API does not have (a misconfigured endpoint); the collector
      answered no request to /api/... with 400 (malformed JSON, invalid UTF-8, nesting deeper
      than 64, schema failure, wrong eventType for the endpoint, media.downloaded rules, bad
-     downloaded batch) or 413 (body over 1 MiB); no session has a lint finding of severity
-     \"error\"; and, with `run`, the player exited 0.
+     downloaded batch) or 413 (body over 1 MiB), nor any Media Edge request (/ee/...) with 400,
+     413 (body over 64 KB), 415 (Content-Type) or a 207 that started no session; no session
+     (MC or Media Edge, whose events are linted as the MC events they map to) has a lint
+     finding of severity \"error\"; and, with `run`, the player exited 0.
   1  at least one check failed; each failure is printed in one line after the summary.
      404 and 410 answers for sessions, statuses injected by faults, lint warnings and
      validation warnings do not count.
   2  the collector could not start (bad arguments, address in use), --report or --junit
      could not be written, or `show` could not read its report.";
 
-/// A validating local stand-in for Adobe's Media Collection API back end.
+/// A validating local stand-in for Adobe's Media Collection API and Media Edge API back ends.
 ///
 /// Point a player at it with MC_ENDPOINT=http://ADDR: it answers /api/v1/sessions,
 /// /api/v1/sessions/{sid}/events, /api/v1/downloaded and /api/v1/schemas/{type} as the real
-/// back end does (201 + Location, 204, 400 with the failures, 404, 410), and shows what the
-/// player sends and what is wrong with it.
+/// back end does (201 + Location, 204, 400 with the failures, 404, 410), and at the same time
+/// the Media Edge paths /ee[/{locationHint}]/va/v1/{eventType}?configId=ID as the Edge Network
+/// does (200 with handle[], 204, 207 with errors[], problem+json 400/404/410/413/415), and shows
+/// what the player sends and what is wrong with it.
 #[derive(Debug, Parser)]
 #[command(name = "mc-collector", version, about, long_about, after_help = AFTER_HELP)]
 struct Args {
@@ -91,6 +97,21 @@ struct Args {
     /// dropped either way).
     #[arg(long, global = true)]
     silent_drop: bool,
+
+    /// Media Edge: the location hint every sessionStart answer gives (the client must then
+    /// call /ee/HINT/va/v1/...).
+    #[arg(long, value_name = "HINT", default_value = "or2", global = true)]
+    location_hint: String,
+
+    /// Media Edge: the status of an event for a session closed by a timeout, 404 or 410
+    /// (after a sessionEnd it is always 404).
+    #[arg(long, value_name = "STATUS", default_value_t = 410, global = true)]
+    edge_expired_status: u16,
+
+    /// Media Edge: accept only this datastream id as configId (repeat for more); by default any
+    /// non-empty id is accepted. Others are answered 400 EXEG-0003-400.
+    #[arg(long = "datastream", value_name = "ID", global = true)]
+    datastreams: Vec<String>,
 
     /// On exit, write the whole record as JSON to FILE: summary, sessions with their events,
     /// dropped events and findings, and every request.
@@ -134,7 +155,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let opts = Options { listen, strict: args.strict, silent_drop: args.silent_drop };
+    let edge = EdgeOptions {
+        location_hint: args.location_hint.clone(),
+        expired_status: args.edge_expired_status,
+        datastreams: args.datastreams.clone(),
+    };
+    if let Err(e) = edge.check() {
+        eprintln!("mc-collector: {e}");
+        return ExitCode::from(2);
+    }
+    let opts = Options { listen, strict: args.strict, silent_drop: args.silent_drop, edge };
     let collector = match Collector::start(opts) {
         Ok(c) => c,
         Err(e) => {
@@ -393,6 +423,17 @@ fn print_timeline(notices: Receiver<Notice>) -> Shown {
 
 fn what(r: &RequestRecord) -> String {
     let body: Option<Value> = serde_json::from_str(&r.body).ok();
+    // A Media Edge body: its one event's xdm (or the items of a /downloaded).
+    let xdm = body.as_ref().and_then(|b| b.get("events")?.get(0)?.get("xdm")).filter(|_| r.method == "POST");
+    if let Some(items) = xdm.and_then(|x| x.get("mediaDownloadedEvents")).and_then(Value::as_array) {
+        return format!("media.downloaded batch of {} events", items.len());
+    }
+    if let Some(kind) = xdm.and_then(|x| x.get("eventType")).and_then(Value::as_str) {
+        return match xdm.and_then(|x| x.get("mediaCollection")?.get("playhead")) {
+            Some(ph) => format!("{kind} ph={ph}"),
+            None => kind.to_string(),
+        };
+    }
     match body {
         Some(Value::Object(m)) if r.method == "POST" && m.get("eventType").is_some_and(Value::is_string) => {
             let kind = m.get("eventType").and_then(Value::as_str).unwrap_or_default();

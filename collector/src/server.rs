@@ -17,13 +17,14 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::edge::{self, EdgePath};
 use crate::faults::{Endpoint, Fault, FaultKind};
 use crate::shared::Shared;
 use crate::state::{Outcome, RequestRecord, State, invalid_message};
 use crate::validate::Failure;
 use crate::wire::{self, MAX_BODY_BYTES};
 
-type Resp = Response<Full<Bytes>>;
+pub(crate) type Resp = Response<Full<Bytes>>;
 
 /// Returned from the service to make hyper close the connection without answering.
 #[derive(Debug)]
@@ -72,6 +73,8 @@ enum Route {
     Events(String),
     Downloaded,
     Schema(String),
+    /// `/ee[/{hint}]/va/v1/{operation}` (Media Edge).
+    Edge(EdgePath),
     Options,
     NotAllowed(&'static str),
     NotFound,
@@ -83,6 +86,12 @@ impl Route {
             Route::Sessions => Some(Endpoint::Sessions),
             Route::Events(_) => Some(Endpoint::Events),
             Route::Downloaded => Some(Endpoint::Downloaded),
+            // The same fault endpoints for Media Edge: its sessionStart, its /downloaded, its events.
+            Route::Edge(e) => Some(match e.operation {
+                "sessionStart" => Endpoint::Sessions,
+                "downloaded" => Endpoint::Downloaded,
+                _ => Endpoint::Events,
+            }),
             _ => None,
         }
     }
@@ -100,7 +109,10 @@ fn route(method: &Method, path: &str) -> Route {
         }
         ["", "api", "v1", "downloaded"] => (Route::Downloaded, "OPTIONS, POST"),
         ["", "api", "v1", "schemas", t] if !t.is_empty() => (Route::Schema((*t).to_string()), "OPTIONS, GET"),
-        _ => return Route::NotFound,
+        _ => match edge::parse_path(path) {
+            Some(e) => (Route::Edge(e), "OPTIONS, POST"),
+            None => return Route::NotFound,
+        },
     };
     let wanted = if matches!(route, Route::Schema(_)) { Method::GET } else { Method::POST };
     if *method == wanted { route } else { Route::NotAllowed(allow) }
@@ -113,14 +125,14 @@ pub(crate) fn known_path(path: &str) -> bool {
 
 // ---- responses ----------------------------------------------------------------------------
 
-fn cors(b: hyper::http::response::Builder) -> hyper::http::response::Builder {
+pub(crate) fn cors(b: hyper::http::response::Builder) -> hyper::http::response::Builder {
     b.header("Access-Control-Allow-Origin", "*")
         .header("Access-Control-Allow-Methods", "OPTIONS,POST,PUT")
         .header("Access-Control-Allow-Headers", "Content-Type")
         .header("Access-Control-Expose-Headers", "Location")
 }
 
-fn build(b: hyper::http::response::Builder, body: Bytes) -> Resp {
+pub(crate) fn build(b: hyper::http::response::Builder, body: Bytes) -> Resp {
     // Every header set here is valid, so this cannot fail; fall back to a bare 500 all the same.
     b.body(Full::new(body)).unwrap_or_else(|_| {
         let mut r = Response::new(Full::new(Bytes::new()));
@@ -294,7 +306,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
     }
 
     // The record is stored under the same lock as the session change it describes.
-    let (resp, guard) = answer(&shared, &route, &parts.headers, &bytes, &mut rec);
+    let (resp, guard) = answer(&shared, &route, parts.uri.query(), &parts.headers, &bytes, &mut rec);
     let mut st = guard.unwrap_or_else(|| shared.lock());
     if fault == Some(FaultKind::DropAfterRead) {
         rec.error = Some(format!(
@@ -312,11 +324,13 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
     Ok(resp)
 }
 
-/// The MC endpoints. Validation runs before the lock is taken; an upload that reaches the
-/// sessions returns the lock still held, for the caller to record the request under it.
+/// The MC endpoints (and the Media Edge ones, in [`edge::answer`]). Validation runs before the
+/// lock is taken; an upload that reaches the sessions returns the lock still held, for the
+/// caller to record the request under it.
 fn answer<'a>(
     shared: &'a Shared,
     route: &Route,
+    query: Option<&str>,
     headers: &HeaderMap,
     bytes: &Bytes,
     rec: &mut RequestRecord,
@@ -324,6 +338,11 @@ fn answer<'a>(
     match route {
         Route::Options => {
             return (build(cors(Response::builder().status(204)), Bytes::new()), None);
+        }
+        Route::Edge(e) => return edge::answer::answer(shared, e, query, headers, bytes, rec),
+        Route::NotFound if edge::is_edge_path(&rec.path) => {
+            rec.error = Some(format!("no such Media Edge operation: {}", rec.path));
+            return (edge::answer::unknown_operation(&rec.path), None);
         }
         Route::NotFound => {
             rec.error = Some(format!("no such endpoint: {}", rec.path));

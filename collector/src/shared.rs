@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::Options;
 use crate::clock::Clock;
+use crate::edge::{EdgeOptions, EdgeValidator};
 use crate::faults::{Fault, FaultSlot};
 use crate::lint::{Finding, Severity};
 use crate::state::{self, Notice, RequestRecord, SessionRecord, State, Summary};
@@ -18,6 +19,8 @@ use crate::validate::{Mode, Validator};
 pub(crate) struct Shared {
     state: Mutex<State>,
     pub(crate) validator: Validator,
+    pub(crate) edge_validator: EdgeValidator,
+    pub(crate) edge: EdgeOptions,
     pub(crate) clock: Clock,
     pub(crate) strict: bool,
     pub(crate) silent_drop: bool,
@@ -29,6 +32,8 @@ impl Shared {
         Shared {
             state: Mutex::new(State::default()),
             validator: Validator::new(),
+            edge_validator: EdgeValidator::new(),
+            edge: opts.edge.clone(),
             clock: Clock::default(),
             strict: opts.strict,
             silent_drop: opts.silent_drop,
@@ -153,6 +158,7 @@ impl Shared {
                 "version": env!("CARGO_PKG_VERSION"),
                 "mode": if self.strict { "strict" } else { "lenient" },
                 "silent_drop": self.silent_drop,
+                "edge": {"location_hint": self.edge.location_hint, "expired_status": self.edge.expired_status, "datastreams": self.edge.datastreams},
                 "now_ms": self.clock.now_ms(),
                 "clock_offset_ms": self.clock.offset_ms(),
             },

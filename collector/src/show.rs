@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use crate::edge::mapping::mc_view;
 use crate::gate::{Gate, unknown_path};
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -22,6 +23,7 @@ fn plural(n: usize) -> &'static str {
 /// What an event says besides its type: the playhead and the one or two params that tell
 /// events of one type apart.
 fn event_details(e: &Value) -> String {
+    let e = &*mc_view(e);
     let mut parts = Vec::new();
     if let Some(ph) = e.get("playerTime").and_then(|p| p.get("playhead")) {
         parts.push(format!("ph={ph}"));
@@ -51,9 +53,10 @@ pub fn render(report: &Value, gate: &Gate) -> String {
             None => "open".to_string(),
         };
         let kind = if s.get("downloaded").and_then(Value::as_bool) == Some(true) { "downloaded " } else { "" };
+        let api = if str_of(s, "api") == "edge" { "Media Edge " } else { "" };
         let _ = writeln!(
             out,
-            "{kind}session {}: {} event{}, {errors} error{}, {} warning{} ({state})",
+            "{kind}{api}session {}: {} event{}, {errors} error{}, {} warning{} ({state})",
             str_of(s, "sid"),
             events.len(),
             plural(events.len()),
@@ -61,9 +64,10 @@ pub fn render(report: &Value, gate: &Gate) -> String {
             findings.len() - errors,
             plural(findings.len() - errors),
         );
-        let t0 = events.iter().find_map(|e| e.get("playerTime").and_then(|p| p.get("ts")).and_then(Value::as_f64));
+        let ts_of = |e: &Value| mc_view(e).get("playerTime").and_then(|p| p.get("ts")).and_then(Value::as_f64);
+        let t0 = events.iter().find_map(ts_of);
         for (i, e) in events.iter().enumerate() {
-            let ts = e.get("playerTime").and_then(|p| p.get("ts")).and_then(Value::as_f64);
+            let ts = ts_of(e);
             let at = match (ts, t0) {
                 (Some(ts), Some(t0)) => format!("{:+10.3}s", (ts - t0) / 1000.0),
                 _ => format!("{:>11}", "?"),

@@ -7,6 +7,7 @@ use std::sync::mpsc::Sender;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::edge::mapping::mc_view;
 use crate::faults::FaultSlot;
 use crate::lint::{self, Finding, LintOptions, Severity};
 use crate::validate::Failure;
@@ -26,6 +27,17 @@ pub mod reason {
     pub const PLAYHEAD_TIMEOUT: &str = "playhead-timeout";
     /// A downloaded session: complete (and closed) when it arrives.
     pub const DOWNLOADED: &str = "downloaded";
+}
+
+/// Which API a session was started on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    /// The Media Collection API (`/api/v1/...`).
+    #[default]
+    Mc,
+    /// The Media Edge API (`/ee[/{hint}]/va/v1/...`): events are kept as their `xdm` objects.
+    Edge,
 }
 
 /// One HTTP request as the collector received and answered it.
@@ -57,10 +69,18 @@ pub struct RequestRecord {
 }
 
 impl RequestRecord {
-    /// The collector itself rejected the content of an upload (400 or 413 on `/api/...`),
-    /// as opposed to an answer scripted by a fault. These make `mc-collector` exit 1.
+    /// The collector itself rejected the content of an upload (400 or 413 on `/api/...`; 400,
+    /// 413, 415, or a 207 that started no session on a Media Edge path), as opposed to an answer
+    /// scripted by a fault. These make `mc-collector` exit 1.
     pub fn rejected_content(&self) -> bool {
-        matches!(self.status, 400 | 413) && self.fault.is_none() && self.path.starts_with("/api/")
+        if self.fault.is_some() {
+            return false;
+        }
+        if crate::edge::is_edge_path(&self.path) {
+            matches!(self.status, 400 | 413 | 415) || (self.status == 207 && self.sid.is_none())
+        } else {
+            matches!(self.status, 400 | 413) && self.path.starts_with("/api/")
+        }
     }
 
     /// A request to a path the API does not have (preflight `OPTIONS` aside): the player's
@@ -74,6 +94,11 @@ impl RequestRecord {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionRecord {
     pub sid: String,
+    /// The API it was started on; Edge events are kept as their `xdm` objects (the lint and
+    /// the timeline read them through [`crate::edge::mapping::mc_view`]).
+    pub api: Api,
+    /// Media Edge: the location hint its sessionStart answer gave.
+    pub location_hint: Option<String>,
     /// Uploaded as a downloaded batch (`/api/v1/downloaded` or the deprecated array form).
     pub downloaded: bool,
     /// `None` while open, else why it closed: see [`reason`].
@@ -129,6 +154,8 @@ pub fn lint_events(events: &[Value], downloaded: bool) -> Vec<Finding> {
 #[derive(Debug)]
 pub(crate) struct Session {
     pub(crate) sid: String,
+    api: Api,
+    hint: Option<String>,
     downloaded: bool,
     created_at_ms: i64,
     closed: Option<(String, i64)>,
@@ -150,7 +177,7 @@ impl Session {
     }
 
     fn accept(&mut self, event: Value, now: i64) {
-        let ph = event.get("playerTime").and_then(|p| p.get("playhead")).and_then(Value::as_f64);
+        let ph = mc_view(&event).get("playerTime").and_then(|p| p.get("playhead")).and_then(Value::as_f64);
         if let Some(ph) = ph {
             if self.last_playhead != Some(ph) {
                 if self.last_playhead.is_some() {
@@ -287,6 +314,8 @@ impl State {
     fn new_session(&self, sid: String, downloaded: bool, now: i64) -> Session {
         Session {
             sid,
+            api: Api::Mc,
+            hint: None,
             downloaded,
             created_at_ms: now,
             closed: None,
@@ -311,11 +340,49 @@ impl State {
         }
     }
 
+    /// Opens a Media Edge session with an already validated sessionStart `xdm`; `hint` is the
+    /// location hint its answer gives.
+    pub(crate) fn start_edge_session(&mut self, start: Value, hint: &str, now: i64) -> Outcome {
+        match self.new_sid() {
+            Ok(sid) => {
+                let mut s = self.new_session(sid.clone(), false, now);
+                s.api = Api::Edge;
+                s.hint = Some(hint.to_string());
+                s.accept(start, now);
+                self.insert(s);
+                Outcome::Created { sid, location: false }
+            }
+            Err(e) => Outcome::Reject { status: 500, error: e, failures: Vec::new() },
+        }
+    }
+
+    /// How many sessions were started (the Edge answer varies its handle order with it).
+    pub(crate) fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// The location hint a Media Edge session was given (`None`: no such Edge session).
+    pub(crate) fn edge_hint(&self, sid: &str) -> Option<&str> {
+        let s = &self.sessions[*self.index.get(sid)?];
+        if s.api == Api::Edge { s.hint.as_deref() } else { None }
+    }
+
     /// Keeps an already validated downloaded batch as a closed session.
     pub(crate) fn add_downloaded(&mut self, events: Vec<Value>, location: bool, now: i64) -> Outcome {
+        self.add_batch(events, Api::Mc, location, now)
+    }
+
+    /// Keeps the items of an already validated Media Edge `/downloaded` (as `xdm` objects) as
+    /// a closed session.
+    pub(crate) fn add_edge_downloaded(&mut self, events: Vec<Value>, now: i64) -> Outcome {
+        self.add_batch(events, Api::Edge, false, now)
+    }
+
+    fn add_batch(&mut self, events: Vec<Value>, api: Api, location: bool, now: i64) -> Outcome {
         match self.new_sid() {
             Ok(sid) => {
                 let mut s = self.new_session(sid.clone(), true, now);
+                s.api = api;
                 s.events = events;
                 s.closed = Some((reason::DOWNLOADED.to_string(), now));
                 let idx = self.insert(s);
@@ -337,21 +404,63 @@ impl State {
         silent_drop: bool,
         now: i64,
     ) -> (Outcome, Option<String>) {
+        let closed = |_: &str| if silent_drop { None } else { Some(410) };
+        self.post(sid, Api::Mc, body, errors, closed, now)
+    }
+
+    /// A Media Edge event (its `xdm`) for `sid`, answered as [`State::post_event`] answers MC
+    /// events except for closed sessions (media-edge.md §7.2, §12): 404 after a sessionEnd,
+    /// `expired_status` (404 or 410) after a timeout, 204 with `silent_drop`.
+    pub(crate) fn post_edge_event(
+        &mut self,
+        sid: &str,
+        body: Result<Value, Failure>,
+        errors: &[Failure],
+        silent_drop: bool,
+        expired_status: u16,
+        now: i64,
+    ) -> (Outcome, Option<String>) {
+        let closed = |why: &str| match (silent_drop, why) {
+            (true, _) => None,
+            (false, reason::SESSION_END) => Some(404),
+            (false, _) => Some(expired_status),
+        };
+        self.post(sid, Api::Edge, body, errors, closed, now)
+    }
+
+    /// `closed` gives the status for an event to a closed session (`None`: 204, silently dropped).
+    fn post(
+        &mut self,
+        sid: &str,
+        api: Api,
+        body: Result<Value, Failure>,
+        errors: &[Failure],
+        closed: impl Fn(&str) -> Option<u16>,
+        now: i64,
+    ) -> (Outcome, Option<String>) {
         self.expire(now);
-        let Some(&idx) = self.index.get(sid) else {
-            let e = format!("unknown session {sid}");
-            return (Outcome::Reject { status: 404, error: e, failures: Vec::new() }, None);
+        let idx = match self.index.get(sid) {
+            Some(&idx) if self.sessions[idx].api == api => idx,
+            Some(_) => {
+                let other = if api == Api::Mc { "Media Edge" } else { "MC" };
+                let e = format!("unknown session {sid} (it is a session of the {other} API)");
+                return (Outcome::Reject { status: 404, error: e, failures: Vec::new() }, None);
+            }
+            None => {
+                let e = format!("unknown session {sid}");
+                return (Outcome::Reject { status: 404, error: e, failures: Vec::new() }, None);
+            }
         };
         let session = &mut self.sessions[idx];
         if let Some((why, _)) = &session.closed {
             let e = format!("session closed ({why}); event dropped");
+            let status = closed(why);
             if let Ok(v) = body {
                 session.dropped.push(v);
             }
-            let outcome = if silent_drop {
-                Outcome::NoContent
-            } else {
-                Outcome::Reject { status: 410, error: e.clone(), failures: Vec::new() }
+            let outcome = match status {
+                None => Outcome::NoContent,
+                Some(status) => Outcome::Reject { status, error: e.clone(), failures: Vec::new() },
             };
             return (outcome, Some(e));
         }
@@ -366,7 +475,8 @@ impl State {
             }
             Ok(v) => v,
         };
-        let kind = event.get("eventType").and_then(Value::as_str).unwrap_or_default().to_string();
+        let kind = event.get("eventType").and_then(Value::as_str).unwrap_or_default();
+        let kind = kind.strip_prefix("media.").unwrap_or(kind).to_string();
         session.accept(event, now);
         match kind.as_str() {
             "sessionEnd" => {
@@ -382,6 +492,8 @@ impl State {
     fn session_record(&self, s: &Session) -> SessionRecord {
         SessionRecord {
             sid: s.sid.clone(),
+            api: s.api,
+            location_hint: s.hint.clone(),
             downloaded: s.downloaded,
             closed: s.closed.as_ref().map(|(why, _)| why.clone()),
             closed_at_ms: s.closed.as_ref().map(|(_, at)| *at),
@@ -419,6 +531,8 @@ pub(crate) fn session_summary(s: &SessionRecord, findings: &[Finding]) -> Value 
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     serde_json::json!({
         "sid": s.sid,
+        "api": s.api,
+        "location_hint": s.location_hint,
         "downloaded": s.downloaded,
         "closed": s.closed.is_some(),
         "closed_reason": s.closed,

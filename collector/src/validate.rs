@@ -100,7 +100,7 @@ pub struct Validator {
     compiled: Vec<Compiled>,
 }
 
-fn compile(event_type: &str, set: &str, text: &str) -> jsonschema::Validator {
+pub(crate) fn compile(event_type: &str, set: &str, text: &str) -> jsonschema::Validator {
     // The schemas are embedded and every test compiles them, so a failure here is a build defect,
     // never a consequence of input.
     let schema: Value =
@@ -150,22 +150,7 @@ impl Validator {
                 ));
             }
         };
-        let strict = failures(&entry.strict, body);
-        match mode {
-            Mode::Strict => Validation { errors: strict, warnings: Vec::new() },
-            Mode::Lenient => {
-                let errors = failures(&entry.lenient, body);
-                let warnings = strict
-                    .into_iter()
-                    .filter(|s| !errors.iter().any(|e| e.path == s.path && e.rule == s.rule))
-                    .map(|s| Failure {
-                        message: format!("accepted in lenient mode, the documented schema rejects it: {}", s.message),
-                        ..s
-                    })
-                    .collect();
-                Validation { errors, warnings }
-            }
-        }
+        judge(&entry.strict, &entry.lenient, body, mode)
     }
 
     /// The strict schema document of an event type, as served at `/api/v1/schemas/{type}`.
@@ -180,6 +165,32 @@ impl Default for Validator {
     }
 }
 
+/// Validates `body` with the set `mode` names; in lenient mode, what only the strict schema
+/// rejects comes back as warnings.
+pub(crate) fn judge(
+    strict: &jsonschema::Validator,
+    lenient: &jsonschema::Validator,
+    body: &Value,
+    mode: Mode,
+) -> Validation {
+    let strict = failures(strict, body);
+    match mode {
+        Mode::Strict => Validation { errors: strict, warnings: Vec::new() },
+        Mode::Lenient => {
+            let errors = failures(lenient, body);
+            let warnings = strict
+                .into_iter()
+                .filter(|s| !errors.iter().any(|e| e.path == s.path && e.rule == s.rule))
+                .map(|s| Failure {
+                    message: format!("accepted in lenient mode, the documented schema rejects it: {}", s.message),
+                    ..s
+                })
+                .collect();
+            Validation { errors, warnings }
+        }
+    }
+}
+
 fn failure(path: &str, rule: &str, message: impl Into<String>) -> Failure {
     Failure { path: path.to_string(), rule: rule.to_string(), message: message.into() }
 }
@@ -188,7 +199,7 @@ fn only_error(f: Failure) -> Validation {
     Validation { errors: vec![f], warnings: Vec::new() }
 }
 
-fn clip(mut s: String) -> String {
+pub(crate) fn clip(mut s: String) -> String {
     if let Some((cut, _)) = s.char_indices().nth(MAX_MESSAGE_CHARS) {
         s.truncate(cut);
         s.push('…');
@@ -202,7 +213,7 @@ fn child(path: &str, key: &str) -> String {
 }
 
 /// Every failure of `body` against one compiled schema, one per offending location.
-fn failures(schema: &jsonschema::Validator, body: &Value) -> Vec<Failure> {
+pub(crate) fn failures(schema: &jsonschema::Validator, body: &Value) -> Vec<Failure> {
     let mut out = Vec::new();
     for e in schema.iter_errors(body) {
         let path = e.instance_path().as_str();
