@@ -58,7 +58,10 @@ fn details(failures: &[Failure], strip: &str) -> Vec<Value> {
             } else {
                 f.message.clone()
             };
-            let pointer = f.path.strip_prefix(strip).map_or(f.path.clone(), |rest| format!("/xdm{rest}"));
+            let pointer = match f.path.strip_prefix(strip) {
+                Some(rest) if !strip.is_empty() => format!("/xdm{rest}"),
+                _ => f.path.clone(),
+            };
             json!({"name": json_path(&pointer), "reason": reason})
         })
         .collect()
