@@ -259,12 +259,31 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
         fault: None,
     };
 
+    // A Media Edge event names its session in the body, not the path: read it first, so that
+    // the request (and any fault that hits it) is recorded under its session.
+    let mut body = Some(body);
+    let mut early = None;
+    if matches!(&route, Route::Edge(e) if !matches!(e.operation, "sessionStart" | "downloaded")) {
+        let read = match body.take() {
+            Some(b) => read_body(b).await,
+            None => Err(()),
+        };
+        if let Ok(ReadBody::Complete(b)) = &read {
+            rec.sid = edge::body_session_id(b);
+        }
+        early = Some(read);
+    }
+
     let fault =
         route.endpoint().and_then(|e| crate::faults::take(&mut shared.lock().faults, e, rec.sid.as_deref(), at_ms));
     rec.fault = fault.as_ref().map(FaultKind::describe);
     match &fault {
         Some(FaultKind::DropBeforeRead) => {
-            rec.error = Some("connection closed before reading the body (injected fault)".to_string());
+            rec.error = Some(if early.is_some() {
+                "connection closed without handling the request (injected fault; a Media Edge event's body is read first, for its sessionID)".to_string()
+            } else {
+                "connection closed before reading the body (injected fault)".to_string()
+            });
             shared.lock().record(rec);
             return Err(Dropped("drop_before_read"));
         }
@@ -272,7 +291,12 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
         _ => {}
     }
 
-    let bytes = match read_body(body).await {
+    let read = match (early, body) {
+        (Some(read), _) => read,
+        (None, Some(body)) => read_body(body).await,
+        (None, None) => Err(()),
+    };
+    let bytes = match read {
         Ok(ReadBody::Complete(b)) => b,
         Ok(ReadBody::TooLarge(total)) => {
             rec.body = format!("<{total} bytes or more; not kept>");

@@ -289,3 +289,66 @@ fn show_of_a_missing_report_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/report.json"));
 }
+
+/// A Media Edge body: one event's `xdm` in the envelope.
+fn edge_body(xdm: Value) -> Value {
+    json!({"events": [{"xdm": xdm}]})
+}
+
+#[test]
+fn a_media_edge_session_is_shown_linted_and_judged_like_an_mc_one() {
+    let report = temp_report("edge.json");
+    let mut r = spawn(&["--location-hint", "va6", "--report", report.to_str().unwrap()]);
+    let start = edge_body(json!({"eventType": "media.sessionStart", "timestamp": "2024-01-01T02:00:00.000Z",
+        "mediaCollection": {"playhead": 0, "sessionDetails": {"name": "id-1", "length": 60, "contentType": "VOD",
+            "playerName": "p", "channel": "c"}}}));
+    let answer = post_to(&r.url, "/ee/va/v1/sessionStart?configId=ds-1", &start);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let handle = answer.json()["handle"].clone();
+    let hint = handle.as_array().unwrap().iter().find(|h| h["type"] == "locationHint:result").unwrap();
+    assert_eq!(hint["payload"][0]["hint"], "va6");
+    let sid = handle.as_array().unwrap().iter().find(|h| h["type"] == "media-analytics:new-session").unwrap()
+        ["payload"][0]["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (kind, ts, ph) in [("play", "00.001", 0), ("ping", "10.001", 10), ("sessionEnd", "12.000", 12)] {
+        let body =
+            edge_body(json!({"eventType": format!("media.{kind}"), "timestamp": format!("2024-01-01T02:00:{ts}Z"),
+            "mediaCollection": {"sessionID": sid, "playhead": ph}}));
+        assert_eq!(post_to(&r.url, &format!("/ee/va6/va/v1/{kind}?configId=ds-1"), &body).status, 204);
+    }
+    signal(&r.child, "-TERM");
+    let status = wait(&mut r.child);
+    let lines = rest(&r.lines);
+    let text = lines.join("\n");
+    assert_eq!(status.code(), Some(0), "{text}");
+    assert!(lines.iter().any(|l| l.ends_with(&format!("{} media.sessionStart ph=0 -> 200", &sid[..8]))), "{text}");
+    assert!(lines.iter().any(|l| l.ends_with("media.ping ph=10 -> 204")), "{text}");
+    assert!(text.contains(&format!("session {}…: 4 events, 0 errors, 0 warnings [sessionEnd]", &sid[..8])), "{text}");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(saved["sessions"][0]["api"], "edge");
+    assert_eq!(saved["collector"]["edge"]["location_hint"], "va6");
+}
+
+#[test]
+fn a_refused_media_edge_start_fails_the_run_and_bad_edge_options_do_not_start() {
+    let mut r = spawn(&[]);
+    let bad = edge_body(
+        json!({"eventType": "media.sessionStart", "timestamp": "yesterday", "mediaCollection": {"playhead": 0}}),
+    );
+    assert_eq!(post_to(&r.url, "/ee/va/v1/sessionStart?configId=ds-1", &bad).status, 207);
+    signal(&r.child, "-TERM");
+    let status = wait(&mut r.child);
+    let text = rest(&r.lines).join("\n");
+    assert_eq!(status.code(), Some(1), "{text}");
+    assert!(text.contains("media.sessionStart ph=0 -> 207"), "{text}");
+    assert!(text.contains("error /events/0/xdm/timestamp [pattern]: Field should respect ISO 8601 standard"), "{text}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_mc-collector"))
+        .args(["--listen", "127.0.0.1:0", "--edge-expired-status", "500"])
+        .output()
+        .expect("mc-collector runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expired status 500: expected 404 or 410"));
+}

@@ -683,7 +683,14 @@ fn faults_apply_to_edge_paths_from_rust() {
         try_send("POST", &url("/ee/or2/va/v1/play"), Some("application/json"), Some(play.as_bytes()), short).is_err()
     );
     // Delay and drop_after_read handle the event; drop_before_read and hang do not.
-    assert_eq!(c.session(&sid).unwrap().events.len(), 3);
+    let s = c.session(&sid).unwrap();
+    assert_eq!(s.events.len(), 3);
+    // Every faulted event is recorded under its session (read from the body's sessionID).
+    let faults: Vec<&str> = s.requests.iter().filter_map(|r| r.fault.as_deref()).collect();
+    assert_eq!(
+        faults,
+        ["status 404", "status 404", "status 404", "delay 300 ms", "drop_before_read", "drop_after_read", "hang"]
+    );
 
     c.add_fault(fault(Endpoint::Downloaded, status(502, &[]), Some(1)));
     assert_eq!(edge(&c, &format!("/ee/va/v1/downloaded{Q}"), &read("edge", "f14_downloaded.json")).status, 502);

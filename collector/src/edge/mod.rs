@@ -71,6 +71,13 @@ pub fn is_edge_path(path: &str) -> bool {
     path.split('/').nth(1).is_some_and(is_prefix)
 }
 
+/// `events[0].xdm.mediaCollection.sessionID` of a raw Edge body, if it has one.
+pub(crate) fn body_session_id(bytes: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let sid = v.get("events")?.get(0)?.get("xdm")?.get("mediaCollection")?.get("sessionID")?.as_str()?;
+    (!sid.is_empty()).then(|| sid.to_string())
+}
+
 /// `/ee[/{hint}]/va/v1/{operation}` with a known operation, else `None`.
 pub(crate) fn parse_path(path: &str) -> Option<EdgePath> {
     let segments: Vec<&str> = path.split('/').collect();
