@@ -113,6 +113,11 @@ struct Args {
     #[arg(long = "datastream", value_name = "ID", global = true)]
     datastreams: Vec<String>,
 
+    /// Media Edge: a datastream id set up without Media Analytics (repeat for more): a
+    /// sessionStart with it is answered 200 without the new-session handle, and no session is made.
+    #[arg(long = "datastream-without-media", value_name = "ID", global = true)]
+    datastreams_without_media: Vec<String>,
+
     /// On exit, write the whole record as JSON to FILE: summary, sessions with their events,
     /// dropped events and findings, and every request.
     #[arg(long, value_name = "FILE", global = true)]
@@ -159,6 +164,7 @@ fn main() -> ExitCode {
         location_hint: args.location_hint.clone(),
         expired_status: args.edge_expired_status,
         datastreams: args.datastreams.clone(),
+        datastreams_without_media: args.datastreams_without_media.clone(),
     };
     if let Err(e) = edge.check() {
         eprintln!("mc-collector: {e}");

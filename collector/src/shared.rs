@@ -158,7 +158,7 @@ impl Shared {
                 "version": env!("CARGO_PKG_VERSION"),
                 "mode": if self.strict { "strict" } else { "lenient" },
                 "silent_drop": self.silent_drop,
-                "edge": {"location_hint": self.edge.location_hint, "expired_status": self.edge.expired_status, "datastreams": self.edge.datastreams},
+                "edge": {"location_hint": self.edge.location_hint, "expired_status": self.edge.expired_status, "datastreams": self.edge.datastreams, "datastreams_without_media": self.edge.datastreams_without_media},
                 "now_ms": self.clock.now_ms(),
                 "clock_offset_ms": self.clock.offset_ms(),
             },

@@ -257,6 +257,46 @@ fn f8_datastream_ids_are_checked() {
 }
 
 #[test]
+fn a_datastream_without_media_analytics_answers_200_without_a_session_id() {
+    let opts = Options {
+        edge: EdgeOptions {
+            datastreams: vec!["ds-test-1".into()],
+            datastreams_without_media: vec!["ds-no-media".into()],
+            ..EdgeOptions::default()
+        },
+        ..Options::default()
+    };
+    let c = Collector::start(opts).expect("collector");
+    let r = edge(&c, "/ee/va/v1/sessionStart?configId=ds-no-media", &read("edge", "f01_session_start.json"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(sid_of(&r), None);
+    assert!(r.json()["handle"].as_array().unwrap().iter().any(|h| h["type"] == "locationHint:result"));
+    assert!(c.sessions().is_empty());
+    assert!(last_request(&c).error.unwrap().contains("without Media Analytics"));
+    assert_eq!(start(&c).len(), 64, "the other datastream has Media Analytics");
+}
+
+#[test]
+fn a_request_that_asks_for_streaming_gets_one_record_separated_answer() {
+    let c = collector();
+    let mut body = read("edge", "f01_session_start.json");
+    body["meta"] =
+        json!({"konductorConfig": {"streaming": {"enabled": true, "recordSeparator": "\u{0}", "lineFeed": "\n"}}});
+    let r = edge(&c, &format!("/ee/va/v1/sessionStart{Q}"), &body);
+    assert_eq!(r.status, 200);
+    let record =
+        r.body.strip_prefix('\u{0}').and_then(|b| b.strip_suffix('\n')).unwrap_or_else(|| panic!("{:?}", r.body));
+    let v: Value = serde_json::from_str(record).unwrap();
+    let sid =
+        v["handle"].as_array().unwrap().iter().find(|h| h["type"] == "media-analytics:new-session").unwrap()["payload"]
+            [0]["sessionId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    assert_eq!(c.session(&sid).unwrap().api, Api::Edge);
+}
+
+#[test]
 fn f9_to_f13_event_bodies_are_accepted_and_an_empty_states_update_refused() {
     let c = collector();
     let sid = start(&c);

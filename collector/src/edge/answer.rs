@@ -29,6 +29,22 @@ fn json_resp(status: u16, content_type: &'static str, v: &Value) -> Resp {
     build(cors(Response::builder().status(status)).header(header::CONTENT_TYPE, content_type), Bytes::from(body))
 }
 
+/// A 200/207 JSON answer; as one streamed record (`\u0000{…}\n`) when the request asked for
+/// streaming in `meta.konductorConfig.streaming` (Adobe's Edge extension does, §2).
+fn handle_resp(status: u16, v: &Value, streamed: bool) -> Resp {
+    if !streamed {
+        return json_resp(status, "application/json", v);
+    }
+    let mut body = vec![0u8];
+    body.extend(serde_json::to_vec(v).unwrap_or_default());
+    body.push(b'\n');
+    build(cors(Response::builder().status(status)).header(header::CONTENT_TYPE, "application/json"), Bytes::from(body))
+}
+
+fn streaming_requested(body: &Value) -> bool {
+    body.pointer("/meta/konductorConfig/streaming/enabled") == Some(&Value::Bool(true))
+}
+
 fn problem_resp(status: u16, v: &Value) -> Resp {
     json_resp(status, "application/problem+json", v)
 }
@@ -49,7 +65,9 @@ fn query_param(query: Option<&str>, name: &str) -> Option<String> {
 
 /// The configured datastream ids accept `id` (any non-empty id when none is configured).
 fn known_datastream(shared: &Shared, id: &str) -> bool {
-    !id.is_empty() && (shared.edge.datastreams.is_empty() || shared.edge.datastreams.iter().any(|d| d == id))
+    let e = &shared.edge;
+    !id.is_empty()
+        && (e.datastreams.is_empty() || e.datastreams.iter().chain(&e.datastreams_without_media).any(|d| d == id))
 }
 
 /// Answers an Edge request. Like the MC `answer`, an upload that reaches the sessions returns
@@ -143,6 +161,7 @@ pub(crate) fn answer<'a>(
         }
     };
     let now = shared.clock.now_ms();
+    let streamed = streaming_requested(&body);
 
     if starts {
         if !errors.is_empty() {
@@ -150,7 +169,16 @@ pub(crate) fn answer<'a>(
             rec.error = Some(format!("{}; answered 207 without a session", invalid_message(what, errors.len())));
             let body = reply::multi_status(&request_id, hint, &errors);
             rec.errors = errors;
-            return (json_resp(207, "application/json", &body), None);
+            return (handle_resp(207, &body, streamed), None);
+        }
+        let without_media =
+            config_id.as_deref().is_some_and(|id| shared.edge.datastreams_without_media.iter().any(|d| d == id));
+        if operation == "sessionStart" && without_media {
+            rec.error = Some(format!(
+                "datastream {:?} is set up without Media Analytics: answered 200 without a new-session handle; no session",
+                config_id.unwrap_or_default()
+            ));
+            return (handle_resp(200, &reply::location_only(&request_id, hint), streamed), None);
         }
         let mut st = shared.lock();
         let rotation = st.session_count();
@@ -164,10 +192,10 @@ pub(crate) fn answer<'a>(
                 let body = if operation == "sessionStart" {
                     reply::new_session(&request_id, &sid, hint, rotation)
                 } else {
-                    reply::downloaded(&request_id, hint)
+                    reply::location_only(&request_id, hint)
                 };
                 rec.sid = Some(sid);
-                json_resp(200, "application/json", &body)
+                handle_resp(200, &body, streamed)
             }
             other => server_error(rec, &other, &request_id),
         };

@@ -26,12 +26,20 @@ pub struct EdgeOptions {
     pub expired_status: u16,
     /// The datastream ids (`configId`) accepted; empty accepts any non-empty id.
     pub datastreams: Vec<String>,
+    /// Datastream ids set up without Media Analytics: a valid sessionStart with one of them is
+    /// answered 200 without the new-session handle, and no session is made (§4.2).
+    pub datastreams_without_media: Vec<String>,
 }
 
 impl Default for EdgeOptions {
     /// Hint `or2`, 410 for expired sessions, any datastream.
     fn default() -> Self {
-        EdgeOptions { location_hint: "or2".to_string(), expired_status: 410, datastreams: Vec::new() }
+        EdgeOptions {
+            location_hint: "or2".to_string(),
+            expired_status: 410,
+            datastreams: Vec::new(),
+            datastreams_without_media: Vec::new(),
+        }
     }
 }
 
@@ -45,7 +53,7 @@ impl EdgeOptions {
         if !matches!(self.expired_status, 404 | 410) {
             return Err(format!("expired status {}: expected 404 or 410", self.expired_status));
         }
-        if let Some(d) = self.datastreams.iter().find(|d| d.is_empty()) {
+        if let Some(d) = self.datastreams.iter().chain(&self.datastreams_without_media).find(|d| d.is_empty()) {
             return Err(format!("datastream id {d:?}: must not be empty"));
         }
         Ok(())

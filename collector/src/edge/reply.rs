@@ -44,8 +44,9 @@ pub(crate) fn new_session(request_id: &str, sid: &str, hint: &str, rotation: usi
     json!({"requestId": request_id, "handle": handle})
 }
 
-/// 200 to `/downloaded` (§5.6): location handles only (see §10.13).
-pub(crate) fn downloaded(request_id: &str, hint: &str) -> Value {
+/// 200 with location handles only: the answer to `/downloaded` (§5.6, §10.13), and to a
+/// sessionStart on a datastream without Media Analytics (§4.2).
+pub(crate) fn location_only(request_id: &str, hint: &str) -> Value {
     json!({"requestId": request_id, "handle": location_handles(hint)})
 }
 
