@@ -88,13 +88,14 @@ pub fn render(report: &Value, gate: &Gate) -> String {
         }
         let _ = writeln!(out);
     }
-    // What reached no session: requests to unknown paths, rejected sessionStarts.
+    // What reached no session: requests to unknown paths, rejected sessionStarts (a Media Edge
+    // one is answered 207).
     let orphans: Vec<&Value> = array(report, "requests")
         .iter()
         .filter(|r| {
             let status = r.get("status").and_then(Value::as_u64).unwrap_or(0);
             r.get("sid").is_none_or(Value::is_null)
-                && (status >= 400 || unknown_path(str_of(r, "method"), str_of(r, "path")))
+                && (status >= 400 || status == 207 || unknown_path(str_of(r, "method"), str_of(r, "path")))
         })
         .collect();
     if !orphans.is_empty() {
@@ -149,5 +150,29 @@ mod tests {
         assert!(text.contains("       ^ error ts-order: went back"), "{text}");
         assert!(text.contains("  POST /wrong -> 404 no such endpoint: /wrong"), "{text}");
         assert!(text.contains("verdict: FAIL"), "{text}");
+    }
+
+    #[test]
+    fn renders_media_edge_sessions_through_the_mapping() {
+        let report = json!({
+            "summary": {"lint_errors": 0, "rejected_requests": 1},
+            "sessions": [{
+                "sid": "e1", "api": "edge", "downloaded": false, "closed_reason": null,
+                "events": [
+                    {"eventType": "media.sessionStart", "timestamp": "2024-01-01T00:00:00.000Z",
+                     "mediaCollection": {"playhead": 0, "sessionDetails": {"name": "m"}}},
+                    {"eventType": "media.play", "timestamp": "2024-01-01T00:00:01.500Z",
+                     "mediaCollection": {"sessionID": "e1", "playhead": 1}},
+                ],
+                "findings": [], "dropped": []
+            }],
+            "requests": [{"method": "POST", "path": "/ee/va/v1/sessionStart", "status": 207, "sid": null,
+                          "error": "sessionStart failed validation (1 failure); answered 207 without a session"}]
+        });
+        let text = render(&report, &Gate::default());
+        assert!(text.contains("Media Edge session e1: 2 events, 0 errors, 0 warnings (open)"), "{text}");
+        assert!(text.contains("     0     +0.000s  media.sessionStart ph=0 media.id=\"m\""), "{text}");
+        assert!(text.contains("     1     +1.500s  media.play       ph=1"), "{text}");
+        assert!(text.contains("  POST /ee/va/v1/sessionStart -> 207 sessionStart failed validation"), "{text}");
     }
 }
