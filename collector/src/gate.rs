@@ -115,7 +115,7 @@ impl Gate {
                 name: "endpoint paths",
                 failure: unknown.first().map(|first| {
                     format!(
-                        "{} request{} to a path the API does not have (first: {} {}): the endpoint is the base URL, the player adds /api/v1/...",
+                        "{} request{} to a path the API does not have (first: {} {}): the endpoint is the base URL, the player adds /api/v1/... (MC) or /ee/.../va/v1/... (Media Edge)",
                         unknown.len(),
                         plural(unknown.len()),
                         str_of(first, "method"),
@@ -127,7 +127,7 @@ impl Gate {
                 name: "request content",
                 failure: (rejected > 0).then(|| {
                     format!(
-                        "{rejected} request{} rejected for their content (400 or 413; see the indented failures in the timeline)",
+                        "{rejected} request{} rejected for their content (400 or 413; Media Edge also 415 and a 207 that started no session; see the indented failures in the timeline)",
                         plural(rejected as usize)
                     )
                 }),

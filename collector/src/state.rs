@@ -131,7 +131,7 @@ pub struct Summary {
     pub events: usize,
     pub lint_errors: usize,
     pub lint_warnings: usize,
-    /// Requests the collector answered 400 or 413 for their content ([`RequestRecord::rejected_content`]).
+    /// Requests the collector refused for their content ([`RequestRecord::rejected_content`]).
     pub rejected_requests: usize,
     /// Requests to a path the API does not have ([`RequestRecord::unknown_path`]): a player
     /// whose endpoint is wrong.
