@@ -1,8 +1,10 @@
-//! mc-collector: a validating local stand-in for Adobe's Media Collection API back end.
+//! mc-collector: a validating local stand-in for Adobe's Media Collection API back end, and at
+//! the same time for the Edge Network's Media Edge API ([`edge`]).
 //!
-//! It answers the four MC endpoints as the real back end does (spec §14 A), records every
-//! request, keeps sessions with their 404/410 and timeout rules on a clock tests can move,
-//! injects faults on demand, and lints whole sessions (spec §14 B). Tests use it as a library:
+//! It answers the four MC endpoints as the real back end does (spec §14 A) and the Media Edge
+//! paths as the Edge Network does, records every request, keeps sessions with their 404/410 and
+//! timeout rules on a clock tests can move, injects faults on demand, and lints whole sessions
+//! of either API with one set of rules (spec §14 B). Tests use it as a library:
 //!
 //! ```no_run
 //! use std::time::Duration;

@@ -40,6 +40,8 @@ DEBUG ENDPOINTS (JSON):
      \"kind\": \"status\"|\"delay\"|\"drop_before_read\"|\"drop_after_read\"|\"hang\",
      \"status\": 503, \"headers\": {\"Retry-After\": \"2\"}, \"body\": \"...\",  (kind status)
      \"ms\": 2000,  (kind delay)   \"times\": N, \"share\": 0.5}  (both optional)
+  On Media Edge paths \"sessions\" is /va/v1/sessionStart, \"downloaded\" /va/v1/downloaded and
+  \"events\" every other operation.
   Details and curl examples: collector/README.md.
 
 RUN A PLAYER UNDER IT (a CI gate in one command):

@@ -106,7 +106,8 @@ pub struct SessionRecord {
     /// When it closed on the collector clock (for timeouts: when the deadline passed).
     pub closed_at_ms: Option<i64>,
     pub created_at_ms: i64,
-    /// Accepted events, in arrival order, exactly as received.
+    /// Accepted events, in arrival order, exactly as received (for Media Edge: each request's
+    /// `events[0].xdm`; the items of a `/downloaded` as `{eventType, timestamp, mediaCollection}`).
     pub events: Vec<Value>,
     /// Events posted after the session closed (answered 410, or 204 with silent drop).
     pub dropped: Vec<Value>,

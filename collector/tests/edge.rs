@@ -416,6 +416,18 @@ fn timestamp_is_required_in_strict_mode_and_a_warning_in_lenient_mode() {
     let r = edge(&strict, &format!("/ee/va/v1/sessionStart{Q}"), &start_body);
     assert_eq!(r.status, 207);
     assert_eq!(detail_names(&r, &r.json()["errors"][0]["report"]["details"]), ["$.xdm.timestamp"]);
+
+    // Unknown fields: a warning in lenient mode, refused in strict mode.
+    for (c, expected) in [(&c, 204), (&strict, 400)] {
+        let sid = start(c);
+        let mut play = fixture("f04_play.json", &sid);
+        play["events"][0]["xdm"]["mediaCollection"]["sessionId"] = json!(sid);
+        let r = edge(c, &format!("/ee/or2/va/v1/play{Q}"), &play);
+        assert_eq!(r.status, expected, "{}", r.body);
+        let rec = last_request(c);
+        let found = rec.errors.iter().chain(&rec.warnings).any(|f| f.path == "/events/0/xdm/mediaCollection/sessionId");
+        assert!(found, "{:?} {:?}", rec.errors, rec.warnings);
+    }
 }
 
 #[test]
