@@ -297,6 +297,19 @@ fn a_request_that_asks_for_streaming_gets_one_record_separated_answer() {
 }
 
 #[test]
+fn several_identities_need_a_primary_one() {
+    let c = collector();
+    let mut body = read("edge", "f01_session_start.json");
+    body["events"][0]["xdm"]["identityMap"] = json!({"FPID": [{"id": "f1"}], "ECID": [{"id": "e1"}]});
+    let r = edge(&c, &format!("/ee/va/v1/sessionStart{Q}"), &body);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.json()["type"], "https://ns.adobe.com/aep/errors/EXEG-0306-400");
+    assert!(r.json()["detail"].as_str().unwrap().starts_with("2 identities"));
+    body["events"][0]["xdm"]["identityMap"]["ECID"][0]["primary"] = json!(true);
+    assert_eq!(edge(&c, &format!("/ee/va/v1/sessionStart{Q}"), &body).status, 200);
+}
+
+#[test]
 fn f9_to_f13_event_bodies_are_accepted_and_an_empty_states_update_refused() {
     let c = collector();
     let sid = start(&c);

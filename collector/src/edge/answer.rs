@@ -160,6 +160,23 @@ pub(crate) fn answer<'a>(
             (xdm, items, errors)
         }
     };
+    // With several identities the Edge Network needs one marked primary (§4.1).
+    for (at, map) in
+        [("/events/0/xdm/identityMap", xdm.get("identityMap")), ("/xdm/identityMap", body.pointer("/xdm/identityMap"))]
+    {
+        let ids: Vec<&Value> = map
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(Value::as_array)
+            .flatten()
+            .collect();
+        if ids.len() > 1 && !ids.iter().any(|i| i.get("primary") == Some(&Value::Bool(true))) {
+            let msg = format!("{} identities in {at} and none is primary: mark one \"primary\": true", ids.len());
+            rec.errors = vec![failure(at, "identity-primary", msg.clone())];
+            return (refuse(rec, 400, "EXEG-0306-400", "Invalid identity map", msg, Details::None), None);
+        }
+    }
     let now = shared.clock.now_ms();
     let streamed = streaming_requested(&body);
 
