@@ -29,13 +29,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Endpoint {
-    /// `POST /api/v1/sessions` (single object and the deprecated array form).
+    /// `POST /api/v1/sessions` (single object and the deprecated array form), and Media Edge
+    /// `POST /ee[/{hint}]/va/v1/sessionStart`.
     Sessions,
-    /// `POST /api/v1/sessions/{sid}/events`.
+    /// `POST /api/v1/sessions/{sid}/events`, and every other Media Edge operation.
     Events,
-    /// `POST /api/v1/downloaded`.
+    /// `POST /api/v1/downloaded`, and Media Edge `POST /ee[/{hint}]/va/v1/downloaded`.
     Downloaded,
-    /// Any of the three upload endpoints above (not schemas, OPTIONS or `/__debug`).
+    /// Any of the upload endpoints above (not schemas, OPTIONS or `/__debug`).
     Any,
 }
 
