@@ -198,7 +198,8 @@ pub fn junit_xml(report: &Value, verdict: &Verdict) -> String {
                 xml(&errors.join("\n"))
             )
         });
-        let name = format!("session {sid} ({events} event{})", plural(events));
+        let api = if str_of(s, "api") == "edge" { "Media Edge " } else { "" };
+        let name = format!("{api}session {sid} ({events} event{})", plural(events));
         cases.push(("mc-collector.sessions".to_string(), name, failure, warnings.join("\n")));
     }
     let failures = cases.iter().filter(|c| c.2.is_some()).count();

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use mc_collector::clock::format_time_of_day;
+use mc_collector::edge::mapping::is_edge_event;
 use mc_collector::gate::junit_xml;
 use mc_collector::{
     Collector, EdgeOptions, Finding, Gate, Notice, Options, PlayerExit, RequestRecord, SessionRecord, Severity,
@@ -503,8 +504,9 @@ fn print_findings(sid: &str, events: &[Value], findings: &[Finding], why: &str, 
     let warnings = findings.len() - errors;
     let n_events = events.len();
     let earlier = if first { String::new() } else { format!(", {} shown before", findings.len() - new.len()) };
+    let api = if events.first().is_some_and(is_edge_event) { "Media Edge " } else { "" };
     out(&format!(
-        "session {}…: {n_events} event{}, {errors} error{}, {warnings} warning{}{earlier} [{why}]",
+        "{api}session {}…: {n_events} event{}, {errors} error{}, {warnings} warning{}{earlier} [{why}]",
         short(Some(sid)),
         plural(n_events),
         plural(errors),

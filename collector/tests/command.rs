@@ -298,7 +298,9 @@ fn edge_body(xdm: Value) -> Value {
 #[test]
 fn a_media_edge_session_is_shown_linted_and_judged_like_an_mc_one() {
     let report = temp_report("edge.json");
-    let mut r = spawn(&["--location-hint", "va6", "--report", report.to_str().unwrap()]);
+    let junit = temp_report("edge.xml");
+    let mut r =
+        spawn(&["--location-hint", "va6", "--report", report.to_str().unwrap(), "--junit", junit.to_str().unwrap()]);
     let start = edge_body(json!({"eventType": "media.sessionStart", "timestamp": "2024-01-01T02:00:00.000Z",
         "mediaCollection": {"playhead": 0, "sessionDetails": {"name": "id-1", "length": 60, "contentType": "VOD",
             "playerName": "p", "channel": "c"}}}));
@@ -325,10 +327,15 @@ fn a_media_edge_session_is_shown_linted_and_judged_like_an_mc_one() {
     assert_eq!(status.code(), Some(0), "{text}");
     assert!(lines.iter().any(|l| l.ends_with(&format!("{} media.sessionStart ph=0 -> 200", &sid[..8]))), "{text}");
     assert!(lines.iter().any(|l| l.ends_with("media.ping ph=10 -> 204")), "{text}");
-    assert!(text.contains(&format!("session {}…: 4 events, 0 errors, 0 warnings [sessionEnd]", &sid[..8])), "{text}");
+    assert!(
+        text.contains(&format!("Media Edge session {}…: 4 events, 0 errors, 0 warnings [sessionEnd]", &sid[..8])),
+        "{text}"
+    );
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(saved["sessions"][0]["api"], "edge");
     assert_eq!(saved["collector"]["edge"]["location_hint"], "va6");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(&format!("name=\"Media Edge session {sid} (4 events)\"")), "{xml}");
 }
 
 #[test]
