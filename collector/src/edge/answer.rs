@@ -127,7 +127,14 @@ pub(crate) fn answer<'a>(
                 None | Some("") => "the query has no configId: the datastream ID is required".to_string(),
                 Some(id) => format!(
                     "The datastream ID '{id}' referenced in your request does not exist (this collector knows {})",
-                    shared.edge.datastreams.join(", ")
+                    shared
+                        .edge
+                        .datastreams
+                        .iter()
+                        .chain(&shared.edge.datastreams_without_media)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
             rec.errors = vec![failure("?configId", "configId", msg.clone())];
@@ -160,22 +167,10 @@ pub(crate) fn answer<'a>(
             (xdm, items, errors)
         }
     };
-    // With several identities the Edge Network needs one marked primary (§4.1).
-    for (at, map) in
-        [("/events/0/xdm/identityMap", xdm.get("identityMap")), ("/xdm/identityMap", body.pointer("/xdm/identityMap"))]
-    {
-        let ids: Vec<&Value> = map
-            .and_then(Value::as_object)
-            .into_iter()
-            .flat_map(|m| m.values())
-            .filter_map(Value::as_array)
-            .flatten()
-            .collect();
-        if ids.len() > 1 && !ids.iter().any(|i| i.get("primary") == Some(&Value::Bool(true))) {
-            let msg = format!("{} identities in {at} and none is primary: mark one \"primary\": true", ids.len());
-            rec.errors = vec![failure(at, "identity-primary", msg.clone())];
-            return (refuse(rec, 400, "EXEG-0306-400", "Invalid identity map", msg, Details::None), None);
-        }
+    if let Some((at, n)) = identities_without_primary(&xdm, &body) {
+        let msg = format!("{n} identities in {at} and none is primary: mark one \"primary\": true");
+        rec.errors = vec![failure(at, "identity-primary", msg.clone())];
+        return (refuse(rec, 400, "EXEG-0306-400", "Invalid identity map", msg, Details::None), None);
     }
     let now = shared.clock.now_ms();
     let streamed = streaming_requested(&body);
@@ -278,6 +273,18 @@ pub(crate) fn answer<'a>(
         rec.error = note;
     }
     (resp, Some(st))
+}
+
+/// With several identities the Edge Network needs one marked primary (§4.1): where an
+/// `identityMap` (in the event's `xdm` or the request-level one) breaks that, and how many ids it has.
+fn identities_without_primary(xdm: &Value, body: &Value) -> Option<(&'static str, usize)> {
+    let maps =
+        [("/events/0/xdm/identityMap", xdm.get("identityMap")), ("/xdm/identityMap", body.pointer("/xdm/identityMap"))];
+    maps.into_iter().find_map(|(at, map)| {
+        let ids: Vec<&Value> = map?.as_object()?.values().filter_map(Value::as_array).flatten().collect();
+        let primary = ids.iter().any(|i| i.get("primary") == Some(&Value::Bool(true)));
+        (ids.len() > 1 && !primary).then_some((at, ids.len()))
+    })
 }
 
 fn server_error(rec: &mut RequestRecord, outcome: &Outcome, request_id: &str) -> Resp {
