@@ -56,7 +56,8 @@ pub use faults::{Endpoint, Fault, FaultKind};
 pub use gate::{Gate, PlayerExit, Verdict};
 pub use lint::{Finding, Severity};
 pub use state::{
-    Api, IDLE_TIMEOUT_MS, Notice, PLAYHEAD_TIMEOUT_MS, RequestRecord, SessionRecord, Summary, lint_events, reason,
+    Api, EDGE_SESSION_LIMIT_MS, IDLE_TIMEOUT_MS, Notice, PLAYHEAD_TIMEOUT_MS, RequestRecord, SessionRecord, Summary,
+    lint_events, reason,
 };
 pub use validate::{Failure, Mode};
 pub use wire::{MAX_BODY_BYTES, MAX_JSON_DEPTH};

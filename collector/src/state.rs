@@ -16,6 +16,9 @@ use crate::validate::Failure;
 pub const IDLE_TIMEOUT_MS: i64 = 10 * 60 * 1000;
 /// A session closes after this long without a change of playhead across accepted events.
 pub const PLAYHEAD_TIMEOUT_MS: i64 = 30 * 60 * 1000;
+/// A Media Edge session is no longer computed this long after it started ("If the session is
+/// longer than 24h, please start a new one").
+pub const EDGE_SESSION_LIMIT_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Why a session is closed (the value of [`SessionRecord::closed`]).
 pub mod reason {
@@ -27,6 +30,8 @@ pub mod reason {
     pub const PLAYHEAD_TIMEOUT: &str = "playhead-timeout";
     /// A downloaded session: complete (and closed) when it arrives.
     pub const DOWNLOADED: &str = "downloaded";
+    /// A Media Edge session 24 hours after its start.
+    pub const EDGE_24H: &str = "24h-limit";
 }
 
 /// Which API a session was started on.
@@ -174,7 +179,9 @@ impl Session {
         }
         let idle = self.last_event_ms.saturating_add(IDLE_TIMEOUT_MS);
         let frozen = self.playhead_moved_ms.saturating_add(PLAYHEAD_TIMEOUT_MS);
-        Some(if idle <= frozen { (idle, reason::IDLE_TIMEOUT) } else { (frozen, reason::PLAYHEAD_TIMEOUT) })
+        let first = if idle <= frozen { (idle, reason::IDLE_TIMEOUT) } else { (frozen, reason::PLAYHEAD_TIMEOUT) };
+        let day = self.created_at_ms.saturating_add(EDGE_SESSION_LIMIT_MS);
+        Some(if self.api == Api::Edge && day < first.0 { (day, reason::EDGE_24H) } else { first })
     }
 
     fn accept(&mut self, event: Value, now: i64) {
@@ -598,6 +605,34 @@ mod tests {
         assert_eq!(o.status(), 410);
         assert_eq!(st.session(&sid).unwrap().closed.as_deref(), Some(reason::PLAYHEAD_TIMEOUT));
         assert_eq!(st.session(&sid).unwrap().dropped.len(), 1);
+    }
+
+    #[test]
+    fn an_edge_session_expires_24_hours_after_its_start() {
+        let mut st = State::default();
+        let xdm = |kind: &str, ph: i64| json!({"eventType": kind, "mediaCollection": {"playhead": ph}});
+        let sid = match st.start_edge_session(xdm("media.sessionStart", 0), "or2", 0) {
+            Outcome::Created { sid, .. } => sid,
+            other => panic!("{other:?}"),
+        };
+        let step = 5 * 60 * 1000;
+        let mut now = 0;
+        while now + step < EDGE_SESSION_LIMIT_MS {
+            now += step;
+            let (o, _) = st.post_edge_event(&sid, Ok(xdm("media.ping", now / 1000)), &[], false, 410, now);
+            assert_eq!(o, Outcome::NoContent, "at {now}");
+        }
+        let (o, _) = st.post_edge_event(&sid, Ok(xdm("media.ping", 86_400)), &[], false, 410, EDGE_SESSION_LIMIT_MS);
+        assert_eq!(o.status(), 410);
+        let s = st.session(&sid).unwrap();
+        assert_eq!((s.closed.as_deref(), s.closed_at_ms), (Some(reason::EDGE_24H), Some(EDGE_SESSION_LIMIT_MS)));
+        // MC sessions have no such limit.
+        let mc = started(&mut st, 0);
+        let mut now = 0;
+        while now < EDGE_SESSION_LIMIT_MS + step {
+            now += step;
+            assert_eq!(st.post_event(&mc, Ok(ev("ping", (now / 1000) as f64)), &[], false, now).0, Outcome::NoContent);
+        }
     }
 
     #[test]
