@@ -444,6 +444,19 @@ fn timestamp_is_required_in_strict_mode_and_a_warning_in_lenient_mode() {
 }
 
 #[test]
+fn a_session_start_with_a_session_id_is_a_warning_in_lenient_mode_and_refused_in_strict_mode() {
+    let mut body = read("edge", "f01_session_start.json");
+    body["events"][0]["xdm"]["mediaCollection"]["sessionID"] = json!("mine");
+    let c = collector();
+    assert_eq!(edge(&c, &format!("/ee/va/v1/sessionStart{Q}"), &body).status, 200);
+    assert_eq!(last_request(&c).warnings[0].rule, "sessionStart-sessionID");
+    let strict = Collector::start(Options { strict: true, ..Options::default() }).expect("collector");
+    let r = edge(&strict, &format!("/ee/va/v1/sessionStart{Q}"), &body);
+    assert_eq!(r.status, 207);
+    assert_eq!(detail_names(&r, &r.json()["errors"][0]["report"]["details"]), ["$.xdm.mediaCollection.sessionID"]);
+}
+
+#[test]
 fn unknown_edge_operations_are_404_and_count_as_unknown_paths() {
     let c = collector();
     let r = edge(&c, &format!("/ee/va/v1/stateStart{Q}"), &json!({}));
