@@ -791,3 +791,44 @@ fn faults_over_http_apply_to_edge_paths() {
     assert_eq!((r1.status, r2.status, r2.header("retry-after")), (200, 429, Some("1")));
     assert!(!last_request(&c).rejected_content(), "injected statuses do not fail the gate");
 }
+
+#[test]
+fn every_session_answers_410_after_k_events_on_edge_paths_too() {
+    let c = collector();
+    let gone = status(410, &[]);
+    c.add_fault(Fault { after_events: Some(2), ..Fault::every(Endpoint::Events, gone) });
+    let (a, b) = (start(&c), start(&c));
+    let play = |sid: &str| edge(&c, &format!("/ee/or2/va/v1/play{Q}"), &fixture("f04_play.json", sid)).status;
+    // Counted per session (the session named in each body): a, a, b, a, b, b.
+    assert_eq!([play(&a), play(&a), play(&b), play(&a), play(&b), play(&b)], [204, 204, 204, 410, 204, 410]);
+    assert_eq!((c.session(&a).unwrap().events.len(), c.session(&b).unwrap().events.len()), (3, 3));
+    // sessionStart is no event: a new session still starts.
+    assert_eq!(start(&c).len(), 64);
+}
+
+#[test]
+fn retry_after_on_every_edge_answer_for_a_period() {
+    let c = collector();
+    let sid = start(&c);
+    let throttled = status(429, &[("Retry-After", "5")]);
+    c.add_fault(Fault { lasts: Some(Duration::from_secs(30)), ..Fault::every(Endpoint::Any, throttled) });
+    let r = edge(&c, &format!("/ee/va/v1/sessionStart{Q}"), &read("edge", "f01_session_start.json"));
+    assert_eq!((r.status, r.header("retry-after")), (429, Some("5")));
+    let r = edge(&c, &format!("/ee/or2/va/v1/play{Q}"), &fixture("f04_play.json", &sid));
+    assert_eq!((r.status, r.header("retry-after")), (429, Some("5")));
+    let r = edge(&c, &format!("/ee/va/v1/downloaded{Q}"), &read("edge", "f14_downloaded.json"));
+    assert_eq!(r.status, 429);
+    c.advance_clock(Duration::from_secs(30));
+    assert_eq!(edge(&c, &format!("/ee/or2/va/v1/play{Q}"), &fixture("f04_play.json", &sid)).status, 204);
+    assert!(c.faults().is_empty());
+}
+
+#[test]
+fn session_scoped_faults_over_http_on_edge_paths() {
+    let c = collector();
+    let sid = start(&c);
+    let f = json!({"endpoint": "events", "kind": "status", "status": 410, "after_events": 1});
+    assert_eq!(post(&c, "/__debug/faults", &f).status, 200);
+    let play = || edge(&c, &format!("/ee/or2/va/v1/play{Q}"), &fixture("f04_play.json", &sid)).status;
+    assert_eq!([play(), play()], [204, 410]);
+}
