@@ -1,10 +1,11 @@
-//! Per MC session delivery (mc-api §7.1, DESIGN's retry table).
+//! Per session delivery (mc-api §7.1, media-edge §8.2, DESIGN's retry table), for any back end.
 //!
-//! - A session's sessionStart goes to `POST /api/v1/sessions`; every later event waits behind
-//!   it until the 201 gives the sid, then goes to `/api/v1/sessions/{sid}/events`.
+//! - A session's sessionStart goes first; every later event waits behind it until the answer
+//!   gives the session id, then goes where the back end says (`crate::backend`: requests and
+//!   the classification of responses are the back end's, the queueing here is shared).
 //! - One request in flight per session, in order; different sessions proceed concurrently.
-//! - Retryable failures (network, timeout, 408, 429, 5xx; for sessionStart also a 2xx without a
-//!   usable `Location`) wait a backoff while the session's later events wait behind. A
+//! - Retryable failures (the back end's table: network, timeout, 408, 429, 5xx; for sessionStart
+//!   also a 2xx without a usable session id) wait a backoff while the session's later events wait behind. A
 //!   sessionStart gives up after its attempts, and its session's events go with it; an event
 //!   gives up after its attempts and the session goes on.
 //! - The endpoint gate (`gate`) stands in front of every request: a `Retry-After` or an outage
@@ -23,31 +24,20 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-
 use super::backoff::{self, XorShift};
 use super::gate::{Cause, Gate};
 use super::notices::Notices;
-use super::parse::parse_location;
 use super::rules::SessionKey;
 use super::{
     Counter, FleetPolicy, Limits, LogLevel, Notice, Outcome, Request, RequestId, RetryPolicy, Stamp, TrackerId,
     TrackerName,
 };
+use crate::backend::{Backend, SessionRoute, Verdict};
+use crate::hit::{Event, EventType};
 use crate::stats::Stats;
-use crate::wire::{Event, EventType};
-
-pub(crate) const SESSIONS_PATH: &str = "/api/v1/sessions";
 
 /// The gate's name for a downloaded upload (delivery's own request ids start at 1).
 pub(crate) const UPLOAD_REQUEST: RequestId = 0;
-
-/// Everything but RFC 3986 unreserved characters is encoded in the sid's path segment.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-pub(crate) fn events_path(sid: &str) -> String {
-    format!("{SESSIONS_PATH}/{}/events", utf8_percent_encode(sid, SEGMENT))
-}
 
 /// Events that open or close a session are never dropped for a full queue.
 fn protected(t: EventType) -> bool {
@@ -58,8 +48,8 @@ fn protected(t: EventType) -> bool {
 enum Phase {
     /// The sessionStart is at the head of the queue (waiting, in flight or backing off).
     Starting,
-    /// The server gave the sid.
-    Open { events_path: String },
+    /// The server gave the session id (and the back end's routing for it).
+    Open(SessionRoute),
     /// No more requests: later events are dropped with this reason.
     Dead(Counter),
 }
@@ -93,43 +83,6 @@ impl Session {
     }
 }
 
-/// How a response is classified (DESIGN's retry table).
-enum Verdict {
-    /// 2xx; for a sessionStart, with the sid from `Location`.
-    Success(Option<String>),
-    /// Network error, timeout, 408, 429, 5xx, or a sessionStart 2xx without a usable sid.
-    Retry(String),
-    /// 404/410 on an event.
-    Gone,
-    /// 404/410 on a sessionStart: the start failed.
-    NotCreated,
-    /// Anything else (400 and the other 4xx, 3xx): retrying the same body cannot help.
-    Reject,
-}
-
-fn classify(outcome: &Outcome, starting: bool) -> Verdict {
-    match outcome {
-        Outcome::Http { status, location, .. } if (200..300).contains(status) => {
-            if !starting {
-                return Verdict::Success(None);
-            }
-            match location.as_deref().and_then(parse_location) {
-                Some(sid) => Verdict::Success(Some(sid)),
-                None => Verdict::Retry(format!("HTTP {status} without a usable Location")),
-            }
-        }
-        Outcome::Http { status: 408 | 429 | 500..=599, .. } => Verdict::Retry(String::new()),
-        Outcome::Http { status: 404 | 410, .. } if !starting => Verdict::Gone,
-        Outcome::Http { status: 404 | 410, .. } => Verdict::NotCreated,
-        Outcome::Http { .. } => Verdict::Reject,
-        Outcome::Network { message, timed_out } => {
-            Verdict::Retry(if *timed_out { format!("timed out: {message}") } else { message.clone() })
-        }
-        // Handled before classification (not a try); listed for completeness.
-        Outcome::Aborted => Verdict::Retry(String::new()),
-    }
-}
-
 fn status_of(outcome: &Outcome) -> Option<u16> {
     match outcome {
         Outcome::Http { status, .. } => Some(*status),
@@ -139,6 +92,7 @@ fn status_of(outcome: &Outcome) -> Option<u16> {
 
 #[derive(Debug)]
 pub(crate) struct Delivery {
+    backend: Arc<dyn Backend>,
     policy: RetryPolicy,
     limits: Limits,
     fleet: FleetPolicy,
@@ -170,6 +124,7 @@ pub(crate) struct Delivery {
 
 impl Delivery {
     pub(crate) fn new(
+        backend: Arc<dyn Backend>,
         policy: RetryPolicy,
         limits: Limits,
         fleet: FleetPolicy,
@@ -177,6 +132,7 @@ impl Delivery {
         seed: u64,
     ) -> Delivery {
         Delivery {
+            backend,
             gate: Gate::new(fleet.clone(), policy.retry_after_cap),
             policy,
             limits,
@@ -347,9 +303,9 @@ impl Delivery {
             }
             let Some(s) = self.sessions.get_mut(&key) else { continue };
             let Some(head) = s.queue.front() else { continue };
-            let path = match &s.phase {
-                Phase::Starting => SESSIONS_PATH.to_owned(),
-                Phase::Open { events_path } => events_path.clone(),
+            let http = match &s.phase {
+                Phase::Starting => self.backend.session_start(head),
+                Phase::Open(route) => self.backend.event(route, head),
                 Phase::Dead(_) => continue,
             };
             self.next_request += 1;
@@ -362,7 +318,13 @@ impl Delivery {
             s.tries = s.tries.saturating_add(1);
             self.stats.incr(Counter::RequestsSent);
             self.gate.on_send(id);
-            return Some(Request { id, tracker: s.tracker, event_type: head.event_type, path, body: head.to_json() });
+            return Some(Request {
+                id,
+                tracker: s.tracker,
+                event_type: head.event_type,
+                path: http.path,
+                body: http.body,
+            });
         }
     }
 
@@ -374,7 +336,7 @@ impl Delivery {
         // Only a silence the sending caused (failures of the head, or a pause of the endpoint)
         // counts: a tracker that simply had nothing to say is not second-guessed.
         let Some(last) = s.last_delivered else { return false };
-        matches!(s.phase, Phase::Open { .. })
+        matches!(s.phase, Phase::Open(_))
             && now.saturating_duration_since(last) >= self.fleet.session_expiry
             && (s.failed || self.last_reopen.is_some_and(|r| r > last))
     }
@@ -519,21 +481,24 @@ impl Delivery {
             return None;
         }
         let status = status_of(&outcome);
-        match classify(&outcome, starting) {
-            Verdict::Success(sid) => {
-                s.last_delivered = Some(now.mono);
-                if let Some(sid) = sid {
-                    s.phase = Phase::Open { events_path: events_path(&sid) };
-                    self.stats.incr(Counter::SessionsStarted);
-                    notices.push(Notice::SessionStarted { tracker, sid });
-                }
-                self.pop_head(key);
-                self.stats.incr(Counter::EventsDelivered);
-                notices.push(Notice::Delivered { tracker, event_type, status: status.unwrap_or(200) });
+        match self.backend.classify(&outcome, starting) {
+            Verdict::Started(_) | Verdict::Accepted if !starting => {
+                self.accepted(notices, key, now, tracker, event_type, status)
+            }
+            Verdict::Started(route) => {
+                let sid = route.sid.clone();
+                s.phase = Phase::Open(route);
+                self.stats.incr(Counter::SessionsStarted);
+                notices.push(Notice::SessionStarted { tracker, sid });
+                self.accepted(notices, key, now, tracker, event_type, status)
+            }
+            Verdict::Accepted => {
+                // A sessionStart accepted without a session id: the back end's classify
+                // returns Retry or NotCreated for that, so this is its mistake; retried.
+                self.retry_or_give_up(notices, key, status, "accepted without a session id".into());
                 None
             }
             Verdict::Retry(message) => {
-                let message = if message.is_empty() { format!("HTTP {}", status.unwrap_or(0)) } else { message };
                 s.failed = true;
                 if held {
                     // The endpoint's wait, not the event's: no attempt spent, the head waits
@@ -546,18 +511,12 @@ impl Delivery {
                 self.retry_or_give_up(notices, key, status, message);
                 None
             }
-            Verdict::NotCreated => {
-                notices.push(Notice::RequestFailed {
-                    tracker,
-                    event_type,
-                    status,
-                    retrying: false,
-                    message: format!("HTTP {}: the sessionStart was refused", status.unwrap_or(0)),
-                });
+            Verdict::NotCreated(message) => {
+                notices.push(Notice::RequestFailed { tracker, event_type, status, retrying: false, message });
                 self.kill(notices, key, Counter::SessionNotCreated, Counter::SessionNotCreated);
                 None
             }
-            Verdict::Gone => {
+            Verdict::Gone if !starting => {
                 notices.push(Notice::RequestFailed {
                     tracker,
                     event_type,
@@ -568,14 +527,14 @@ impl Delivery {
                 self.kill(notices, key, Counter::SessionGone, Counter::SessionGone);
                 Some((tracker, key))
             }
-            Verdict::Reject => {
-                notices.push(Notice::RequestFailed {
-                    tracker,
-                    event_type,
-                    status,
-                    retrying: false,
-                    message: format!("HTTP {}: rejected", status.unwrap_or(0)),
-                });
+            Verdict::Gone => {
+                let message = format!("HTTP {}: the sessionStart was refused", status.unwrap_or(0));
+                notices.push(Notice::RequestFailed { tracker, event_type, status, retrying: false, message });
+                self.kill(notices, key, Counter::SessionNotCreated, Counter::SessionNotCreated);
+                None
+            }
+            Verdict::Reject(message) => {
+                notices.push(Notice::RequestFailed { tracker, event_type, status, retrying: false, message });
                 if starting {
                     self.kill(notices, key, Counter::Rejected400, Counter::SessionNotCreated);
                 } else {
@@ -585,6 +544,25 @@ impl Delivery {
                 None
             }
         }
+    }
+
+    /// The head reached the server.
+    fn accepted(
+        &mut self,
+        notices: &mut Notices,
+        key: SessionKey,
+        now: Stamp,
+        tracker: TrackerId,
+        event_type: EventType,
+        status: Option<u16>,
+    ) -> Option<(TrackerId, SessionKey)> {
+        if let Some(s) = self.sessions.get_mut(&key) {
+            s.last_delivered = Some(now.mono);
+        }
+        self.pop_head(key);
+        self.stats.incr(Counter::EventsDelivered);
+        notices.push(Notice::Delivered { tracker, event_type, status: status.unwrap_or(200) });
+        None
     }
 
     fn retry_or_give_up(&mut self, notices: &mut Notices, key: SessionKey, status: Option<u16>, message: String) {

@@ -15,8 +15,8 @@ use super::{
     Call, CoreConfig, LogLevel, Notice, Outcome, Request, RequestId, Snapshot, Stamp, TrackerConfig, TrackerId,
     TrackerSlot,
 };
+use crate::hit::Event;
 use crate::stats::Stats;
-use crate::wire::Event;
 
 /// The sans-IO core: trackers (rule engines) and delivery, driven by the worker with player
 /// calls, HTTP outcomes and the current time. Single-threaded; never blocks, never sleeps.
@@ -61,8 +61,14 @@ fn route(
 
 impl Core {
     pub fn new(config: CoreConfig, stats: Arc<Stats>, seed: u64) -> Core {
-        let delivery =
-            Delivery::new(config.retry.clone(), config.limits.clone(), config.fleet.clone(), stats.clone(), seed);
+        let delivery = Delivery::new(
+            crate::backend::new(&config.backend),
+            config.retry.clone(),
+            config.limits.clone(),
+            config.fleet.clone(),
+            stats.clone(),
+            seed,
+        );
         Core {
             config,
             stats,

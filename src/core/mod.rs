@@ -18,13 +18,14 @@ pub mod slot;
 #[cfg(test)]
 mod tests;
 
+pub use crate::backend::mc::parse_location;
 pub use facade::Core;
-pub use parse::{parse_location, parse_retry_after};
+pub use parse::parse_retry_after;
 
 use std::time::{Duration, Instant};
 
+pub use crate::hit::EventType;
 pub use crate::stats::Counter;
-pub use crate::wire::EventType;
 pub use slot::{Qoe, TrackerSlot};
 
 /// Identifies a tracker inside one client (the worker's key, not the C handle).
@@ -229,6 +230,8 @@ pub struct CoreConfig {
     pub retry: RetryPolicy,
     pub limits: Limits,
     pub fleet: FleetPolicy,
+    /// Which back end the requests are for.
+    pub backend: crate::backend::BackendConfig,
 }
 
 /// Per-tracker configuration.

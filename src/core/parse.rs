@@ -1,32 +1,6 @@
-//! Pure parsers for the two response headers the core reads (fuzz targets use them).
+//! Pure parser for the `Retry-After` header the core reads (a fuzz target uses it).
 
 use std::time::{Duration, UNIX_EPOCH};
-
-use percent_encoding::percent_decode_str;
-
-const SESSIONS: &str = "/sessions/";
-
-/// The MC session id in a sessionStart response's `Location` (mc-api §1.4).
-///
-/// Accepts the documented relative form (`/api/v1/sessions/<sid>`) and, as the spec recommends,
-/// an absolute URL: the sid is what follows the last `/sessions/`, without query or fragment.
-/// A percent-encoded sid is decoded (the events path encodes it again). None when there is no
-/// usable sid: empty, more than one path segment, or control characters.
-pub fn parse_location(value: &str) -> Option<String> {
-    let value = value.trim();
-    let value = value.split('#').next().unwrap_or_default();
-    let value = value.split('?').next().unwrap_or_default();
-    let start = value.rfind(SESSIONS)? + SESSIONS.len();
-    let raw = value[start..].strip_suffix('/').unwrap_or(&value[start..]);
-    if raw.is_empty() || raw.contains('/') {
-        return None;
-    }
-    let sid = percent_decode_str(raw).decode_utf8().ok()?;
-    if sid.is_empty() || sid.chars().any(|c| c.is_control() || c == '/') {
-        return None;
-    }
-    Some(sid.into_owned())
-}
 
 /// A `Retry-After` value as a delay from now: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
 /// A date in the past is a zero delay. `now_wall_ms` is the current wall clock (ms since the
@@ -59,32 +33,6 @@ pub(crate) fn wall_ms(t: std::time::SystemTime) -> i64 {
 mod tests {
     use super::*;
     use std::time::SystemTime;
-
-    #[test]
-    fn location_relative_absolute_and_garbage() {
-        let hex = "bfcca2ca597a3c71bc03b4ce357833ad02b3570d262ecd0c595fcf8f2ae4df58";
-        assert_eq!(parse_location(&format!("/api/v1/sessions/{hex}")).as_deref(), Some(hex));
-        assert_eq!(parse_location(&format!("https://x.hb-api.omtrdc.net/api/v1/sessions/{hex}")).as_deref(), Some(hex));
-        assert_eq!(parse_location("http://127.0.0.1:8080/prefix/api/v1/sessions/abc?x=1#frag").as_deref(), Some("abc"));
-        assert_eq!(parse_location(" /api/v1/sessions/abc/ ").as_deref(), Some("abc"));
-        // The last `/sessions/` wins (a prefix may contain the word).
-        assert_eq!(parse_location("/sessions/api/v1/sessions/s1").as_deref(), Some("s1"));
-        assert_eq!(parse_location("/api/v1/sessions/a%20b").as_deref(), Some("a b"));
-        for bad in [
-            "",
-            "garbage",
-            "/api/v1/sessions/",
-            "/api/v1/sessions/?x=1",
-            "/api/v1/sessions/#f",
-            "/api/v1/sessions/a/b",
-            "/api/v1/session/abc",
-            "/api/v1/sessions/%2F",
-            "/api/v1/sessions/%0a",
-            "/api/v1/sessions/%ff",
-        ] {
-            assert_eq!(parse_location(bad), None, "{bad:?}");
-        }
-    }
 
     #[test]
     fn retry_after_seconds_dates_and_garbage() {

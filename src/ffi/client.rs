@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
+use crate::backend::BackendConfig;
 use crate::config::{Callbacks, ClientConfig, HttpConfig};
 use crate::core::{CoreConfig, CustomerId, FleetPolicy, Identity, Limits, LogLevel, RetryPolicy, Timing};
 use crate::ffi::boundary::{ffi_boundary, install_fork_guard, set_current_client, status_of};
@@ -273,7 +274,7 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
     );
     Ok(ClientConfig {
         startup_line,
-        core: CoreConfig { identity, timing, retry, limits, fleet },
+        core: CoreConfig { identity, timing, retry, limits, fleet, backend: BackendConfig::default() },
         startup_warnings,
         http,
         queue_capacity: count(c.queue_capacity, 16, 1 << 20, "queue_capacity")?,

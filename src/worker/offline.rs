@@ -9,18 +9,19 @@
 //! every request (the worker asks `Core::may_upload`), so a `Retry-After` or an outage pauses
 //! them too.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::backend::{Backend, BackendConfig, HttpRequest, Verdict};
 use crate::config::Callbacks;
 use crate::core::backoff::XorShift;
 use crate::core::{LogLevel, Outcome, TrackerId, parse_retry_after};
+use crate::hit::{Event, EventType};
 use crate::stats::{Counter, Stats};
 use crate::store::{SegmentId, Store, StoreError};
-use crate::wire::{Event, EventType};
 
 /// Upload knobs (see `mc_client_config`).
 #[derive(Debug, Clone, PartialEq)]
@@ -49,16 +50,27 @@ pub enum Privacy {
 struct InFlight {
     request: u64,
     segment: SegmentId,
+}
+
+/// The session being uploaded: the requests still to go (the head is in flight or next). A
+/// back end that splits a session (Media Edge's 64 KB cap) sends the parts in order; a part
+/// that went through is not sent again by this process.
+struct Upload {
+    segment: SegmentId,
+    parts: VecDeque<HttpRequest>,
     events: u64,
 }
 
 pub struct Offline {
     store: Store,
+    /// Turns a stored session into its upload request(s).
+    backend: Arc<dyn Backend>,
     cfg: UploadConfig,
     stats: Arc<Stats>,
     /// The open segment of each downloaded tracker's current session.
     open: HashMap<TrackerId, SegmentId>,
     in_flight: Option<InFlight>,
+    upload: Option<Upload>,
     last_upload_end: Option<Instant>,
     network: bool,
     privacy: Privacy,
@@ -109,10 +121,12 @@ impl Offline {
     pub fn new(store: Store, cfg: UploadConfig, stats: Arc<Stats>, seed: u64, online: bool) -> Offline {
         Offline {
             store,
+            backend: crate::backend::new(&BackendConfig::default()),
             cfg,
             stats,
             open: HashMap::new(),
             in_flight: None,
+            upload: None,
             last_upload_end: None,
             network: online,
             privacy: Privacy::OptedIn,
@@ -224,7 +238,22 @@ impl Offline {
         if !self.uploads_allowed() || self.last_upload_end.is_some_and(|t| now < t + self.cfg.min_gap) {
             return None;
         }
-        for r in self.store.ready() {
+        let ready = self.store.ready();
+        if let Some(u) = self.upload.take() {
+            // The rest of a session already under way goes first, when its backoff allows.
+            if let Some(r) = ready.iter().find(|r| r.id == u.segment) {
+                if r.next_attempt_ms > now_ms {
+                    self.upload = Some(u);
+                    return None;
+                }
+                if let Some(part) = u.parts.front().cloned() {
+                    self.in_flight = Some(InFlight { request, segment: u.segment });
+                    self.upload = Some(u);
+                    return Some((part.path, part.body));
+                }
+            }
+        }
+        for r in ready {
             if r.next_attempt_ms > now_ms {
                 // Oldest first: a younger session does not overtake one waiting for its backoff.
                 return None;
@@ -242,9 +271,20 @@ impl Offline {
                 continue;
             };
             let events = batch.len() as u64;
-            let body = serde_json::to_vec(&batch).unwrap_or_default();
-            self.in_flight = Some(InFlight { request, segment: r.id, events });
-            return Some((self.cfg.path.to_string(), body));
+            let parts: VecDeque<HttpRequest> = self.backend.downloaded(&batch, self.cfg.path).into();
+            let Some(first) = parts.front().cloned() else {
+                self.quarantine(r.id, "no upload request", cb);
+                continue;
+            };
+            if parts.len() > 1 {
+                cb.log(
+                    LogLevel::Info,
+                    &format!("offline: a session of {events} events goes up in {} requests (size cap)", parts.len()),
+                );
+            }
+            self.in_flight = Some(InFlight { request, segment: r.id });
+            self.upload = Some(Upload { segment: r.id, parts, events });
+            return Some((first.path, first.body));
         }
         None
     }
@@ -281,30 +321,44 @@ impl Offline {
         self.last_upload_end = Some(now);
         let Some(ready) = self.store.ready().into_iter().find(|r| r.id == f.segment) else { return };
         let (retryable, status, retry_after) = match &outcome {
-            Outcome::Http { status, retry_after, .. } if (200..300).contains(status) => {
+            Outcome::Http { status, .. } if (200..300).contains(status) => {
+                let Some(mut u) = self.upload.take().filter(|u| u.segment == f.segment) else { return };
+                u.parts.pop_front();
+                if !u.parts.is_empty() {
+                    cb.log(
+                        LogLevel::Info,
+                        &format!("offline: uploaded a part of a session ({status}), {} to go", u.parts.len()),
+                    );
+                    self.upload = Some(u);
+                    return;
+                }
                 if let Err(e) = self.store.delete(f.segment) {
                     self.disk_failed(cb, "cannot delete an uploaded session", &e);
                 }
                 self.stats.incr(Counter::BatchesUploaded);
-                self.stats.add(Counter::EventsDelivered, f.events);
-                let _ = retry_after;
-                cb.log(LogLevel::Info, &format!("offline: uploaded a session of {} events ({status})", f.events));
+                self.stats.add(Counter::EventsDelivered, u.events);
+                cb.log(LogLevel::Info, &format!("offline: uploaded a session of {} events ({status})", u.events));
                 return;
             }
-            Outcome::Http { status, retry_after, .. } => {
-                (matches!(status, 408 | 429) || *status >= 500, Some(*status), retry_after.clone())
-            }
+            // The back end's retry table, as for an event of an open session.
+            Outcome::Http { status, retry_after, .. } => (
+                matches!(self.backend.classify(&outcome, false), Verdict::Retry(_)),
+                Some(*status),
+                retry_after.clone(),
+            ),
             Outcome::Network { .. } => (true, None, None),
             // Shutdown: the session stays stored and is uploaded by the next client.
             Outcome::Aborted => return,
         };
         if !retryable {
+            self.upload = None;
             self.stats.incr(Counter::Rejected400);
             cb.log(LogLevel::Error, &format!("offline: upload refused ({status:?}): session quarantined"));
             self.quarantine(f.segment, "rejected", cb);
             return;
         }
         if now_ms - ready.created_ms >= self.cfg.give_up_ms {
+            self.upload = None;
             self.stats.incr(Counter::RetryExhausted);
             cb.log(LogLevel::Error, "offline: upload given up after its retry budget: session quarantined");
             self.quarantine(f.segment, "retry budget exhausted", cb);

@@ -3,7 +3,7 @@
 //! the player states. It survives idle and 24 h restarts; a new sessionStart replaces it.
 
 use crate::core::{AdBreakInfo, AdInfo, ChapterInfo, MediaInfo, Metadata};
-use crate::wire::EventType;
+use crate::hit::EventType;
 
 /// The underlying state; buffering and seeking are overlays on top of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

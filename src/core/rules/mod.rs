@@ -50,8 +50,8 @@ use super::{
     AdBreakInfo, AdInfo, Call, ChapterInfo, CoreConfig, Counter, LogLevel, MediaInfo, Metadata, Notice, Qoe, Snapshot,
     Stamp, Timing, TrackerConfig, TrackerId, TrackerName, TrackerSlot,
 };
+use crate::hit::{Event, EventType, PlayerTime};
 use crate::stats::Stats;
-use crate::wire::{Event, EventType, PlayerTime};
 
 /// One MC session (a tracking session, or one of its restarts). Unique within a `Core`.
 pub(crate) type SessionKey = u64;

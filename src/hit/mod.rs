@@ -1,10 +1,15 @@
-//! The MC event types and their JSON, in one place (mc-api.md §2–§4).
+//! The hits the tracker rules produce, back-end neutral.
+//!
+//! A hit is written in the MC API's vocabulary (mc-api.md §2–§4: event type, player time, params
+//! under their documented `media.*` names, QoE, custom metadata), which is also what the offline
+//! store keeps. Each back end (`crate::backend`) turns a hit into its own request; for the MC API
+//! that is this JSON as it stands.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The 20 MC event types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// The 20 event types of the MC API (Media Edge sends states through `statesUpdate` only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum EventType {
     SessionStart,
@@ -82,24 +87,24 @@ impl EventType {
 }
 
 /// `playerTime`: playhead in seconds, ts in ms since the epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PlayerTime {
     pub playhead: f64,
     pub ts: i64,
 }
 
-/// One MC event (a "hit"). Empty maps are omitted, as Adobe's SDK does.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One hit. Empty maps are omitted from its JSON, as Adobe's SDK does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     #[serde(rename = "playerTime")]
     pub player_time: PlayerTime,
     #[serde(rename = "eventType")]
     pub event_type: EventType,
-    #[serde(skip_serializing_if = "Map::is_empty")]
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub params: Map<String, Value>,
-    #[serde(rename = "qoeData", skip_serializing_if = "Map::is_empty")]
+    #[serde(rename = "qoeData", default, skip_serializing_if = "Map::is_empty")]
     pub qoe_data: Map<String, Value>,
-    #[serde(rename = "customMetadata", skip_serializing_if = "Map::is_empty")]
+    #[serde(rename = "customMetadata", default, skip_serializing_if = "Map::is_empty")]
     pub custom_metadata: Map<String, Value>,
 }
 

@@ -1,0 +1,79 @@
+//! The back ends: what differs between Adobe's MC API and Media Edge, behind one interface.
+//!
+//! The tracker rules produce back-end neutral hits (`crate::hit`); delivery queues them per
+//! session, one request in flight, with retries, the restart budget and the endpoint gate. Only
+//! the things listed in [`Backend`] differ per back end, and delivery reaches them through this
+//! trait alone, so it names no type of either back end.
+
+pub mod mc;
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::core::Outcome;
+use crate::hit::Event;
+
+/// Which back end a client reports to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum BackendConfig {
+    /// Adobe's Media Collection API (the default).
+    #[default]
+    MediaCollection,
+}
+
+/// Where an open session's later requests go: the session id the back end gave, and a routing
+/// hint for back ends that keep a session on one server (empty for the MC API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRoute {
+    pub sid: String,
+    pub hint: Option<String>,
+}
+
+/// One HTTP POST: a path relative to the configured base URL (query included) and a JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    pub path: String,
+    pub body: Vec<u8>,
+}
+
+/// What a response means for the request that got it (each back end's retry table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A sessionStart was accepted and the session is open there.
+    Started(SessionRoute),
+    /// An event was accepted.
+    Accepted,
+    /// Worth trying again after a backoff (network, timeout, the retryable statuses, a
+    /// sessionStart answered without a usable session id). The text says what happened.
+    Retry(String),
+    /// The session is gone (404/410 on an event): the tracker restarts it.
+    Gone,
+    /// The sessionStart failed for good; the text says why.
+    NotCreated(String),
+    /// Refused; retrying the same body cannot help. The text says why.
+    Reject(String),
+}
+
+/// The parts of the wire protocol that differ per back end.
+pub trait Backend: Debug + Send + Sync {
+    /// Short name for log lines ("media-collection", "media-edge").
+    fn name(&self) -> &'static str;
+    /// The request that opens a session.
+    fn session_start(&self, event: &Event) -> HttpRequest;
+    /// The request for a later event of the open session `route`.
+    fn event(&self, route: &SessionRoute, event: &Event) -> HttpRequest;
+    /// What `outcome` means; `starting` when the request was a sessionStart.
+    fn classify(&self, outcome: &Outcome, starting: bool) -> Verdict;
+    /// The upload(s) of one finished downloaded session (`batch`: its hits from sessionStart to
+    /// the end, as the offline store kept them). `path` is the configured upload path (MC only).
+    fn downloaded(&self, batch: &[Value], path: &str) -> Vec<HttpRequest>;
+}
+
+/// The back end `config` names.
+pub fn new(config: &BackendConfig) -> Arc<dyn Backend> {
+    match config {
+        BackendConfig::MediaCollection => Arc::new(mc::MediaCollection),
+    }
+}
