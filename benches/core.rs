@@ -50,7 +50,7 @@ fn settle(core: &mut Core, now: Stamp) {
     while let Some(req) = core.poll_request() {
         let location = Some(format!("/api/v1/sessions/sid{}", req.tracker));
         let status = if req.path.ends_with("sessions") { 201 } else { 204 };
-        core.handle_response(req.id, now, Outcome::Http { status, location, retry_after: None });
+        core.handle_response(req.id, now, Outcome::Http { status, location, retry_after: None, body: Vec::new() });
     }
     while core.poll_notice().is_some() {}
 }
@@ -95,7 +95,7 @@ fn call_to_request(c: &mut Criterion) {
             core.handle_response(
                 req.id,
                 stamp(base, ms),
-                Outcome::Http { status: 204, location: None, retry_after: None },
+                Outcome::Http { status: 204, location: None, retry_after: None, body: Vec::new() },
             );
             while core.poll_notice().is_some() {}
             black_box(req.body.len())

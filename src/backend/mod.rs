@@ -5,6 +5,7 @@
 //! the things listed in [`Backend`] differ per back end, and delivery reaches them through this
 //! trait alone, so it names no type of either back end.
 
+pub mod edge;
 pub mod mc;
 
 use std::fmt::Debug;
@@ -21,6 +22,8 @@ pub enum BackendConfig {
     /// Adobe's Media Collection API (the default).
     #[default]
     MediaCollection,
+    /// Adobe's Media Edge API (Edge Network), for one datastream.
+    MediaEdge(edge::EdgeSettings),
 }
 
 /// Where an open session's later requests go: the session id the back end gave, and a routing
@@ -75,5 +78,6 @@ pub trait Backend: Debug + Send + Sync {
 pub fn new(config: &BackendConfig) -> Arc<dyn Backend> {
     match config {
         BackendConfig::MediaCollection => Arc::new(mc::MediaCollection),
+        BackendConfig::MediaEdge(settings) => Arc::new(edge::MediaEdge::new(settings.clone())),
     }
 }

@@ -201,7 +201,7 @@ mod tests {
     use super::*;
 
     fn http(status: u16, retry_after: Option<&str>) -> Outcome {
-        Outcome::Http { status, location: None, retry_after: retry_after.map(Into::into) }
+        Outcome::Http { status, location: None, retry_after: retry_after.map(Into::into), body: Vec::new() }
     }
 
     fn net() -> Outcome {

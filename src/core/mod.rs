@@ -388,8 +388,9 @@ pub struct Request {
 /// How a request ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// The server answered.
-    Http { status: u16, location: Option<String>, retry_after: Option<String> },
+    /// The server answered. `body` is kept up to the transport's response cap (Media Edge
+    /// puts the session id there); the MC API's answers carry nothing the core reads in it.
+    Http { status: u16, location: Option<String>, retry_after: Option<String>, body: Vec<u8> },
     /// No usable answer: connect failure, reset, timeout, ...
     Network { message: String, timed_out: bool },
     /// Aborted by the worker at shutdown.

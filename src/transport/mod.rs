@@ -10,7 +10,7 @@
 
 mod response;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::CStr;
 use std::os::raw::c_long;
 use std::sync::Arc;
@@ -147,6 +147,8 @@ pub struct Transport {
     idle: Vec<Easy2<Sink>>,
     abort: Arc<Abort>,
     low_speed: (u32, Duration),
+    /// Bodies of answered transfers not taken yet (see `take_body`); only non-empty ones.
+    bodies: HashMap<u64, Vec<u8>>,
 }
 
 impl Transport {
@@ -175,6 +177,7 @@ impl Transport {
             idle: Vec::new(),
             abort: Arc::new(Abort::new()),
             low_speed: (LOW_SPEED_LIMIT, LOW_SPEED_TIME),
+            bodies: HashMap::new(),
         })
     }
 
@@ -247,6 +250,12 @@ impl Transport {
     }
 
     /// Transfers started and not yet returned by `perform` or `abort_all`.
+    /// The body of the response that completed transfer `id` (empty when there was none),
+    /// taken once; kept aside so that [`Completion`] stays a small comparable value.
+    pub fn take_body(&mut self, id: u64) -> Vec<u8> {
+        self.bodies.remove(&id).unwrap_or_default()
+    }
+
     pub fn in_flight(&self) -> usize {
         self.running.len()
     }
@@ -322,6 +331,10 @@ impl Transport {
         let completion = match self.multi.remove2(run.handle) {
             Ok(mut easy) => {
                 let completion = completion_of(&mut easy, result);
+                let body = easy.get_mut().take_body();
+                if matches!(completion, Completion::Http { .. }) && !body.is_empty() {
+                    self.bodies.insert(run.id, body);
+                }
                 self.recycle(easy);
                 completion
             }

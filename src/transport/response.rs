@@ -56,6 +56,8 @@ pub(crate) struct Sink {
     header_bytes: usize,
     location: Option<String>,
     retry_after: Option<String>,
+    /// The body, up to `max_body` (a Media Edge sessionStart answer carries the session id).
+    body: Vec<u8>,
     overflow: Option<Overflow>,
     abort: Arc<Abort>,
 }
@@ -69,6 +71,7 @@ impl Sink {
             header_bytes: 0,
             location: None,
             retry_after: None,
+            body: Vec::new(),
             overflow: None,
             abort,
         }
@@ -85,6 +88,7 @@ impl Sink {
         self.header_bytes = 0;
         self.location = None;
         self.retry_after = None;
+        self.body = Vec::new();
         self.overflow = None;
     }
 
@@ -94,6 +98,10 @@ impl Sink {
 
     pub(crate) fn take_location(&mut self) -> Option<String> {
         self.location.take()
+    }
+
+    pub(crate) fn take_body(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.body)
     }
 
     pub(crate) fn take_retry_after(&mut self) -> Option<String> {
@@ -110,8 +118,8 @@ impl Sink {
 }
 
 impl Handler for Sink {
-    /// The body is counted, not kept: every MC API answer we act on is in the status line and
-    /// headers. Returning less than was offered makes libcurl abort with CURLE_WRITE_ERROR, so
+    /// The body is kept up to the cap (the MC API's answers are in the status line and headers;
+    /// Media Edge's sessionStart answer is JSON). Returning less than was offered makes libcurl abort with CURLE_WRITE_ERROR, so
     /// an endless body ends the transfer instead of holding the worker.
     fn write(&mut self, data: &[u8]) -> Result<usize, WriteError> {
         let total = self.body_bytes.saturating_add(data.len());
@@ -120,6 +128,7 @@ impl Handler for Sink {
             return Ok(0);
         }
         self.body_bytes = total;
+        self.body.extend_from_slice(data);
         Ok(data.len())
     }
 

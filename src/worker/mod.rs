@@ -232,9 +232,9 @@ fn block_sigpipe() {
     }
 }
 
-fn outcome(c: Completion) -> Outcome {
+fn outcome(c: Completion, body: Vec<u8>) -> Outcome {
     match c {
-        Completion::Http { status, location, retry_after } => Outcome::Http { status, location, retry_after },
+        Completion::Http { status, location, retry_after } => Outcome::Http { status, location, retry_after, body },
         Completion::Network { message, timed_out } => Outcome::Network { message, timed_out },
         Completion::Aborted => Outcome::Aborted,
     }
@@ -540,7 +540,8 @@ impl Loop {
             for (id, c) in self.transport.perform() {
                 progressed = true;
                 let now = self.now();
-                self.complete(id, now, outcome(c));
+                let body = self.transport.take_body(id);
+                self.complete(id, now, outcome(c, body));
             }
             if !progressed {
                 break;
@@ -607,7 +608,7 @@ impl Loop {
     fn finish_shutdown(&mut self) {
         for (id, c) in self.transport.abort_all() {
             let now = self.now();
-            self.complete(id, now, outcome(c));
+            self.complete(id, now, outcome(c, Vec::new()));
         }
         self.core.shut_down();
         // What downloaded trackers recorded stays on disk for the next client: make it durable.

@@ -18,15 +18,15 @@ fn manual(tweak: impl FnOnce(&mut CoreConfig)) -> Driver {
 }
 
 fn created(location: &str) -> Outcome {
-    Outcome::Http { status: 201, location: Some(location.into()), retry_after: None }
+    Outcome::Http { status: 201, location: Some(location.into()), retry_after: None, body: Vec::new() }
 }
 
 fn status(status: u16) -> Outcome {
-    Outcome::Http { status, location: None, retry_after: None }
+    Outcome::Http { status, location: None, retry_after: None, body: Vec::new() }
 }
 
 fn retry_after(status: u16, value: &str) -> Outcome {
-    Outcome::Http { status, location: None, retry_after: Some(value.into()) }
+    Outcome::Http { status, location: None, retry_after: Some(value.into()), body: Vec::new() }
 }
 
 fn one(d: &mut Driver) -> Request {

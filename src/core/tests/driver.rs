@@ -177,9 +177,10 @@ impl Driver {
                     status: 201,
                     location: Some(format!("/api/v1/sessions/sid{}", self.sids)),
                     retry_after: None,
+                    body: Vec::new(),
                 }
             } else {
-                Outcome::Http { status: 204, location: None, retry_after: None }
+                Outcome::Http { status: 204, location: None, retry_after: None, body: Vec::new() }
             };
             self.record(&r);
             let now = self.stamp();

@@ -61,6 +61,7 @@ impl<F: FnMut(&Request, u32, u64) -> Answer> Backend<F> {
                     status: 201,
                     location: Some(format!("/api/v1/sessions/s{}", self.sids)),
                     retry_after: None,
+                    body: Vec::new(),
                 }
             }
             Answer::Status(s) => {
@@ -70,7 +71,7 @@ impl<F: FnMut(&Request, u32, u64) -> Answer> Backend<F> {
                     }
                 }
                 let retry_after = if matches!(s, 429 | 503) { self.retry_after.clone() } else { None };
-                Outcome::Http { status: s, location: None, retry_after }
+                Outcome::Http { status: s, location: None, retry_after, body: Vec::new() }
             }
         }
     }
@@ -413,7 +414,7 @@ fn uploads_pass_the_same_gate_as_sessions() {
     assert!(d.core.may_upload());
     // A downloaded upload answered 429 with Retry-After: 30 pauses the real-time sessions too.
     d.core.upload_started();
-    let throttled = Outcome::Http { status: 429, location: None, retry_after: Some("30".into()) };
+    let throttled = Outcome::Http { status: 429, location: None, retry_after: Some("30".into()), body: Vec::new() };
     let now = d.stamp();
     d.core.upload_finished(now, &throttled);
     assert!(!d.core.may_upload(), "no upload inside the pause");
@@ -444,7 +445,7 @@ fn uploads_pass_the_same_gate_as_sessions() {
     d.core.upload_started();
     assert!(d.core.poll_request().is_none(), "one probe at a time");
     let now = d.stamp();
-    d.core.upload_finished(now, &Outcome::Http { status: 201, location: None, retry_after: None });
+    d.core.upload_finished(now, &Outcome::Http { status: 201, location: None, retry_after: None, body: Vec::new() });
     assert!(d.core.may_upload());
     assert_eq!(d.count(Counter::EndpointPauses), 2);
 }

@@ -91,6 +91,7 @@ fn random_outcome(r: &mut Rng, req: &Request) -> Outcome {
         status,
         location: location.map(str::to_owned),
         retry_after: retry_after.map(str::to_owned),
+        body: Vec::new(),
     };
     let created = if req.path == "/api/v1/sessions" { Some("/api/v1/sessions/ok") } else { None };
     match r.below(20) {
@@ -199,9 +200,14 @@ fn run(seed: u64, steps: usize) {
     for _ in 0..10_000 {
         for req in in_flight.drain(..).chain(d.poll_all()) {
             let ok = if req.path == "/api/v1/sessions" {
-                Outcome::Http { status: 201, location: Some("/api/v1/sessions/s".into()), retry_after: None }
+                Outcome::Http {
+                    status: 201,
+                    location: Some("/api/v1/sessions/s".into()),
+                    retry_after: None,
+                    body: Vec::new(),
+                }
             } else {
-                Outcome::Http { status: 204, location: None, retry_after: None }
+                Outcome::Http { status: 204, location: None, retry_after: None, body: Vec::new() }
             };
             d.respond(req.id, ok);
         }

@@ -550,12 +550,17 @@ fn session_gone_restarts_as_a_resumed_session() {
         let r = d.poll_all();
         d.respond(
             r[0].id,
-            Outcome::Http { status: 201, location: Some("/api/v1/sessions/old".into()), retry_after: None },
+            Outcome::Http {
+                status: 201,
+                location: Some("/api/v1/sessions/old".into()),
+                retry_after: None,
+                body: Vec::new(),
+            },
         );
         let r = d.poll_all();
         assert_eq!(r[0].path, "/api/v1/sessions/old/events");
         d.slot.set_playhead(3.0);
-        d.respond(r[0].id, Outcome::Http { status, location: None, retry_after: None });
+        d.respond(r[0].id, Outcome::Http { status, location: None, retry_after: None, body: Vec::new() });
         // chapterStart failed and play was still held: both are dropped as session_gone.
         assert_eq!(d.count(Counter::SessionGone), 2);
         let notices = d.notices();
@@ -590,9 +595,12 @@ fn session_gone_after_the_session_ended_does_not_restart() {
     d.auto = false;
     d.calls([start(Some(0)), Call::Play, Call::Complete]);
     let r = d.poll_all();
-    d.respond(r[0].id, Outcome::Http { status: 201, location: Some("/api/v1/sessions/x".into()), retry_after: None });
+    d.respond(
+        r[0].id,
+        Outcome::Http { status: 201, location: Some("/api/v1/sessions/x".into()), retry_after: None, body: Vec::new() },
+    );
     let r = d.poll_all();
-    d.respond(r[0].id, Outcome::Http { status: 410, location: None, retry_after: None });
+    d.respond(r[0].id, Outcome::Http { status: 410, location: None, retry_after: None, body: Vec::new() });
     assert_eq!(d.count(Counter::SessionGone), 2);
     assert_eq!(d.count(Counter::SessionsResumed), 0);
     assert!(d.poll_all().is_empty());
@@ -648,7 +656,10 @@ fn removing_a_tracker_ends_its_session_and_still_delivers() {
     assert_eq!(d.poll_all().len(), 1);
     assert_eq!(d.core.pending_events(), 9);
     d.auto = true;
-    d.respond(1, Outcome::Http { status: 201, location: Some("/api/v1/sessions/s".into()), retry_after: None });
+    d.respond(
+        1,
+        Outcome::Http { status: 201, location: Some("/api/v1/sessions/s".into()), retry_after: None, body: Vec::new() },
+    );
     d.pump();
     assert_eq!(
         d.types(),

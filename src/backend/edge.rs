@@ -1,0 +1,468 @@
+//! Adobe's Media Edge API (media-edge.md): `POST {domain}/ee[/{hint}]/va/v1/{type}?configId=…`,
+//! the session id from the sessionStart answer's `media-analytics:new-session` handle, bodies in
+//! the XDM envelope `{"events":[{"xdm":{…}}]}` mapped from the hits per §6.
+//!
+//! Choices where the spec leaves one (§10), written down here and in the README:
+//! - `configId` on every call, `timestamp` on every event (UTC, milliseconds, `Z`).
+//! - Playheads, lengths, offsets and QoE values are rounded half away from zero to integers.
+//! - `stateStart`/`stateEnd` hits go out as `statesUpdate` with one list of one state, as the
+//!   Edge Media SDK does; state names pass through unchanged.
+//! - Any 2xx accepts an event; a sessionStart succeeds iff the answer (200 or 207) has a
+//!   non-empty session id. 408, 429, 502, 503, 504 are retried (`Retry-After` obeyed by the
+//!   shared gate); 500 is not; 404/410 on an event restart the session.
+//! - The location hint of the sessionStart answer (scope `EdgeNetwork`) is kept for that session
+//!   and put in the path of its later calls; a sessionStart itself goes without one.
+//! - `identityMap` goes in `events[0].xdm` of the sessionStart and of a downloaded upload.
+
+use std::fmt::Write as _;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Map, Value, json};
+
+use super::{Backend, HttpRequest, SessionRoute, Verdict};
+use crate::core::Outcome;
+use crate::hit::{Event, EventType};
+
+/// Adobe's edge domain; a first-party domain may replace it.
+pub const DEFAULT_DOMAIN: &str = "edge.adobedc.net";
+/// A Media Edge request may be at most 64 KB (larger: 413), which matters for `/downloaded`.
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
+
+/// Query values keep only RFC 3986 unreserved characters.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// What a Media Edge client is configured with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EdgeSettings {
+    /// The datastream id (`configId`).
+    pub config_id: String,
+    /// A first-party device id, sent as `identityMap.FPID`.
+    pub fpid: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MediaEdge {
+    settings: EdgeSettings,
+}
+
+impl MediaEdge {
+    pub fn new(settings: EdgeSettings) -> MediaEdge {
+        MediaEdge { settings }
+    }
+
+    fn path(&self, hint: Option<&str>, event_type: &str) -> String {
+        let hint = hint.map(|h| format!("/{h}")).unwrap_or_default();
+        format!("/ee{hint}/va/v1/{event_type}?configId={}", utf8_percent_encode(&self.settings.config_id, QUERY))
+    }
+
+    /// `xdm.identityMap` from the hit's visitor ids (ECID, customer ids) and the configured FPID;
+    /// None when there is no identity. Exactly one entry is primary (ECID, else FPID, else the
+    /// first customer id), as Edge asks when there are several.
+    fn identity_map(&self, params: &Map<String, Value>) -> Option<Value> {
+        let mut map = Map::new();
+        let mut primary_taken = false;
+        let entry = |id: &str, state: &str, primary_taken: &mut bool| {
+            let primary = !*primary_taken;
+            *primary_taken = true;
+            json!([{ "id": id, "authenticatedState": state, "primary": primary }])
+        };
+        if let Some(ecid) = params.get("visitor.marketingCloudUserId").and_then(Value::as_str) {
+            map.insert("ECID".into(), entry(ecid, "ambiguous", &mut primary_taken));
+        }
+        if let Some(fpid) = self.settings.fpid.as_deref().filter(|f| !f.is_empty()) {
+            map.insert("FPID".into(), entry(fpid, "ambiguous", &mut primary_taken));
+        }
+        if let Some(ids) = params.get("visitor.customerIDs").and_then(Value::as_object) {
+            for (kind, v) in ids {
+                let id = v.get("id").and_then(Value::as_str).unwrap_or_default();
+                let state = match v.get("authState").and_then(Value::as_i64) {
+                    Some(1) => "authenticated",
+                    Some(2) => "loggedOut",
+                    _ => "ambiguous",
+                };
+                map.insert(kind.clone(), entry(id, state, &mut primary_taken));
+            }
+        }
+        (!map.is_empty()).then_some(Value::Object(map))
+    }
+
+    fn envelope(xdm: Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({ "events": [{ "xdm": xdm }] })).unwrap_or_default()
+    }
+
+    /// The downloaded item of one hit (§5.6): no sessionID.
+    fn downloaded_item(event: &Event) -> Value {
+        json!({
+            "mediaEventType": format!("media.{}", edge_type(event.event_type)),
+            "mediaEventTimestamp": iso8601(event.player_time.ts),
+            "mediaCollection": media_collection(event, None),
+        })
+    }
+}
+
+impl Backend for MediaEdge {
+    fn name(&self) -> &'static str {
+        "media-edge"
+    }
+
+    fn session_start(&self, event: &Event) -> HttpRequest {
+        let mut xdm = xdm(event, None);
+        if let Some(ids) = self.identity_map(&event.params) {
+            xdm["identityMap"] = ids;
+        }
+        HttpRequest { path: self.path(None, edge_type(event.event_type)), body: MediaEdge::envelope(xdm) }
+    }
+
+    fn event(&self, route: &SessionRoute, event: &Event) -> HttpRequest {
+        HttpRequest {
+            path: self.path(route.hint.as_deref(), edge_type(event.event_type)),
+            body: MediaEdge::envelope(xdm(event, Some(&route.sid))),
+        }
+    }
+
+    fn classify(&self, outcome: &Outcome, starting: bool) -> Verdict {
+        match outcome {
+            Outcome::Http { status, body, .. } if (200..300).contains(status) => {
+                if !starting {
+                    return Verdict::Accepted;
+                }
+                let answer = parse_json(body);
+                match answer.as_ref().and_then(new_session_id) {
+                    Some(sid) => Verdict::Started(SessionRoute { sid, hint: answer.as_ref().and_then(location_hint) }),
+                    None if *status == 207 => Verdict::NotCreated(format!(
+                        "HTTP 207 without a session id: {}",
+                        answer.as_ref().map_or_else(|| "no JSON body".into(), errors_summary)
+                    )),
+                    None => Verdict::NotCreated(format!(
+                        "HTTP {status} without a media-analytics:new-session handle (is Media Analytics enabled \
+                         on datastream {:?}?)",
+                        self.settings.config_id
+                    )),
+                }
+            }
+            Outcome::Http { status: status @ (408 | 429 | 502 | 503 | 504), body, .. } => {
+                Verdict::Retry(format!("HTTP {status}{}", problem_suffix(body)))
+            }
+            Outcome::Http { status: 404 | 410, .. } if !starting => Verdict::Gone,
+            Outcome::Http { status, body, .. } if starting => {
+                Verdict::NotCreated(format!("HTTP {status}: the sessionStart was refused{}", problem_suffix(body)))
+            }
+            Outcome::Http { status, body, .. } => {
+                Verdict::Reject(format!("HTTP {status}: rejected{}", problem_suffix(body)))
+            }
+            Outcome::Network { message, timed_out } => {
+                Verdict::Retry(if *timed_out { format!("timed out: {message}") } else { message.clone() })
+            }
+            Outcome::Aborted => Verdict::Retry("aborted".into()),
+        }
+    }
+
+    /// One `media.downloaded` request per part. A session whose request would pass 64 KB is cut
+    /// between events; every part after the first begins with a copy of the sessionStart marked
+    /// `hasResume: true`, 1 ms before the part's first event, so each part is a valid session of
+    /// its own and no event is left out.
+    fn downloaded(&self, batch: &[Value], _path: &str) -> Vec<HttpRequest> {
+        let events: Vec<Event> = batch.iter().filter_map(|v| serde_json::from_value(v.clone()).ok()).collect();
+        let Some(start) = events.first().filter(|e| e.event_type == EventType::SessionStart) else {
+            return Vec::new();
+        };
+        let mut head = json!({ "eventType": "media.downloaded" });
+        if let Some(ids) = self.identity_map(&start.params) {
+            head["identityMap"] = ids;
+        }
+        let path = self.path(None, "downloaded");
+        let build = |items: &[Value]| {
+            let mut xdm = head.clone();
+            xdm["mediaDownloadedEvents"] = Value::Array(items.to_vec());
+            MediaEdge::envelope(xdm)
+        };
+        let empty_size = build(&[]).len();
+        let mut parts: Vec<Vec<Value>> = Vec::new();
+        let mut current: Vec<Value> = Vec::new();
+        let mut size = empty_size;
+        for e in &events {
+            let item = MediaEdge::downloaded_item(e);
+            let item_size = serde_json::to_vec(&item).map_or(0, |v| v.len()) + 1;
+            // A part holds its start and at least one event before it is cut.
+            if current.len() > 1 && size + item_size > MAX_REQUEST_BYTES {
+                parts.push(std::mem::take(&mut current));
+                let mut resumed = start.clone();
+                resumed.params.insert("media.resume".into(), json!(true));
+                resumed.player_time.playhead = e.player_time.playhead;
+                resumed.player_time.ts = e.player_time.ts - 1;
+                let resumed = MediaEdge::downloaded_item(&resumed);
+                size = empty_size + serde_json::to_vec(&resumed).map_or(0, |v| v.len()) + 1;
+                current.push(resumed);
+            }
+            size += item_size;
+            current.push(item);
+        }
+        parts.push(current);
+        parts.iter().map(|items| HttpRequest { path: path.clone(), body: build(items) }).collect()
+    }
+}
+
+/// The Edge operation of a hit: states only through `statesUpdate`.
+fn edge_type(t: EventType) -> &'static str {
+    match t {
+        EventType::StateStart | EventType::StateEnd => EventType::StatesUpdate.as_str(),
+        t => t.as_str(),
+    }
+}
+
+/// `events[0].xdm` of an online event.
+pub(crate) fn xdm(event: &Event, sid: Option<&str>) -> Value {
+    json!({
+        "eventType": format!("media.{}", edge_type(event.event_type)),
+        "timestamp": iso8601(event.player_time.ts),
+        "mediaCollection": media_collection(event, sid),
+    })
+}
+
+/// A number as the integer Edge wants: rounded half away from zero; not finite → 0.
+fn int(v: &Value) -> Option<Value> {
+    let f = v.as_f64()?;
+    Some(json!(if f.is_finite() { f.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64 } else { 0 }))
+}
+
+/// `from` keys of `params` copied to `to` keys of `into`, numbers rounded when `integer`.
+fn copy(params: &Map<String, Value>, into: &mut Map<String, Value>, table: &[(&str, &str, bool)]) {
+    for (from, to, integer) in table {
+        if let Some(v) = params.get(*from) {
+            let v = if *integer { int(v) } else { Some(v.clone()) };
+            if let Some(v) = v {
+                into.insert((*to).into(), v);
+            }
+        }
+    }
+}
+
+/// MC session params → `sessionDetails` (§6.1, §6.2).
+const SESSION_DETAILS: &[(&str, &str, bool)] = &[
+    ("media.id", "name", false),
+    ("media.name", "friendlyName", false),
+    ("media.length", "length", true),
+    ("media.contentType", "contentType", false),
+    ("media.streamType", "streamType", false),
+    ("media.playerName", "playerName", false),
+    ("media.channel", "channel", false),
+    ("media.resume", "hasResume", false),
+    ("media.sdkVersion", "appVersion", false),
+    ("media.show", "show", false),
+    ("media.season", "season", false),
+    ("media.episode", "episode", false),
+    ("media.assetId", "assetID", false),
+    ("media.genre", "genre", false),
+    ("media.firstAirDate", "firstAirDate", false),
+    ("media.firstDigitalDate", "firstDigitalDate", false),
+    ("media.rating", "rating", false),
+    ("media.originator", "originator", false),
+    ("media.network", "network", false),
+    ("media.showType", "showType", false),
+    ("media.adLoad", "adLoad", false),
+    ("media.pass.mvpd", "mvpd", false),
+    ("media.pass.auth", "authorized", false),
+    ("media.dayPart", "dayPart", false),
+    ("media.feed", "feed", false),
+    ("media.streamFormat", "streamFormat", false),
+    ("media.artist", "artist", false),
+    ("media.album", "album", false),
+    ("media.label", "label", false),
+    ("media.author", "author", false),
+    ("media.station", "station", false),
+    ("media.publisher", "publisher", false),
+];
+
+const POD_DETAILS: &[(&str, &str, bool)] = &[
+    ("media.ad.podIndex", "index", true),
+    ("media.ad.podSecond", "offset", true),
+    ("media.ad.podFriendlyName", "friendlyName", false),
+];
+
+const AD_DETAILS: &[(&str, &str, bool)] = &[
+    ("media.ad.id", "name", false),
+    ("media.ad.name", "friendlyName", false),
+    ("media.ad.length", "length", true),
+    ("media.ad.podPosition", "podPosition", true),
+    ("media.ad.playerName", "playerName", false),
+    ("media.ad.advertiser", "advertiser", false),
+    ("media.ad.campaignId", "campaignID", false),
+    ("media.ad.creativeId", "creativeID", false),
+    ("media.ad.creativeURL", "creativeURL", false),
+    ("media.ad.placementId", "placementID", false),
+    ("media.ad.siteId", "siteID", false),
+];
+
+const CHAPTER_DETAILS: &[(&str, &str, bool)] = &[
+    ("media.chapter.index", "index", true),
+    ("media.chapter.offset", "offset", true),
+    ("media.chapter.length", "length", true),
+    ("media.chapter.friendlyName", "friendlyName", false),
+];
+
+const QOE_DETAILS: &[(&str, &str, bool)] = &[
+    ("media.qoe.bitrate", "bitrate", true),
+    ("media.qoe.droppedFrames", "droppedFrames", true),
+    ("media.qoe.framesPerSecond", "framesPerSecond", true),
+    ("media.qoe.timeToStart", "timeToStart", true),
+];
+
+/// `xdm.mediaCollection` of a hit (§3, §6).
+fn media_collection(event: &Event, sid: Option<&str>) -> Value {
+    let mut mc = Map::new();
+    if let Some(sid) = sid {
+        mc.insert("sessionID".into(), json!(sid));
+    }
+    mc.insert("playhead".into(), int(&json!(event.player_time.playhead)).unwrap_or(json!(0)));
+    let p = &event.params;
+    let mut details = |key: &str, table: &[(&str, &str, bool)]| {
+        let mut d = Map::new();
+        copy(p, &mut d, table);
+        mc.insert(key.into(), Value::Object(d));
+    };
+    match event.event_type {
+        EventType::SessionStart => details("sessionDetails", SESSION_DETAILS),
+        EventType::AdBreakStart => details("advertisingPodDetails", POD_DETAILS),
+        EventType::AdStart => details("advertisingDetails", AD_DETAILS),
+        EventType::ChapterStart => details("chapterDetails", CHAPTER_DETAILS),
+        EventType::StateStart | EventType::StateEnd => {
+            let name = p.get("media.state.name").cloned().unwrap_or(json!(""));
+            let list = if event.event_type == EventType::StateStart { "statesStart" } else { "statesEnd" };
+            mc.insert(list.into(), json!([{ "name": name }]));
+        }
+        EventType::StatesUpdate => {
+            for list in ["statesStart", "statesEnd"] {
+                if let Some(items) = p.get(list).and_then(Value::as_array) {
+                    let names: Vec<Value> = items
+                        .iter()
+                        .map(|i| json!({ "name": i.get("media.state.name").cloned().unwrap_or(json!("")) }))
+                        .collect();
+                    mc.insert(list.into(), Value::Array(names));
+                }
+            }
+        }
+        EventType::Error => {
+            let q = &event.qoe_data;
+            let name = q.get("media.qoe.errorID").cloned().unwrap_or(json!(""));
+            let source = match q.get("media.qoe.errorSource").and_then(Value::as_str) {
+                Some("external") => "external",
+                _ => "player",
+            };
+            mc.insert("errorDetails".into(), json!({ "name": name, "source": source }));
+        }
+        _ => {}
+    }
+    let mut qoe = Map::new();
+    copy(&event.qoe_data, &mut qoe, QOE_DETAILS);
+    if !qoe.is_empty() || event.event_type == EventType::BitrateChange {
+        mc.insert("qoeDataDetails".into(), Value::Object(qoe));
+    }
+    if matches!(event.event_type, EventType::SessionStart | EventType::AdStart | EventType::ChapterStart)
+        && !event.custom_metadata.is_empty()
+    {
+        let items: Vec<Value> = event
+            .custom_metadata
+            .iter()
+            .map(|(k, v)| json!({ "name": k, "value": v.as_str().map_or_else(|| v.to_string(), str::to_owned) }))
+            .collect();
+        mc.insert("customMetadata".into(), Value::Array(items));
+    }
+    Value::Object(mc)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` of ms since the epoch (UTC; proleptic Gregorian calendar).
+pub(crate) fn iso8601(ms: i64) -> String {
+    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s, milli) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+}
+
+/// A JSON answer; a leading record separator (`\u0000`, Edge's streamed form) and whitespace are
+/// tolerated.
+fn parse_json(body: &[u8]) -> Option<Value> {
+    let start = body.iter().position(|b| *b != 0 && !b.is_ascii_whitespace())?;
+    serde_json::from_slice(&body[start..]).ok()
+}
+
+fn handles<'a>(answer: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    answer["handle"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(move |h| h["type"] == kind)
+        .flat_map(|h| h["payload"].as_array().into_iter().flatten())
+}
+
+/// `handle[type == media-analytics:new-session].payload[0].sessionId`, non-empty, without
+/// control characters (it travels in bodies only, but ends up in log lines).
+pub(crate) fn new_session_id(answer: &Value) -> Option<String> {
+    let sid = handles(answer, "media-analytics:new-session").next()?["sessionId"].as_str()?;
+    (!sid.is_empty() && !sid.chars().any(char::is_control)).then(|| sid.to_owned())
+}
+
+/// The `EdgeNetwork` location hint of an answer, when it is a plain path segment.
+pub(crate) fn location_hint(answer: &Value) -> Option<String> {
+    let hint = handles(answer, "locationHint:result").find(|p| p["scope"] == "EdgeNetwork")?["hint"].as_str()?;
+    let ok = !hint.is_empty()
+        && hint.len() <= 32
+        && hint.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ok.then(|| hint.to_owned())
+}
+
+/// One problem+json object in words: code, title, detail and the named fields (§7.1; `details`
+/// as an array or a string).
+fn problem_text(p: &Value) -> String {
+    let mut out = String::new();
+    if let Some(code) = p["type"].as_str().and_then(|t| t.rsplit('/').next()) {
+        out.push_str(code);
+    }
+    for key in ["title", "detail"] {
+        if let Some(t) = p[key].as_str() {
+            let _ = write!(out, "{}{t}", if out.is_empty() { "" } else { ": " });
+        }
+    }
+    match &p["report"]["details"] {
+        Value::String(s) => {
+            let _ = write!(out, " ({s})");
+        }
+        Value::Array(items) => {
+            let fields: Vec<String> = items
+                .iter()
+                .map(|d| format!("{} {}", d["name"].as_str().unwrap_or("?"), d["reason"].as_str().unwrap_or("")))
+                .collect();
+            if !fields.is_empty() {
+                let _ = write!(out, " ({})", fields.join("; "));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `: <problem>` for a problem+json body, nothing for any other body.
+fn problem_suffix(body: &[u8]) -> String {
+    match parse_json(body).map(|p| problem_text(&p)) {
+        Some(t) if !t.is_empty() => format!(": {t}"),
+        _ => String::new(),
+    }
+}
+
+/// The `errors[]` of a 207 in words.
+fn errors_summary(answer: &Value) -> String {
+    let errors: Vec<String> = answer["errors"].as_array().into_iter().flatten().map(problem_text).collect();
+    if errors.is_empty() { "no errors listed".into() } else { errors.join(" | ") }
+}
+
+#[cfg(test)]
+#[path = "edge_tests.rs"]
+mod tests;
