@@ -149,6 +149,16 @@
 #define MC_MEDIA_TYPE_AUDIO 1
 
 /**
+ * `mc_client_config.backend`: Adobe's Media Collection API (the default).
+ */
+#define MC_BACKEND_MEDIA_COLLECTION 0
+
+/**
+ * `mc_client_config.backend`: Adobe's Media Edge API (Edge Network); needs `edge_config_id`.
+ */
+#define MC_BACKEND_MEDIA_EDGE 1
+
+/**
  * `mc_client_config.store_durability`: sync at session end and on `mc_client_flush` (default).
  */
 #define MC_DURABILITY_ON_CLOSE 0
@@ -751,6 +761,23 @@ typedef struct {
    * upload together. Default 30000, range 0–3600000.
    */
   uint32_t network_return_window_ms;
+  /**
+   * Which back end the client reports to: `MC_BACKEND_MEDIA_COLLECTION` (default) or
+   * `MC_BACKEND_MEDIA_EDGE`. With Media Edge, `endpoint` is the edge domain (NULL =
+   * `https://edge.adobedc.net`; a first-party domain is allowed), `edge_config_id` is
+   * required, and `tracking_server`, `report_suite`, `org_id` are not used.
+   */
+  uint32_t backend;
+  /**
+   * Media Edge: the datastream id, sent as `configId` on every request. Required with
+   * `MC_BACKEND_MEDIA_EDGE`; ignored (one log line) with the MC API.
+   */
+  const char *edge_config_id;
+  /**
+   * Media Edge: a first-party device id, sent in `identityMap.FPID` (with `ecid` and
+   * `customer_ids`, which go there too). NULL = none; ignored (one log line) with the MC API.
+   */
+  const char *fpid;
 } mc_client_config;
 
 /**

@@ -484,6 +484,19 @@ fn client_rows() -> Vec<(&'static str, Mutate, mc_status, &'static str)> {
             MC_ERR_OUT_OF_RANGE,
             "config.network_return_window_ms (3600001) is outside 0..=3600000 ms",
         ),
+        (
+            "backend",
+            |c| c.backend = 7,
+            MC_ERR_OUT_OF_RANGE,
+            "config.backend (7) is neither MC_BACKEND_MEDIA_COLLECTION (0) nor MC_BACKEND_MEDIA_EDGE (1)",
+        ),
+        (
+            "edge_config_id",
+            |c| c.backend = MC_BACKEND_MEDIA_EDGE,
+            MC_ERR_NULL_ARGUMENT,
+            "config.edge_config_id: the datastream id is required with MC_BACKEND_MEDIA_EDGE",
+        ),
+        ("fpid", |c| c.fpid = too_long(), MC_ERR_TOO_LONG, "config.fpid: longer than the cap of 4096 bytes"),
     ]
 }
 

@@ -6,6 +6,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use crate::backend::BackendConfig;
+use crate::backend::edge::EdgeSettings;
 use crate::config::{Callbacks, ClientConfig, HttpConfig};
 use crate::core::{CoreConfig, CustomerId, FleetPolicy, Identity, Limits, LogLevel, RetryPolicy, Timing};
 use crate::ffi::boundary::{ffi_boundary, install_fork_guard, set_current_client, status_of};
@@ -120,9 +121,55 @@ fn base_url(endpoint: &str) -> Result<String, mc_status> {
 }
 
 unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> {
-    let endpoint = unsafe { req_nonempty(c.endpoint, MAX_NAME, "config.endpoint") }?;
-    let base_url = base_url(&endpoint)?;
     let opt = |p: *const c_char, field: &str| unsafe { opt_str(p, MAX_NAME, format_args!("config.{field}")) };
+    let edge = match c.backend {
+        MC_BACKEND_MEDIA_COLLECTION => false,
+        MC_BACKEND_MEDIA_EDGE => true,
+        other => {
+            return Err(fail(
+                mc_status::MC_ERR_OUT_OF_RANGE,
+                format!(
+                    "config.backend ({other}) is neither MC_BACKEND_MEDIA_COLLECTION (0) nor MC_BACKEND_MEDIA_EDGE (1)"
+                ),
+            ));
+        }
+    };
+    // Fields one back end does not use: refused when required and absent, noted once when set.
+    let mut unused: Vec<&str> = Vec::new();
+    let endpoint = if edge {
+        opt(c.endpoint, "endpoint")?.unwrap_or_else(|| format!("https://{}", crate::backend::edge::DEFAULT_DOMAIN))
+    } else {
+        unsafe { req_nonempty(c.endpoint, MAX_NAME, "config.endpoint") }?
+    };
+    let base_url = base_url(&endpoint)?;
+    let analytics = |p: *const c_char, field: &str, unused: &mut Vec<&str>| -> Result<String, mc_status> {
+        if !edge {
+            return unsafe { req_nonempty(p, MAX_NAME, format_args!("config.{field}")) };
+        }
+        if !p.is_null() {
+            unused.push(match field {
+                "tracking_server" => "tracking_server",
+                "report_suite" => "report_suite",
+                _ => "org_id",
+            });
+        }
+        Ok(String::new())
+    };
+    let backend = if edge {
+        let config_id = unsafe { opt_str(c.edge_config_id, MAX_NAME, "config.edge_config_id") }?;
+        let Some(config_id) = config_id.filter(|id| !id.is_empty()) else {
+            return Err(fail(
+                mc_status::MC_ERR_NULL_ARGUMENT,
+                "config.edge_config_id: the datastream id is required with MC_BACKEND_MEDIA_EDGE",
+            ));
+        };
+        no_control_chars(&config_id, "config.edge_config_id")?;
+        BackendConfig::MediaEdge(EdgeSettings { config_id, fpid: opt(c.fpid, "fpid")? })
+    } else {
+        opt(c.edge_config_id, "edge_config_id")?.is_some().then(|| unused.push("edge_config_id"));
+        opt(c.fpid, "fpid")?.is_some().then(|| unused.push("fpid"));
+        BackendConfig::MediaCollection
+    };
     if c.n_customer_ids > 0 && c.customer_ids.is_null() {
         return Err(fail(
             mc_status::MC_ERR_NULL_ARGUMENT,
@@ -154,9 +201,9 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
         }
     }
     let identity = Identity {
-        tracking_server: unsafe { req_nonempty(c.tracking_server, MAX_NAME, "config.tracking_server") }?,
-        report_suite: unsafe { req_nonempty(c.report_suite, MAX_NAME, "config.report_suite") }?,
-        org_id: unsafe { req_nonempty(c.org_id, MAX_NAME, "config.org_id") }?,
+        tracking_server: analytics(c.tracking_server, "tracking_server", &mut unused)?,
+        report_suite: analytics(c.report_suite, "report_suite", &mut unused)?,
+        org_id: analytics(c.org_id, "org_id", &mut unused)?,
         ecid: opt(c.ecid, "ecid")?,
         visitor_id: opt(c.visitor_id, "visitor_id")?,
         aid: opt(c.aid, "aid")?,
@@ -260,12 +307,20 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
         MC_LOG_DEBUG => LogLevel::Debug,
         other => return Err(out_of_range("log_level", other, MC_LOG_ERROR as u64, MC_LOG_DEBUG as u64, "")),
     };
+    if !unused.is_empty() {
+        let other = if edge { "the MC API" } else { "Media Edge" };
+        startup_warnings.push(format!("mc_client_config.{} ignored: only {other} uses it", unused.join(", ")));
+    }
     let changed = unsafe { c.non_defaults() };
+    let target = match &backend {
+        BackendConfig::MediaEdge(s) => format!("Media Edge datastream {}", quote(&s.config_id)),
+        BackendConfig::MediaCollection => {
+            format!("tracking server {}, report suite {}", identity.tracking_server, identity.report_suite)
+        }
+    };
     let startup_line = format!(
-        "media-collection {VERSION} started: endpoint {}, tracking server {}, report suite {}; {}",
+        "media-collection {VERSION} started: endpoint {}, {target}; {}",
         http.base_url,
-        identity.tracking_server,
-        identity.report_suite,
         if changed.is_empty() {
             "every option at its default".to_owned()
         } else {
@@ -274,7 +329,7 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
     );
     Ok(ClientConfig {
         startup_line,
-        core: CoreConfig { identity, timing, retry, limits, fleet, backend: BackendConfig::default() },
+        core: CoreConfig { identity, timing, retry, limits, fleet, backend },
         startup_warnings,
         http,
         queue_capacity: count(c.queue_capacity, 16, 1 << 20, "queue_capacity")?,
@@ -335,6 +390,7 @@ fn open_offline(
     upload: UploadConfig,
     online: bool,
     stats: &Arc<Stats>,
+    backend: &BackendConfig,
 ) -> Result<Offline, mc_status> {
     let now_ms = crate::clock::wall_now_ms();
     let dir = store.dir.clone();
@@ -359,7 +415,7 @@ fn open_offline(
         }
     }
     stats.add(Counter::StoreEvicted, store.enforce_caps(now_ms).len() as u64);
-    Ok(Offline::new(store, upload, stats.clone(), now_ms as u64, online))
+    Ok(Offline::new(store, upload, stats.clone(), now_ms as u64, online).with_backend(crate::backend::new(backend)))
 }
 
 fn client_new(config: *const mc_client_config, out: *mut mc_client_t) -> Result<(), mc_status> {
@@ -392,7 +448,7 @@ fn client_new_from(c: &mc_client_config, out: *mut mc_client_t) -> Result<(), mc
     install_fork_guard();
     let stats = Arc::new(Stats::new());
     let offline = match offline_cfg {
-        Some((store, upload)) => Some(open_offline(store, upload, !c.offline_at_start, &stats)?),
+        Some((store, upload)) => Some(open_offline(store, upload, !c.offline_at_start, &stats, &cfg.core.backend)?),
         None => None,
     };
     let worker = Worker::start(cfg, stats, offline)?;

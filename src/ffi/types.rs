@@ -29,6 +29,11 @@ pub const MC_MEDIA_TYPE_VIDEO: u32 = 0;
 /// `mc_media_info.media_type`: sent as `media.streamType` "audio".
 pub const MC_MEDIA_TYPE_AUDIO: u32 = 1;
 
+/// `mc_client_config.backend`: Adobe's Media Collection API (the default).
+pub const MC_BACKEND_MEDIA_COLLECTION: u32 = 0;
+/// `mc_client_config.backend`: Adobe's Media Edge API (Edge Network); needs `edge_config_id`.
+pub const MC_BACKEND_MEDIA_EDGE: u32 = 1;
+
 /// `mc_client_config.store_durability`: sync at session end and on `mc_client_flush` (default).
 pub const MC_DURABILITY_ON_CLOSE: u32 = 0;
 /// `mc_client_config.store_durability`: also sync every `store_sync_interval_ms`.
@@ -312,6 +317,17 @@ pub struct mc_client_config {
     /// waits a random delay up to this, so devices that come back online together do not
     /// upload together. Default 30000, range 0–3600000.
     pub network_return_window_ms: u32,
+    /// Which back end the client reports to: `MC_BACKEND_MEDIA_COLLECTION` (default) or
+    /// `MC_BACKEND_MEDIA_EDGE`. With Media Edge, `endpoint` is the edge domain (NULL =
+    /// `https://edge.adobedc.net`; a first-party domain is allowed), `edge_config_id` is
+    /// required, and `tracking_server`, `report_suite`, `org_id` are not used.
+    pub backend: u32,
+    /// Media Edge: the datastream id, sent as `configId` on every request. Required with
+    /// `MC_BACKEND_MEDIA_EDGE`; ignored (one log line) with the MC API.
+    pub edge_config_id: *const c_char,
+    /// Media Edge: a first-party device id, sent in `identityMap.FPID` (with `ecid` and
+    /// `customer_ids`, which go there too). NULL = none; ignored (one log line) with the MC API.
+    pub fpid: *const c_char,
 }
 
 /// Per-tracker configuration. Fill with `mc_tracker_config_init`.
@@ -565,6 +581,9 @@ impl mc_client_config {
             release_window_ms: 10_000,
             session_expiry_ms: 600_000,
             network_return_window_ms: 30_000,
+            backend: MC_BACKEND_MEDIA_COLLECTION,
+            edge_config_id: std::ptr::null(),
+            fpid: std::ptr::null(),
         }
     }
 }
@@ -594,6 +613,7 @@ impl mc_client_config {
             ("ca_file", c.ca_file),
             ("ca_path", c.ca_path),
             ("store_dir", c.store_dir),
+            ("edge_config_id", c.edge_config_id),
         ] {
             if !p.is_null() {
                 out.push(format!("{name}={}", crate::ffi::error::quote(&text(p))));
@@ -605,6 +625,7 @@ impl mc_client_config {
             ("aid", !c.aid.is_null()),
             ("app_installation_id", !c.app_installation_id.is_null()),
             ("proxy", !c.proxy.is_null()),
+            ("fpid", !c.fpid.is_null()),
             ("event_callback", c.event_callback.is_some()),
         ] {
             if set {
@@ -622,7 +643,7 @@ impl mc_client_config {
             upload_min_gap_ms, use_deprecated_downloaded_endpoint, offline_at_start,
             dangerous_disable_tls_verification, event_max_attempts, restart_budget, restart_window_ms,
             restart_delay_ms, restart_backoff_cap_ms, outage_failures, outage_probe_interval_ms,
-            release_window_ms, session_expiry_ms, network_return_window_ms,
+            release_window_ms, session_expiry_ms, network_return_window_ms, backend,
         );
         out
     }

@@ -135,6 +135,12 @@ impl Offline {
         }
     }
 
+    /// Uploads for `backend` (the MC API unless set).
+    pub fn with_backend(mut self, backend: Arc<dyn Backend>) -> Offline {
+        self.backend = backend;
+        self
+    }
+
     fn disk_failed(&mut self, cb: &Callbacks, what: &str, e: &StoreError) {
         self.stats.incr(Counter::DiskError);
         self.disk_error = true;

@@ -1,0 +1,259 @@
+//! The Media Edge back end end to end: the same tracker calls, asserted on what the collector's
+//! Edge side received (its sessions, requests and lint).
+
+use std::ffi::{CStr, CString};
+use std::time::Duration;
+
+use mc_collector::{Api, Collector, Endpoint, Fault, FaultKind, Options, Severity};
+use media_collection::ffi::client::*;
+use media_collection::ffi::error::mc_last_error;
+use media_collection::ffi::tracker::*;
+use media_collection::ffi::types::*;
+use media_collection::status::mc_status;
+use serde_json::Value;
+
+fn edge_config(endpoint: &CString) -> mc_client_config {
+    let mut cfg = mc_client_config::defaults();
+    cfg.backend = MC_BACKEND_MEDIA_EDGE;
+    cfg.endpoint = endpoint.as_ptr();
+    cfg.edge_config_id = c"ds-test-1".as_ptr();
+    cfg.fpid = c"fpid-0001".as_ptr();
+    cfg.channel = c"edge-test".as_ptr();
+    cfg.player_name = c"edge-player".as_ptr();
+    cfg.preroll_window_ms = 0;
+    cfg.ping_interval_ms = 600_000;
+    cfg.content_start_delay_ms = 600_000;
+    cfg
+}
+
+fn start(client: mc_client_t, id: &CStr) -> mc_tracker_t {
+    let mut tracker = 0;
+    assert_eq!(mc_tracker_new(client, std::ptr::null(), &mut tracker), mc_status::MC_OK);
+    let mut media = mc_media_info::defaults();
+    media.id = id.as_ptr();
+    media.name = c"Edge show".as_ptr();
+    media.content_type = c"vod".as_ptr();
+    media.length = 120.4;
+    assert_eq!(mc_track_session_start(tracker, &media, std::ptr::null(), 0), mc_status::MC_OK);
+    tracker
+}
+
+fn types(events: &[Value]) -> Vec<String> {
+    events.iter().map(|e| e["eventType"].as_str().unwrap_or("?").to_owned()).collect()
+}
+
+fn edge_sessions(c: &Collector) -> Vec<mc_collector::SessionRecord> {
+    c.sessions().into_iter().filter(|s| s.api == Api::Edge).collect()
+}
+
+/// A session with chapters, an ad, states, QoE and an error reaches the collector's Edge side as
+/// one valid, lint-clean session; every call after the sessionStart uses its location hint.
+#[test]
+fn a_full_session_is_a_valid_edge_session() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let endpoint = CString::new(collector.base_url()).unwrap();
+    let cfg = edge_config(&endpoint);
+    let mut client = 0;
+    assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
+    let t = start(client, c"edge-1");
+    let mut chapter = mc_chapter_info::defaults();
+    chapter.name = c"Chapter one".as_ptr();
+    chapter.position = 1;
+    chapter.length = 30.0;
+    assert_eq!(mc_track_chapter_start(t, &chapter, std::ptr::null(), 0), mc_status::MC_OK);
+    assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    assert_eq!(mc_update_playhead(t, 5.4), mc_status::MC_OK);
+    let mut brk = mc_ad_break_info::defaults();
+    brk.name = c"Mid-roll".as_ptr();
+    brk.position = 1;
+    brk.start_time = 5.4;
+    assert_eq!(mc_track_ad_break_start(t, &brk), mc_status::MC_OK);
+    let mut ad = mc_ad_info::defaults();
+    ad.id = c"ad-001".as_ptr();
+    ad.name = c"Ad one".as_ptr();
+    ad.position = 1;
+    ad.length = 15.0;
+    assert_eq!(mc_track_ad_start(t, &ad, std::ptr::null(), 0), mc_status::MC_OK);
+    assert_eq!(mc_track_ad_complete(t), mc_status::MC_OK);
+    assert_eq!(mc_track_ad_break_complete(t), mc_status::MC_OK);
+    assert_eq!(mc_track_state_start(t, c"mute".as_ptr()), mc_status::MC_OK);
+    let mut qoe = mc_qoe::defaults();
+    qoe.bitrate = 1_500_000.0;
+    qoe.fps = 23.976;
+    assert_eq!(mc_update_qoe(t, &qoe), mc_status::MC_OK);
+    assert_eq!(mc_track_bitrate_change(t), mc_status::MC_OK);
+    assert_eq!(mc_track_error(t, c"decoder-1".as_ptr(), MC_ERROR_SOURCE_PLAYER), mc_status::MC_OK);
+    assert_eq!(mc_track_state_end(t, c"mute".as_ptr()), mc_status::MC_OK);
+    assert_eq!(mc_update_playhead(t, 12.0), mc_status::MC_OK);
+    assert_eq!(mc_track_pause(t), mc_status::MC_OK);
+    assert_eq!(mc_track_chapter_complete(t), mc_status::MC_OK);
+    assert_eq!(mc_track_complete(t), mc_status::MC_OK);
+    assert_eq!(mc_client_flush(client, 10_000), mc_status::MC_OK);
+    assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+    assert_eq!(mc_client_free(client, 5_000), mc_status::MC_OK);
+
+    let sessions = edge_sessions(&collector);
+    assert_eq!(sessions.len(), 1, "one Edge session: {:#?}", collector.sessions());
+    let s = &sessions[0];
+    let got = types(&s.events);
+    for t in [
+        "media.sessionStart",
+        "media.chapterStart",
+        "media.play",
+        "media.adBreakStart",
+        "media.adStart",
+        "media.adComplete",
+        "media.adBreakComplete",
+        "media.statesUpdate",
+        "media.bitrateChange",
+        "media.error",
+        "media.pauseStart",
+        "media.chapterComplete",
+        "media.sessionComplete",
+    ] {
+        assert!(got.iter().any(|g| g == t), "{t} missing from {got:?}");
+    }
+    assert_eq!(got.first().map(String::as_str), Some("media.sessionStart"));
+    assert_eq!(got.last().map(String::as_str), Some("media.sessionComplete"));
+    let start = &s.events[0]["mediaCollection"]["sessionDetails"];
+    assert_eq!(start["name"], "edge-1", "media.id is sessionDetails.name");
+    assert_eq!(start["friendlyName"], "Edge show");
+    assert_eq!(start["length"], 120, "length rounded to an integer");
+    assert_eq!(start["channel"], "edge-test");
+    assert_eq!(s.events[0]["identityMap"]["FPID"][0]["id"], "fpid-0001");
+    let err = s.events.iter().find(|e| e["eventType"] == "media.error").expect("error event");
+    assert_eq!(err["mediaCollection"]["errorDetails"]["name"], "decoder-1");
+    assert_eq!(err["mediaCollection"]["errorDetails"]["source"], "player");
+    let br = s.events.iter().find(|e| e["eventType"] == "media.bitrateChange").expect("bitrateChange");
+    // The rules truncate QoE values to integers for both back ends (23.976 → 23).
+    assert_eq!(br["mediaCollection"]["qoeDataDetails"]["framesPerSecond"], 23);
+    assert_eq!(br["mediaCollection"]["qoeDataDetails"]["bitrate"], 1_500_000);
+    // Every request was accepted; after the sessionStart each went to the location hint.
+    for r in &s.requests {
+        assert!((200..300).contains(&r.status), "{} answered {}: {:?} {:?}", r.path, r.status, r.error, r.errors);
+    }
+    let hint = s.location_hint.clone().expect("the collector gave a hint");
+    assert!(s.requests[0].path.starts_with("/ee/va/v1/sessionStart"), "{}", s.requests[0].path);
+    for r in &s.requests[1..] {
+        assert!(r.path.starts_with(&format!("/ee/{hint}/va/v1/")), "{} without hint {hint}", r.path);
+    }
+    let errors: Vec<_> = collector.lint(&s.sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+    assert!(errors.is_empty(), "lint errors: {errors:#?}");
+}
+
+/// The C harness's queueing case on Edge: the sessionStart is answered after 2 s, every event
+/// made meanwhile goes after that answer, in order.
+#[test]
+fn events_wait_for_the_session_id_and_go_in_order() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Sessions,
+        kind: FaultKind::Delay(Duration::from_secs(2)),
+        times: Some(1),
+        share: None,
+        after_events: None,
+        lasts: None,
+    });
+    let endpoint = CString::new(collector.base_url()).unwrap();
+    let cfg = edge_config(&endpoint);
+    let mut client = 0;
+    assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
+    let t = start(client, c"edge-queue");
+    assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    assert_eq!(mc_update_playhead(t, 3.0), mc_status::MC_OK);
+    assert_eq!(mc_track_pause(t), mc_status::MC_OK);
+    assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    assert_eq!(mc_update_playhead(t, 5.0), mc_status::MC_OK);
+    assert_eq!(mc_track_buffer_start(t), mc_status::MC_OK);
+    assert_eq!(mc_track_buffer_complete(t), mc_status::MC_OK);
+    assert_eq!(mc_update_playhead(t, 7.0), mc_status::MC_OK);
+    assert_eq!(mc_track_complete(t), mc_status::MC_OK);
+    assert_eq!(mc_client_flush(client, 10_000), mc_status::MC_OK);
+    assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+    assert_eq!(mc_client_free(client, 5_000), mc_status::MC_OK);
+
+    let sessions = edge_sessions(&collector);
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(
+        types(&s.events),
+        [
+            "media.sessionStart",
+            "media.play",
+            "media.pauseStart",
+            "media.play",
+            "media.bufferStart",
+            "media.play",
+            "media.sessionComplete"
+        ]
+    );
+    let playheads: Vec<i64> =
+        s.events.iter().map(|e| e["mediaCollection"]["playhead"].as_i64().unwrap_or(-1)).collect();
+    assert_eq!(playheads, [0, 0, 3, 3, 5, 5, 7]);
+    for w in s.events.windows(2) {
+        let (a, b) = (w[0]["timestamp"].as_str().unwrap_or(""), w[1]["timestamp"].as_str().unwrap_or(""));
+        assert!(b > a, "timestamps strictly increase: {a} then {b}");
+    }
+    let answered = s.requests[0].at_ms + 2000;
+    for r in &s.requests[1..] {
+        assert!(r.at_ms >= answered - 50, "{} arrived before the sessionStart's answer", r.path);
+    }
+}
+
+/// A 404 on an event (the session is gone on the Edge side) restarts the tracker's session as a
+/// resumed one, under the shared restart budget.
+#[test]
+fn a_gone_session_restarts_resumed() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Events,
+        kind: FaultKind::Status { status: 404, headers: Vec::new(), body: None },
+        times: Some(1),
+        share: None,
+        after_events: Some(1),
+        lasts: None,
+    });
+    let endpoint = CString::new(collector.base_url()).unwrap();
+    let mut cfg = edge_config(&endpoint);
+    cfg.restart_delay_ms = 1;
+    let mut client = 0;
+    assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
+    let t = start(client, c"edge-gone");
+    assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(mc_update_playhead(t, 4.0), mc_status::MC_OK);
+    assert_eq!(mc_track_pause(t), mc_status::MC_OK);
+    assert!(collector.wait_until(Duration::from_secs(10), |c| edge_sessions(c).len() >= 2), "a second session");
+    assert_eq!(mc_track_complete(t), mc_status::MC_OK);
+    // The event answered 404 was given up (session_gone): the flush says so.
+    assert_eq!(mc_client_flush(client, 10_000), mc_status::MC_ERR_DELIVERY);
+    assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+    assert_eq!(mc_client_free(client, 5_000), mc_status::MC_OK);
+    let sessions = edge_sessions(&collector);
+    assert_eq!(sessions.len(), 2, "the gone session and its restart");
+    let resumed = &sessions[1].events[0];
+    assert_eq!(resumed["eventType"], "media.sessionStart");
+    assert_eq!(resumed["mediaCollection"]["sessionDetails"]["hasResume"], true);
+    assert_eq!(resumed["mediaCollection"]["sessionDetails"]["name"], "edge-gone");
+}
+
+/// The datastream id is required with Media Edge; fields of the other back end are not.
+#[test]
+fn configuration_names_what_is_missing() {
+    let endpoint = c"http://127.0.0.1:9".to_owned();
+    let mut cfg = edge_config(&endpoint);
+    cfg.edge_config_id = std::ptr::null();
+    let mut client = 0;
+    assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_ERR_NULL_ARGUMENT);
+    let msg = unsafe { CStr::from_ptr(mc_last_error()) }.to_string_lossy().into_owned();
+    assert!(msg.contains("config.edge_config_id") && msg.contains("MC_BACKEND_MEDIA_EDGE"), "{msg}");
+    let mut cfg = edge_config(&endpoint);
+    cfg.backend = 7;
+    assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_ERR_OUT_OF_RANGE);
+    let msg = unsafe { CStr::from_ptr(mc_last_error()) }.to_string_lossy().into_owned();
+    assert!(msg.contains("config.backend (7)"), "{msg}");
+    // No tracking server, report suite or org id: fine for Media Edge.
+    let cfg = edge_config(&endpoint);
+    assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
+    assert_eq!(mc_client_free(client, 1_000), mc_status::MC_OK);
+}
