@@ -3,6 +3,8 @@
 # complete) against the project's own collector, which prints the timeline and its findings.
 # Fails when the collector's lint finds errors. With MC_ENDPOINT set, the player reports to that
 # endpoint instead (MC_TRACKING_SERVER, MC_RSID, MC_ORG_ID fill in the Adobe identifiers).
+# With MC_BACKEND=edge the player speaks Media Edge (to the collector's Edge side, or with
+# MC_EDGE_CONFIG_ID and an unset MC_ENDPOINT to Adobe's edge.adobedc.net for a real datastream).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,10 @@ collector=target/release/mc-collector
 
 if [ -n "${MC_ENDPOINT:-}" ]; then
   echo "demo: reporting to $MC_ENDPOINT"
+  exec "$player"
+fi
+if [ "${MC_BACKEND:-}" = edge ] && [ -n "${MC_EDGE_CONFIG_ID:-}" ]; then
+  echo "demo: reporting to Media Edge, datastream $MC_EDGE_CONFIG_ID"
   exec "$player"
 fi
 

@@ -82,8 +82,10 @@ static double play_content(mc_tracker_t t, double playhead, int seconds) {
 
 int main(void) {
     const char *endpoint = getenv("MC_ENDPOINT");
-    if (!endpoint || !*endpoint) {
-        fprintf(stderr, "player: set MC_ENDPOINT to the MC API base URL\n");
+    const char *backend = getenv("MC_BACKEND");
+    int edge = backend && strcmp(backend, "edge") == 0;
+    if (!edge && (!endpoint || !*endpoint)) {
+        fprintf(stderr, "player: set MC_ENDPOINT to the MC API base URL (or MC_BACKEND=edge)\n");
         return 2;
     }
     int local = getenv("MC_DEMO_LOCAL") != NULL;
@@ -91,10 +93,18 @@ int main(void) {
 
     mc_client_config config;
     mc_client_config_init(&config);
-    config.endpoint = endpoint;
-    config.tracking_server = env_or("MC_TRACKING_SERVER", "example.sc.omtrdc.net");
-    config.report_suite = env_or("MC_RSID", "demo-rsid");
-    config.org_id = env_or("MC_ORG_ID", "0123456789ABCDEF@AdobeOrg");
+    config.endpoint = endpoint && *endpoint ? endpoint : NULL;
+    if (edge) {
+        /* Media Edge: a datastream instead of the Analytics identifiers; the endpoint is the
+         * edge domain (NULL: https://edge.adobedc.net). */
+        config.backend = MC_BACKEND_MEDIA_EDGE;
+        config.edge_config_id = env_or("MC_EDGE_CONFIG_ID", "demo-datastream");
+        config.fpid = getenv("MC_FPID");
+    } else {
+        config.tracking_server = env_or("MC_TRACKING_SERVER", "example.sc.omtrdc.net");
+        config.report_suite = env_or("MC_RSID", "demo-rsid");
+        config.org_id = env_or("MC_ORG_ID", "0123456789ABCDEF@AdobeOrg");
+    }
     config.ecid = env_or("MC_ECID", "12345678901234567890123456789012345678");
     config.app_version = "demo-player-1.0";
     config.channel = "demo-channel";
