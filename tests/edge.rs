@@ -257,3 +257,94 @@ fn configuration_names_what_is_missing() {
     assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
     assert_eq!(mc_client_free(client, 1_000), mc_status::MC_OK);
 }
+
+fn downloaded_session(name: &str, pauses: usize) -> (Collector, Vec<mc_collector::SessionRecord>) {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let endpoint = CString::new(collector.base_url()).unwrap();
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("edge-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_c = CString::new(dir.to_string_lossy().into_owned()).unwrap();
+    let mut cfg = edge_config(&endpoint);
+    cfg.store_dir = dir_c.as_ptr();
+    cfg.upload_min_gap_ms = 0;
+    let mut client = 0;
+    assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
+    let mut tcfg = mc_tracker_config::defaults();
+    tcfg.downloaded = true;
+    let mut t = 0;
+    assert_eq!(mc_tracker_new(client, &tcfg, &mut t), mc_status::MC_OK);
+    let mut media = mc_media_info::defaults();
+    media.id = c"edge-offline".as_ptr();
+    media.name = c"Offline show".as_ptr();
+    media.content_type = c"vod".as_ptr();
+    media.length = 3600.0;
+    assert_eq!(mc_track_session_start(t, &media, std::ptr::null(), 0), mc_status::MC_OK);
+    assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    for i in 0..pauses {
+        assert_eq!(mc_update_playhead(t, i as f64 + 1.0), mc_status::MC_OK);
+        assert_eq!(mc_track_pause(t), mc_status::MC_OK);
+        assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    }
+    assert_eq!(mc_track_complete(t), mc_status::MC_OK);
+    assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+    let expected = 2 * pauses + 3;
+    let delivered = |c: &Collector| {
+        c.sessions().iter().filter(|s| s.api == Api::Edge && s.downloaded).map(|s| s.events.len()).sum::<usize>()
+    };
+    assert!(
+        collector.wait_until(Duration::from_secs(20), |c| delivered(c) >= expected),
+        "uploads: {:#?}",
+        collector.requests().iter().map(|r| (r.path.clone(), r.status, r.error.clone())).collect::<Vec<_>>()
+    );
+    assert_eq!(mc_client_free(client, 5_000), mc_status::MC_OK);
+    let _ = std::fs::remove_dir_all(&dir);
+    let sessions: Vec<_> = collector.sessions().into_iter().filter(|s| s.api == Api::Edge && s.downloaded).collect();
+    (collector, sessions)
+}
+
+/// A downloaded session goes up as one `media.downloaded` request to `/ee/va/v1/downloaded`
+/// and becomes one lint-clean downloaded session.
+#[test]
+fn a_downloaded_session_is_one_upload() {
+    let (collector, sessions) = downloaded_session("small", 3);
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    let uploads: Vec<_> = collector.requests().into_iter().filter(|r| r.path.ends_with("/va/v1/downloaded")).collect();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(uploads[0].path, "/ee/va/v1/downloaded");
+    let got = types(&s.events);
+    assert_eq!(got.first().map(String::as_str), Some("media.sessionStart"));
+    assert_eq!(got.last().map(String::as_str), Some("media.sessionComplete"));
+    assert_eq!(got.iter().filter(|t| *t == "media.pauseStart").count(), 3);
+    let errors: Vec<_> = collector.lint(&s.sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+    assert!(errors.is_empty(), "lint errors: {errors:#?}");
+}
+
+/// A session over 64 KB is cut into requests under the cap; each part is a session of its own
+/// (the later ones resumed) and every event arrives once, in order.
+#[test]
+fn a_downloaded_session_over_64_kb_is_split_and_nothing_is_lost() {
+    let pauses = 400;
+    let (collector, sessions) = downloaded_session("big", pauses);
+    let uploads: Vec<_> = collector.requests().into_iter().filter(|r| r.path.ends_with("/va/v1/downloaded")).collect();
+    assert!(uploads.len() >= 2, "{} uploads", uploads.len());
+    for u in &uploads {
+        assert!(u.body.len() <= 64 * 1024, "an upload of {} bytes", u.body.len());
+        assert!((200..300).contains(&u.status), "answered {}: {:?}", u.status, u.errors);
+    }
+    assert_eq!(sessions.len(), uploads.len(), "one session per part");
+    let mut pauses_seen = 0;
+    let mut playheads = Vec::new();
+    for (k, s) in sessions.iter().enumerate() {
+        assert_eq!(s.events[0]["eventType"], "media.sessionStart");
+        assert_eq!(s.events[0]["mediaCollection"]["sessionDetails"]["hasResume"], k > 0, "part {k}");
+        for e in s.events.iter().filter(|e| e["eventType"] == "media.pauseStart") {
+            pauses_seen += 1;
+            playheads.push(e["mediaCollection"]["playhead"].as_i64().unwrap_or(-1));
+        }
+    }
+    assert_eq!(pauses_seen, pauses, "every pause once");
+    let expected: Vec<i64> = (1..=pauses as i64).collect();
+    assert_eq!(playheads, expected, "in order");
+}
