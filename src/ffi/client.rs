@@ -309,7 +309,7 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
     };
     if !unused.is_empty() {
         let other = if edge { "the MC API" } else { "Media Edge" };
-        startup_warnings.push(format!("mc_client_config.{} ignored: only {other} uses it", unused.join(", ")));
+        startup_warnings.push(format!("mc_client_config.{} ignored: used only by {other}", unused.join(", ")));
     }
     let changed = unsafe { c.non_defaults() };
     let target = match &backend {
@@ -843,6 +843,38 @@ mod tests {
         c.report_suite = c"rs".as_ptr();
         c.org_id = c"O@AdobeOrg".as_ptr();
         c
+    }
+
+    #[test]
+    fn each_back_end_notes_the_other_ones_fields_as_ignored() {
+        let mut c = required();
+        c.edge_config_id = c"ds-1".as_ptr();
+        c.fpid = c"f-1".as_ptr();
+        let cfg = unsafe { build_config(&c) }.unwrap();
+        assert_eq!(cfg.core.backend, BackendConfig::MediaCollection);
+        assert_eq!(
+            cfg.startup_warnings,
+            ["mc_client_config.edge_config_id, fpid ignored: used only by Media Edge"],
+            "one line"
+        );
+        c.backend = MC_BACKEND_MEDIA_EDGE;
+        let cfg = unsafe { build_config(&c) }.unwrap();
+        assert_eq!(
+            cfg.core.backend,
+            BackendConfig::MediaEdge(EdgeSettings { config_id: "ds-1".into(), fpid: Some("f-1".into()) })
+        );
+        assert_eq!(
+            cfg.startup_warnings,
+            ["mc_client_config.tracking_server, report_suite, org_id ignored: used only by the MC API"]
+        );
+        assert!(cfg.startup_line.contains("Media Edge datastream \"ds-1\""), "{}", cfg.startup_line);
+        // Without an endpoint Media Edge goes to Adobe's edge domain.
+        let mut c = mc_client_config::defaults();
+        c.backend = MC_BACKEND_MEDIA_EDGE;
+        c.edge_config_id = c"ds-2".as_ptr();
+        let cfg = unsafe { build_config(&c) }.unwrap();
+        assert_eq!(cfg.http.base_url, "https://edge.adobedc.net");
+        assert!(cfg.startup_warnings.is_empty());
     }
 
     #[test]
