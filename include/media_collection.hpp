@@ -444,6 +444,26 @@ class ClientConfig {
         mc_client_config_init(&raw_);
     }
     /**
+     * A configuration for Media Edge (the Edge Network's Media Edge API, `MC_BACKEND_MEDIA_EDGE`):
+     * the datastream id and, optionally, the edge domain. Tracking server, report suite and
+     * org id are not used; identity goes through ecid(), fpid() and customer_id().
+     * @param config_id The datastream id, sent as `configId` (copied).
+     * @param endpoint The edge domain's base URL (copied); empty for `https://edge.adobedc.net`.
+     * @return The configuration.
+     */
+    static ClientConfig media_edge(std::string_view config_id, std::string_view endpoint = {}) {
+        ClientConfig c(endpoint, {}, {}, {});
+        c.edge_ = true;
+        c.edge_config_id_.emplace(config_id);
+        return c;
+    }
+    /**
+     * Media Edge: a first-party device id, sent as `identityMap.FPID`. Optional.
+     * @param v The value (copied).
+     * @return `*this`, for chaining.
+     */
+    ClientConfig &fpid(std::string_view v) { return set(fpid_, v); }
+    /**
      * `visitor.marketingCloudUserId` (ECID). Optional, strongly recommended.
      * @param v The value (copied).
      * @return `*this`, for chaining.
@@ -804,10 +824,20 @@ class ClientConfig {
     mc_client_config &raw() noexcept { return raw_; }
     /** @return The C struct with this object's strings filled in; valid while this object lives unchanged. */
     const mc_client_config &c_config() const {
-        raw_.endpoint = endpoint_.c_str();
-        raw_.tracking_server = tracking_server_.c_str();
-        raw_.report_suite = report_suite_.c_str();
-        raw_.org_id = org_id_.c_str();
+        if (edge_) {
+            raw_.backend = MC_BACKEND_MEDIA_EDGE;
+            raw_.endpoint = endpoint_.empty() ? nullptr : endpoint_.c_str();
+            raw_.tracking_server = nullptr;
+            raw_.report_suite = nullptr;
+            raw_.org_id = nullptr;
+        } else {
+            raw_.endpoint = endpoint_.c_str();
+            raw_.tracking_server = tracking_server_.c_str();
+            raw_.report_suite = report_suite_.c_str();
+            raw_.org_id = org_id_.c_str();
+        }
+        opt(raw_.edge_config_id, edge_config_id_);
+        opt(raw_.fpid, fpid_);
         opt(raw_.ecid, ecid_);
         opt(raw_.visitor_id, visitor_id_);
         opt(raw_.aid, aid_);
@@ -846,7 +876,8 @@ class ClientConfig {
     }
     std::string endpoint_, tracking_server_, report_suite_, org_id_;
     std::optional<std::string> ecid_, visitor_id_, aid_, app_installation_id_, app_version_, channel_, player_name_,
-        user_agent_, ca_file_, ca_path_, proxy_, store_dir_;
+        user_agent_, ca_file_, ca_path_, proxy_, store_dir_, edge_config_id_, fpid_;
+    bool edge_ = false;
     std::vector<CustomerId> customer_ids_;
     mutable std::vector<mc_customer_id> customer_ids_c_;
     mutable mc_client_config raw_{};

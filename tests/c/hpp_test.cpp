@@ -67,6 +67,20 @@ int main() {
     CHECK(mc::Status(MC_ERR_TIMEOUT) == MC_ERR_TIMEOUT);
     if (const char *hang = std::getenv("MC_HANG_ENDPOINT")) return check_destructor_bound(hang);
 
+    // Media Edge: the datastream and the FPID reach the C struct, the Analytics fields stay NULL
+    // and no endpoint means Adobe's edge domain.
+    {
+        mc::ClientConfig edge = mc::ClientConfig::media_edge("ds-hpp").fpid("fpid-hpp");
+        const mc_client_config &c = edge.c_config();
+        CHECK(c.backend == MC_BACKEND_MEDIA_EDGE);
+        CHECK(std::string(c.edge_config_id) == "ds-hpp");
+        CHECK(std::string(c.fpid) == "fpid-hpp");
+        CHECK(c.endpoint == nullptr);
+        CHECK(c.tracking_server == nullptr && c.report_suite == nullptr && c.org_id == nullptr);
+        mc::ClientConfig local = mc::ClientConfig::media_edge("ds-hpp", endpoint);
+        CHECK(std::string(local.c_config().endpoint) == endpoint);
+    }
+
     // std::error_code: the category, the names, the nearest std::errc conditions.
     std::error_code ec = mc::Status(MC_ERR_TIMEOUT).error_code();
     CHECK(ec.category() == mc::category() && ec.value() == MC_ERR_TIMEOUT);
