@@ -602,3 +602,38 @@ fn tracer_warns_about_delivery_failures_without_gst_debug() {
     );
     assert!(err.contains(&format!("mediacollection tracer: sessionStart to {https} failed (no answer")), "{err}");
 }
+
+#[test]
+fn tracer_reports_to_media_edge_with_backend_edge() {
+    let Some(g) = gst() else { return };
+    let collector = Collector::start(Options::default()).expect("collector");
+    // No tracking server, report suite or org id: Media Edge needs the datastream id only.
+    let (out, stderr) = gst_launch_raw(
+        g,
+        &format!(
+            "mediacollection(endpoint={},backend=edge,config-id=ds-gst,fpid=fpid-gst,media-id=gst-edge-1,\
+             ping-interval={PING_MS})",
+            collector.base_url()
+        ),
+    );
+    assert!(out.status.success(), "gst-launch-1.0 failed: {stderr}");
+    assert!(tracer_lines(&stderr).is_empty(), "no configuration problem: {stderr}");
+    let ended = |c: &Collector| {
+        c.sessions().iter().any(|s| s.events.last().is_some_and(|e| e["eventType"] == "media.sessionComplete"))
+    };
+    assert!(collector.wait_until(Duration::from_secs(10), ended), "no Edge session ended: {:#?}", collector.sessions());
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(s.api, mc_collector::Api::Edge);
+    assert_eq!(s.events[0]["eventType"], "media.sessionStart");
+    assert_eq!(s.events[0]["mediaCollection"]["sessionDetails"]["name"], "gst-edge-1");
+    assert_eq!(s.events[0]["identityMap"]["FPID"][0]["id"], "fpid-gst");
+    let errors: Vec<_> = collector.lint(&s.sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+    assert!(errors.is_empty(), "lint errors: {errors:#?}");
+    // A backend that does not exist, and Edge without its datastream, are named on stderr.
+    let (_, stderr) = gst_launch_raw(g, &format!("mediacollection(endpoint={},backend=edgy)", collector.base_url()));
+    assert!(stderr.contains("backend=edgy: use backend=mc"), "{stderr}");
+    let (_, stderr) = gst_launch_raw(g, &format!("mediacollection(endpoint={},backend=edge)", collector.base_url()));
+    assert!(stderr.contains("the config-id parameter"), "{stderr}");
+}

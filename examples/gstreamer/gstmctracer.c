@@ -37,6 +37,8 @@ struct _GstMcTracer {
     gboolean enabled;
     /* Client configuration (owned strings). */
     gchar *endpoint, *tracking_server, *rsid, *org_id, *ecid, *channel, *player_name, *app_version;
+    /* Media Edge: backend=edge, the datastream id and an optional first-party id. */
+    gchar *backend, *config_id, *fpid;
     guint ping_interval_ms, content_start_delay_ms, log_level;
     guint flush_timeout_ms;
     gchar *pipeline_filter;
@@ -178,7 +180,8 @@ static const char *const PARAM_NAMES[] = {
     "endpoint",      "tracking-server",     "rsid",          "org-id",          "ecid",         "channel",
     "player-name",   "app-version",         "media-id",      "media-name",      "content-type", "pipeline-filter",
     "ping-interval", "content-start-delay", "playhead-interval", "flush-timeout", "media-length", "media-type",
-    "log-level",     "strict",              "quiet",         "warn-interval",
+    "log-level",     "strict",              "quiet",         "warn-interval", "backend",      "config-id",
+    "fpid",
 };
 
 /* Edit distance, for "did you mean". */
@@ -233,6 +236,9 @@ static gboolean set_param(GstMcTracer *self, const gchar *name, const gchar *val
         {"media-name", G_STRUCT_OFFSET(GstMcTracer, media_name)},
         {"content-type", G_STRUCT_OFFSET(GstMcTracer, content_type)},
         {"pipeline-filter", G_STRUCT_OFFSET(GstMcTracer, pipeline_filter)},
+        {"backend", G_STRUCT_OFFSET(GstMcTracer, backend)},
+        {"config-id", G_STRUCT_OFFSET(GstMcTracer, config_id)},
+        {"fpid", G_STRUCT_OFFSET(GstMcTracer, fpid)},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) {
         if (strcmp(name, strings[i].name) == 0) {
@@ -392,7 +398,17 @@ static void parse_params(GstMcTracer *self) {
         disable(self, why);
         g_free(why);
     }
-    for (gsize i = 0; i < G_N_ELEMENTS(REQUIRED) && self->enabled; i++) {
+    gboolean edge = self->backend && strcmp(self->backend, "edge") == 0;
+    if (self->enabled && self->backend && !edge && strcmp(self->backend, "mc") != 0) {
+        gchar *why = g_strdup_printf("backend=%s: use backend=mc (the MC API, default) or backend=edge (Media Edge)",
+                                     self->backend);
+        disable(self, why);
+        g_free(why);
+    }
+    if (self->enabled && edge && (!self->config_id || !*self->config_id))
+        disable(self, "the config-id parameter (the Media Edge datastream id) is missing; backend=edge needs it");
+    /* Media Edge needs none of the MC API's identifiers (the endpoint defaults to Adobe's edge). */
+    for (gsize i = 0; i < G_N_ELEMENTS(REQUIRED) && self->enabled && !edge; i++) {
         const gchar *v = G_STRUCT_MEMBER(const gchar *, self, REQUIRED[i].offset);
         if (!v || !*v) {
             gchar *why = g_strdup_printf("the %s parameter (%s) is missing", REQUIRED[i].name, REQUIRED[i].what);
@@ -411,10 +427,15 @@ static gboolean ensure_client(GstMcTracer *self) {
         return self->client != 0;
     mc_client_config c;
     mc_client_config_init(&c);
-    c.endpoint = self->endpoint;
+    c.endpoint = self->endpoint && *self->endpoint ? self->endpoint : NULL;
     c.tracking_server = self->tracking_server;
     c.report_suite = self->rsid;
     c.org_id = self->org_id;
+    if (self->backend && strcmp(self->backend, "edge") == 0) {
+        c.backend = MC_BACKEND_MEDIA_EDGE;
+        c.edge_config_id = self->config_id;
+        c.fpid = self->fpid;
+    }
     c.ecid = self->ecid;
     c.channel = self->channel;
     c.player_name = self->player_name ? self->player_name : "gstreamer";
@@ -605,7 +626,7 @@ static void gst_mc_tracer_finalize(GObject *object) {
     gchar **strings[] = {&self->endpoint,    &self->tracking_server, &self->rsid,        &self->org_id,
                          &self->ecid,        &self->channel,         &self->player_name, &self->app_version,
                          &self->media_id,    &self->media_name,      &self->content_type, &self->pipeline_filter,
-                         &self->problem};
+                         &self->problem,     &self->backend,         &self->config_id,   &self->fpid};
     for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
         g_clear_pointer(strings[i], g_free);
     G_OBJECT_CLASS(gst_mc_tracer_parent_class)->finalize(object);
