@@ -181,9 +181,12 @@ fn the_startup_line_covers_every_option() {
         &mut c.release_window_ms,
         &mut c.session_expiry_ms,
         &mut c.network_return_window_ms,
+        &mut c.backend,
     ] {
         *f += 1;
     }
+    c.edge_config_id = c"ds".as_ptr();
+    c.fpid = c"fpid".as_ptr();
     c.store_max_bytes += 1;
     c.store_max_age_ms += 1;
     c.upload_give_up_ms += 1;
