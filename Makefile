@@ -9,7 +9,7 @@ CFLAGS ?= -std=c11 -O2 -g -Wall -Wextra -Werror
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-.PHONY: all deps deps-demo deps-test build demo demo-downloaded test bench clean install docs
+.PHONY: all deps deps-demo deps-test build demo demo-downloaded test bench fleet clean install docs
 
 all: build
 
@@ -50,6 +50,13 @@ test: deps-test
 # short CI run.
 bench:
 	./scripts/bench.sh
+
+# The fleet simulator (README, Reliability: "Fleet simulation"): the real core in 100 000
+# simulated players through each fault scenario, figures next to goals, CSV + SVG charts in
+# target/fleet. The scale run: make fleet FLEET_ARGS="--players 1000000 --scenario outage".
+FLEET_ARGS ?= --players 100000
+fleet:
+	$(CARGO) run --release -p mc-fleet -- $(FLEET_ARGS)
 
 # Headers, static + shared library (SONAME and links), media_collection.pc: docs/packaging.md.
 # No `deps` here: installing must not run apt-get inside a packaging build root.

@@ -6,7 +6,9 @@
 # throughput,idle,footprint,store runs some sections. Needs cc, strace and strip
 # (scripts/install-deps.sh); under CI=true a missing one fails the run. Missed goals do not fail
 # the run; a figure that could not be measured does. The table is also written to
-# target/bench/report.md; criterion's output goes to target/criterion.
+# target/bench/report.md; criterion's output goes to target/criterion. Last, the fleet simulator
+# (README, Reliability: "Fleet simulation"): every scenario at 100 000 players, or with --quick the
+# reduced run at 2 000 players; figures, CSV and SVG charts in target/bench/fleet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +21,14 @@ fi
 
 cargo bench --bench core -- "${criterion[@]}"
 cargo bench --bench report -- "${quick[@]}"
+
+fleet=(--players 100000)
+if [ ${#quick[@]} -gt 0 ]; then
+  fleet=(--reduced --players 2000)
+fi
+# Exit status 1 is a missed goal, reported in the table like the others; 2 is a usage error.
+status=0
+cargo run --release -p mc-fleet -- "${fleet[@]}" --out target/bench/fleet || status=$?
+if [ "$status" -gt 1 ]; then
+  exit "$status"
+fi
