@@ -70,6 +70,8 @@ pub struct FleetResult {
     /// Clients that sent at least one request inside the gap check's window.
     pub clients_in_gap_window: u64,
     pub requests_in_gap_window: u64,
+    /// The closest two requests of one client inside the gap check's window, ms.
+    pub min_gap_ms: u64,
     pub sessions_viewed: u64,
     pub wall: Duration,
 }
@@ -107,6 +109,7 @@ struct Shard<'a> {
     clients_over_gap: u64,
     clients_in_gap_window: u64,
     requests_in_gap_window: u64,
+    min_gap_ms: u64,
 }
 
 /// Runs the fleet: `cfg.shards` threads, each a share of the players.
@@ -135,6 +138,7 @@ pub fn run(cfg: &FleetConfig) -> FleetResult {
         total.clients_over_gap += r.clients_over_gap;
         total.clients_in_gap_window += r.clients_in_gap_window;
         total.requests_in_gap_window += r.requests_in_gap_window;
+        total.min_gap_ms = total.min_gap_ms.min(r.min_gap_ms);
         total.sessions_viewed += r.sessions_viewed;
     }
     total.wall = started.elapsed();
@@ -178,6 +182,7 @@ fn run_shard(cfg: &FleetConfig, shard: usize, lo: u64, hi: u64) -> FleetResult {
         clients_over_gap: 0,
         clients_in_gap_window: 0,
         requests_in_gap_window: 0,
+        min_gap_ms: NEVER,
     };
     let end_ms = cfg.seconds * 1000;
     let mut second = 0;
@@ -272,11 +277,15 @@ impl Shard<'_> {
         let pl = &mut self.players[p];
         if pl.last_request_ms == NEVER || pl.last_request_ms < g.from_ms {
             self.clients_in_gap_window += 1;
-        } else if t - pl.last_request_ms < g.min_gap_ms {
-            self.gap_violations += 1;
-            if !pl.over_gap {
-                pl.over_gap = true;
-                self.clients_over_gap += 1;
+        } else {
+            let gap = t - pl.last_request_ms;
+            self.min_gap_ms = self.min_gap_ms.min(gap);
+            if gap < g.min_gap_ms {
+                self.gap_violations += 1;
+                if !pl.over_gap {
+                    pl.over_gap = true;
+                    self.clients_over_gap += 1;
+                }
             }
         }
         pl.last_request_ms = t;
@@ -308,6 +317,7 @@ impl Shard<'_> {
             clients_over_gap: self.clients_over_gap,
             clients_in_gap_window: self.clients_in_gap_window,
             requests_in_gap_window: self.requests_in_gap_window,
+            min_gap_ms: self.min_gap_ms,
             sessions_viewed,
             wall: Duration::ZERO,
         }
