@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use media_collection::core::{AdBreakInfo, AdInfo, Call, Core, MediaInfo, Stamp, TrackerId, TrackerSlot};
+use media_collection::core::{AdBreakInfo, AdInfo, Call, Core, MediaInfo, Snapshot, Stamp, TrackerId, TrackerSlot};
 
 use crate::rng::Rng;
 
@@ -85,7 +85,7 @@ impl Viewer {
     pub fn act(&mut self, now: u64, at: Stamp, core: &mut Core, slot: &TrackerSlot, rng: &mut Rng) {
         let call = |core: &mut Core, playhead: f32, c: Call| {
             slot.set_playhead(playhead as f64);
-            core.handle_call(TRACKER, at, playhead as f64, c);
+            core.handle_call(TRACKER, Snapshot { at, playhead: playhead as f64, qoe: None }, c);
         };
         match self.state {
             State::Off => {
@@ -182,16 +182,20 @@ impl Viewer {
             ..MediaInfo::default()
         };
         slot.set_playhead(0.0);
-        core.handle_call(TRACKER, at, 0.0, Call::SessionStart { media: Box::new(media), metadata: Vec::new() });
+        core.handle_call(
+            TRACKER,
+            Snapshot { at, playhead: 0.0, qoe: None },
+            Call::SessionStart { media: Box::new(media), metadata: Vec::new() },
+        );
         if rng.chance(0.5) {
             self.break_position = 1;
             let pod = AdBreakInfo { name: "pre-roll".into(), position: 1, start_time: 0.0 };
-            core.handle_call(TRACKER, at, 0.0, Call::AdBreakStart(Box::new(pod)));
+            core.handle_call(TRACKER, Snapshot { at, playhead: 0.0, qoe: None }, Call::AdBreakStart(Box::new(pod)));
             self.ad_position = 0;
             self.ads_left = rng.range(0, 3) as u8;
             self.start_ad(now, core, slot, at, rng);
         } else {
-            core.handle_call(TRACKER, at, 0.0, Call::Play);
+            core.handle_call(TRACKER, Snapshot { at, playhead: 0.0, qoe: None }, Call::Play);
             self.play(now, rng);
         }
     }
@@ -206,7 +210,11 @@ impl Viewer {
             length: length_s as f64,
         };
         slot.set_playhead(self.playhead as f64);
-        core.handle_call(TRACKER, at, self.playhead as f64, Call::AdStart { ad: Box::new(ad), metadata: Vec::new() });
+        core.handle_call(
+            TRACKER,
+            Snapshot { at, playhead: self.playhead as f64, qoe: None },
+            Call::AdStart { ad: Box::new(ad), metadata: Vec::new() },
+        );
         self.state = State::Ad;
         self.next_at = now + length_s * 1000;
     }
