@@ -123,7 +123,7 @@ impl Figure {
 }
 
 /// Counters that are a reason an event was not delivered.
-pub const DROP_REASONS: [Counter; 7] = [
+pub const DROP_REASONS: [Counter; 9] = [
     Counter::CacheOverflow,
     Counter::SessionNotCreated,
     Counter::Rejected400,
@@ -131,6 +131,8 @@ pub const DROP_REASONS: [Counter; 7] = [
     Counter::RetryExhausted,
     Counter::ShutDown,
     Counter::OptedOut,
+    Counter::RestartBudgetExhausted,
+    Counter::SessionExpired,
 ];
 
 pub struct Outcome {

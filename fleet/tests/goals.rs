@@ -2,6 +2,11 @@
 //! 5 min of fault, 3 min after) with 5 000 players, so that the dev-profile build runs all four
 //! in well under two minutes; the README's "Fleet simulation" gives the full run. Judged on what
 //! the modelled back end received and on the cores' own counters.
+//!
+//! Every scenario's accounting is exact. Of the fleet goals, the throttle's hold and are asserted;
+//! the outage's (rate during it, peak after), the gone one (sessionStart rate) and the limited
+//! recovery's (503 share) are missed by today's policy: the README's "Fleet simulation" gives
+//! the figures and why, and they are not asserted here.
 
 use mc_fleet::scenario::{self, Kind, Outcome, Scale};
 
@@ -31,9 +36,15 @@ fn outage_accounting_is_exact() {
     assert_met(&run(Kind::Outage), &ACCOUNTING);
 }
 
+/// 429 + `Retry-After: 120` for 5 minutes: no client sends twice within 120 s, and nothing is
+/// lost but counted cap overflow (the pause is shorter than the back end's session expiry).
 #[test]
-fn throttle_accounting_is_exact() {
-    assert_met(&run(Kind::Throttle), &ACCOUNTING);
+fn throttle_one_request_per_client_per_retry_after_and_nothing_lost() {
+    let o = run(Kind::Throttle);
+    assert_met(&o, &ACCOUNTING);
+    assert_met(&o, &["clients that sent twice within 120 s", "events dropped other than counted cap overflow"]);
+    assert!(o.result.clients_in_gap_window > PLAYERS / 4, "too few clients tried during the throttle to judge");
+    assert!(o.result.min_gap_ms >= 120_000, "closest two requests of one client: {} ms", o.result.min_gap_ms);
 }
 
 #[test]
