@@ -4,7 +4,7 @@
 //! | scenario | fault | goals |
 //! |---|---|---|
 //! | outage | total outage: connections refused, then (second half) timing out | rate during it ≤ 20 % of steady; peak in the 10 min after ≤ 2× steady |
-//! | throttle | 429 + `Retry-After: 120` | no client sends twice within 120 s; nothing dropped but counted cap overflow |
+//! | throttle | 429 + `Retry-After: 120` | no client sends twice within 120 s; nothing dropped but counted cap overflow (and `session_expired` when the throttle outlasts the back end's session expiry) |
 //! | gone | 410 for every session after 3 events | sessionStart rate over its second half-hour ≤ 1.5× steady |
 //! | limited | total outage, then capacity 1.5× the steady rate | no minute with more than 10 % 503; time to drain reported |
 //!
@@ -216,14 +216,22 @@ fn judge(kind: Kind, scale: Scale, t: Timeline, r: &FleetResult) -> Vec<Figure> 
                     format!("{:.1} s", r.min_gap_ms as f64 / 1000.0)
                 },
             ));
+            // The promise (README, "What we promise a back end"): nothing is dropped but counted
+            // cap overflow, and, when the pause outlasts the back end's session expiry, the
+            // held events of the sessions it closed meanwhile, counted `session_expired` (their
+            // players go on in restarted sessions).
             let lost: u64 = DROP_REASONS
                 .iter()
-                .filter(|c| !matches!(c, Counter::CacheOverflow | Counter::ShutDown))
+                .filter(|c| !matches!(c, Counter::CacheOverflow | Counter::ShutDown | Counter::SessionExpired))
                 .map(|c| r.counter(*c))
                 .sum();
             f.push(Figure::judged(
-                "events dropped other than counted cap overflow",
-                format!("{lost} (cache_overflow {})", r.counter(Counter::CacheOverflow)),
+                "events dropped other than counted cap overflow and session expiry",
+                format!(
+                    "{lost} (cache_overflow {}, session_expired {})",
+                    r.counter(Counter::CacheOverflow),
+                    r.counter(Counter::SessionExpired)
+                ),
                 "0",
                 lost == 0,
             ));
@@ -263,11 +271,11 @@ fn judge(kind: Kind, scale: Scale, t: Timeline, r: &FleetResult) -> Vec<Figure> 
             let drained = (t.fault_end..t.end).find(|s| rec.get(*s, Column::Held) as f64 <= 1.1 * steady_held);
             let peak_held = (t.fault_start..t.end).map(|s| rec.get(s, Column::Held)).max().unwrap_or(0);
             f.push(Figure::reported("events held: steady mean, peak", format!("{steady_held:.0}, {peak_held}")));
-            f.push(Figure::judged(
+            // Reported, as the issue asks: at 1.5× capacity a backlog of the outage's length
+            // takes at least twice that long to drain, longer than the reduced run lasts.
+            f.push(Figure::reported(
                 "time to drain the backlog (held ≤ 1.1× steady)",
-                drained.map_or("not drained".into(), |s| format!("{} s", s - t.fault_end)),
-                "drains",
-                drained.is_some(),
+                drained.map_or("not drained by the end of the run".into(), |s| format!("{} s", s - t.fault_end)),
             ));
         }
     }

@@ -3,10 +3,12 @@
 //! in well under two minutes; the README's "Fleet simulation" gives the full run. Judged on what
 //! the modelled back end received and on the cores' own counters.
 //!
-//! Every scenario's accounting is exact. Of the fleet goals, the throttle's hold and are asserted;
-//! the outage's (rate during it, peak after), the gone one (sessionStart rate) and the limited
-//! recovery's (503 share) are missed by today's policy: the README's "Fleet simulation" gives
-//! the figures and why, and they are not asserted here.
+//! Every scenario's accounting is exact. Asserted at this scale: the outage's peak after
+//! recovery, the throttle's goals, the limited recovery's 503 share. Not asserted here: the
+//! outage's rate during it (the first failures before the outage is recognised weigh too much
+//! in a 5-minute outage; met in the full run) and the gone scenario's sessionStart rate (a
+//! fresh tracker has three restarts per hour, all spent within 5 minutes of 410s; met only at
+//! full length). The README's "Fleet simulation" gives the figures.
 
 use mc_fleet::scenario::{self, Kind, Outcome, Scale};
 
@@ -31,9 +33,12 @@ fn assert_met(o: &Outcome, names: &[&str]) {
 
 const ACCOUNTING: [&str; 2] = ["generated = delivered + dropped by reason", "delivered = accepted by the back end"];
 
+/// After the outage the clients drain what they held paced, so the back end sees no burst.
 #[test]
-fn outage_accounting_is_exact() {
-    assert_met(&run(Kind::Outage), &ACCOUNTING);
+fn outage_recovery_peak_is_at_most_twice_steady_and_accounting_is_exact() {
+    let o = run(Kind::Outage);
+    assert_met(&o, &ACCOUNTING);
+    assert_met(&o, &["peak in the 10 min after recovery"]);
 }
 
 /// 429 + `Retry-After: 120` for 5 minutes: no client sends twice within 120 s, and nothing is
@@ -43,6 +48,8 @@ fn throttle_one_request_per_client_per_retry_after_and_nothing_lost() {
     let o = run(Kind::Throttle);
     assert_met(&o, &ACCOUNTING);
     assert_met(&o, &["clients that sent twice within 120 s", "events dropped other than counted cap overflow"]);
+    // Shorter than the back end's session expiry: no session expired either.
+    assert_eq!(o.result.counter(media_collection::core::Counter::SessionExpired), 0);
     assert!(o.result.clients_in_gap_window > PLAYERS / 4, "too few clients tried during the throttle to judge");
     assert!(o.result.min_gap_ms >= 120_000, "closest two requests of one client: {} ms", o.result.min_gap_ms);
 }
@@ -52,7 +59,12 @@ fn gone_accounting_is_exact() {
     assert_met(&run(Kind::Gone), &ACCOUNTING);
 }
 
+/// Back at 1.5× the steady capacity: the drain pace (which a 503 restarts) keeps every
+/// minute's 503 share at or under 10 %, and nothing is lost as a failed sessionStart.
 #[test]
-fn limited_recovery_accounting_is_exact() {
-    assert_met(&run(Kind::Limited), &ACCOUNTING);
+fn limited_recovery_keeps_503s_under_10_percent_and_accounting_is_exact() {
+    let o = run(Kind::Limited);
+    assert_met(&o, &ACCOUNTING);
+    assert_met(&o, &["worst minute's 503 share"]);
+    assert_eq!(o.result.counter(media_collection::core::Counter::SessionNotCreated), 0);
 }

@@ -10,7 +10,8 @@
 //!   gives up after its attempts and the session goes on.
 //! - The endpoint gate (`gate`) stands in front of every request: a `Retry-After` or an outage
 //!   pauses all sessions at once, without spending their attempts; when it opens again the
-//!   sessions that waited are released spread over the release window.
+//!   sessions that waited are released spread over the release window, and the client's
+//!   requests are paced while it drains what it held (see `gate`).
 //! - 404/410 on an event: the session is gone. Its held events are dropped and the tracker is
 //!   told, so it restarts as a resumed session (the core rations restarts). 404/410 on a
 //!   sessionStart is a failed start.
@@ -292,7 +293,7 @@ impl Delivery {
     /// `take_expired`).
     pub(crate) fn poll_request(&mut self, notices: &mut Notices) -> Option<Request> {
         loop {
-            if !self.gate.may_send() {
+            if !self.gate.may_send_at(self.clock) {
                 return None;
             }
             // Sending makes the session not ready (in flight), so it leaves the index.
@@ -317,7 +318,9 @@ impl Delivery {
             }
             s.tries = s.tries.saturating_add(1);
             self.stats.incr(Counter::RequestsSent);
-            self.gate.on_send(id);
+            let backlog = s.queue.len() > 1 || !self.ready.is_empty();
+            let sending = self.ready.len() + self.in_flight.len();
+            self.gate.on_send(id, self.clock, sending, backlog, &mut self.rng);
             return Some(Request {
                 id,
                 tracker: s.tracker,
@@ -448,11 +451,13 @@ impl Delivery {
 
     /// A downloaded upload may start now: only when the endpoint is open, or as the probe.
     pub(crate) fn may_upload(&self) -> bool {
-        self.gate.may_send()
+        self.gate.may_send_at(self.clock)
     }
 
     pub(crate) fn upload_started(&mut self) {
-        self.gate.on_send(UPLOAD_REQUEST);
+        let backlog = !self.ready.is_empty();
+        let sending = self.ready.len() + self.in_flight.len() + 1;
+        self.gate.on_send(UPLOAD_REQUEST, self.clock, sending, backlog, &mut self.rng);
     }
 
     /// A downloaded upload ended: its answer counts for the endpoint gate as any request's.
@@ -504,7 +509,7 @@ impl Delivery {
                     // The endpoint's wait, not the event's: no attempt spent, the head waits
                     // for the gate.
                     s.tries = s.tries.saturating_sub(1);
-                    let message = format!("{message}; waiting for the endpoint (Retry-After or outage)");
+                    let message = format!("{message}; waiting for the endpoint (Retry-After, outage or capacity)");
                     notices.push(Notice::RequestFailed { tracker, event_type, status, retrying: true, message });
                     return None;
                 }
@@ -637,7 +642,9 @@ impl Delivery {
 
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         let retry = self.retries.first().map(|(t, _)| *t);
-        retry.into_iter().chain(self.gate.poll_timeout()).min()
+        // The drain pace only matters when something waits for it.
+        let pace = self.gate.pace_timeout(self.clock).filter(|_| !self.ready.is_empty());
+        retry.into_iter().chain(self.gate.poll_timeout()).chain(pace).min()
     }
 
     /// Gives up everything held (in flight included: the worker aborted those transfers).

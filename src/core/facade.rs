@@ -281,7 +281,8 @@ impl Core {
         }
     }
 
-    /// A downloaded upload may start now: the endpoint is open, or the upload can be its probe.
+    /// A downloaded upload may start now: the endpoint is open and the drain pace after a pause
+    /// lets a request go, or the upload can be the endpoint's probe.
     pub fn may_upload(&self) -> bool {
         self.delivery.may_upload()
     }

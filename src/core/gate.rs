@@ -6,11 +6,19 @@
 //!   random part of the release window, so a fleet throttled together does not come back
 //!   together.
 //! - `outage_failures` network failures or timeouts in a row close it for one probe interval
-//!   (±20 %).
+//!   (±20 %); every failed probe doubles the interval, up to `outage_probe_cap`, so a fleet in a
+//!   long outage knocks ever more rarely.
 //! - When a pause ends, exactly one request goes out as a probe. Its answer decides: the endpoint
 //!   still refuses (another `Retry-After`, another network failure) and the gate closes again;
 //!   anything else opens it, and the requests that waited are released spread over the release
 //!   window (delivery does that).
+//! - After a pause the client is paced: the gap between two of its requests starts at
+//!   `drain_start_interval` and the rate ramps linearly up to one request per
+//!   `drain_end_interval` over `drain_ramp` (each gap ±20 %) and stays there until nothing
+//!   more waits; then pacing ends. A backlog built during the pause thus drains over minutes
+//!   instead of in one burst per client. A 503 or 429
+//!   without `Retry-After` while paced (the back end is short of capacity) restarts the ramp and
+//!   spends no attempt of its session.
 //!
 //! A request failed by the gate's cause (throttle or outage) while the gate is closed spends no
 //! attempt of its session: the wait is the endpoint's, not the event's.
@@ -57,11 +65,22 @@ pub(crate) struct Observed {
     pub(crate) reopened: bool,
 }
 
+/// The drain pace after a pause: since when it ramps, and when the next request may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pace {
+    since: Instant,
+    next: Instant,
+}
+
 #[derive(Debug)]
 pub(crate) struct Gate {
     state: State,
     /// Network failures or timeouts in a row (any HTTP answer resets it).
     failures: u32,
+    /// Probes of this outage that failed: the probe interval doubles with each.
+    failed_probes: u32,
+    /// Set while the client drains after a pause.
+    pace: Option<Pace>,
     policy: FleetPolicy,
     retry_after_cap: Duration,
 }
@@ -76,7 +95,7 @@ pub(crate) fn throttle(outcome: &Outcome, now_ts: i64) -> Option<Duration> {
 
 impl Gate {
     pub(crate) fn new(policy: FleetPolicy, retry_after_cap: Duration) -> Gate {
-        Gate { state: State::Open, failures: 0, policy, retry_after_cap }
+        Gate { state: State::Open, failures: 0, failed_probes: 0, pace: None, policy, retry_after_cap }
     }
 
     /// Why the gate is shut, if it is.
@@ -96,11 +115,52 @@ impl Gate {
         matches!(self.state, State::Open | State::Probing { probe: None, .. })
     }
 
-    /// Request `id` started; while probing it is the probe.
-    pub(crate) fn on_send(&mut self, id: RequestId) {
+    /// A request may start at `now` (the latest time seen, if any): the gate lets one go and
+    /// the drain pace has come due.
+    pub(crate) fn may_send_at(&self, now: Option<Instant>) -> bool {
+        self.may_send() && !matches!((self.pace, now), (Some(p), Some(now)) if p.next > now)
+    }
+
+    /// Request `id` started at `now`; while probing it is the probe. While paced, the next
+    /// request waits the current gap of the ramp divided by `sessions` (the sessions with
+    /// something to send: the pace is per session, so a client of many players keeps up);
+    /// `backlog` (more requests wait already) keeps the pace at its end rate after the ramp,
+    /// so pacing ends only once the client caught up.
+    pub(crate) fn on_send(
+        &mut self,
+        id: RequestId,
+        now: Option<Instant>,
+        sessions: usize,
+        backlog: bool,
+        rng: &mut XorShift,
+    ) {
         if let State::Probing { probe: p @ None, .. } = &mut self.state {
             *p = Some(id);
         }
+        let (Some(pace), Some(now)) = (self.pace, now) else { return };
+        let ramp = self.policy.drain_ramp.as_secs_f64();
+        let elapsed = now.saturating_duration_since(pace.since).as_secs_f64();
+        if elapsed >= ramp && !backlog {
+            self.pace = None;
+            return;
+        }
+        let rate = |interval: Duration| 1.0 / interval.as_secs_f64().max(0.001);
+        let (start, end) = (rate(self.policy.drain_start_interval), rate(self.policy.drain_end_interval));
+        let share = (elapsed / ramp).min(1.0);
+        let per_session = start + (end - start).max(0.0) * share;
+        let gap = Duration::from_secs_f64(1.0 / (per_session * sessions.max(1) as f64));
+        let next = now.checked_add(rng.spread(gap, 0.2)).unwrap_or(now);
+        self.pace = Some(Pace { since: pace.since, next });
+    }
+
+    /// Starts (or restarts) the drain ramp at `now`, when a request (the probe, or the one
+    /// refused for capacity) just ended: the next waits one starting gap.
+    fn pace_from(&mut self, now: Instant, rng: &mut XorShift) {
+        if self.policy.drain_ramp.is_zero() {
+            return;
+        }
+        let next = now.checked_add(rng.spread(self.policy.drain_start_interval, 0.2)).unwrap_or(now);
+        self.pace = Some(Pace { since: now, next });
     }
 
     /// The end of the current pause, if closed.
@@ -109,6 +169,11 @@ impl Gate {
             State::Closed { until, .. } => Some(until),
             _ => None,
         }
+    }
+
+    /// When the drain pace lets the next request go, if that is after `now`.
+    pub(crate) fn pace_timeout(&self, now: Option<Instant>) -> Option<Instant> {
+        self.pace.map(|p| p.next).filter(|next| now.is_some_and(|now| *next > now))
     }
 
     /// A pause that came due turns into probing.
@@ -172,12 +237,18 @@ impl Gate {
                     State::Closed { .. } => false,
                 };
                 if out {
-                    let wait = rng.spread(self.policy.outage_probe_interval, 0.2);
+                    if was_probe {
+                        self.failed_probes = self.failed_probes.saturating_add(1);
+                    }
+                    let factor = 1u32.checked_shl(self.failed_probes.min(31)).unwrap_or(u32::MAX);
+                    let cap = self.policy.outage_probe_cap.max(self.policy.outage_probe_interval);
+                    let interval = self.policy.outage_probe_interval.checked_mul(factor).unwrap_or(cap).min(cap);
+                    let wait = rng.spread(interval, 0.2);
                     seen.closed = self.close(now.mono.checked_add(wait).unwrap_or(now.mono), Cause::Outage);
                 }
                 seen.held = !self.is_open();
             }
-            Outcome::Http { .. } => {
+            Outcome::Http { status, .. } => {
                 self.failures = 0;
                 // The endpoint answered. An outage is over; a throttle lasts as long as ordered,
                 // unless this was its probe.
@@ -188,7 +259,16 @@ impl Gate {
                 };
                 if reopen {
                     self.state = State::Open;
+                    self.failed_probes = 0;
+                    self.pace_from(now.mono, rng);
                     seen.reopened = true;
+                }
+                // Short of capacity while draining: slow down again, the wait is the endpoint's.
+                if matches!(status, 429 | 503) && self.pace.is_some() && self.is_open() {
+                    if !seen.reopened {
+                        self.pace_from(now.mono, rng);
+                    }
+                    seen.held = true;
                 }
             }
         }
@@ -234,7 +314,7 @@ mod tests {
         assert!(!g.may_send(), "nothing before the time asked");
         g.handle_timeout(until);
         assert!(g.may_send());
-        g.on_send(9);
+        g.on_send(9, None, 1, false, &mut rng);
         assert!(!g.may_send(), "one probe at a time");
         // A stale answer of a request sent before the pause does not open a throttled gate.
         assert_eq!(g.observe(Some(4), at(131), &http(204, None), &mut rng), Observed::default());
@@ -261,15 +341,15 @@ mod tests {
         // Failures of requests already in flight keep their sessions waiting, without a try.
         assert!(g.observe(Some(6), at(4), &net(), &mut rng).held);
         g.handle_timeout(until);
-        g.on_send(7);
+        g.on_send(7, None, 1, false, &mut rng);
         let seen = g.observe(Some(7), at(70), &net(), &mut rng);
         assert!(seen.held && seen.closed, "a failed probe closes the gate again");
         let until = g.poll_timeout().unwrap();
         g.handle_timeout(until);
-        g.on_send(8);
+        g.on_send(8, None, 1, false, &mut rng);
         g.observe(Some(8), at(140), &Outcome::Aborted, &mut rng);
         assert!(g.may_send(), "an aborted probe leaves room for another");
-        g.on_send(10);
+        g.on_send(10, None, 1, false, &mut rng);
         assert!(g.observe(Some(10), at(141), &http(503, None), &mut rng).reopened, "any answer ends an outage");
         assert!(g.is_open());
     }

@@ -181,9 +181,11 @@ pub struct FleetPolicy {
     pub restart_delay: Duration,
     pub restart_backoff_cap: Duration,
     /// This many network failures or timeouts in a row mean the endpoint is out: sessions stop
-    /// retrying and one probe goes out every `outage_probe_interval` (±20 %).
+    /// retrying and one probe goes out after `outage_probe_interval` (±20 %); each failed probe
+    /// doubles the interval, up to `outage_probe_cap`.
     pub outage_failures: u32,
     pub outage_probe_interval: Duration,
+    pub outage_probe_cap: Duration,
     /// When the endpoint opens again (after a `Retry-After` pause or an outage), the requests
     /// that waited are released spread over this window, and the probe after a `Retry-After`
     /// pause waits a random part of it.
@@ -191,6 +193,15 @@ pub struct FleetPolicy {
     /// The back end closes a session after this long without events: a session that delivered
     /// nothing for this long is treated as gone when sending resumes.
     pub session_expiry: Duration,
+    /// After a pause the client's requests are paced, so what it held drains over minutes:
+    /// per session with something to send, the first gap is `drain_start_interval`, the rate
+    /// ramps linearly to one request per `drain_end_interval` over `drain_ramp` (gaps ±20 %)
+    /// and stays there while requests still wait; then pacing ends. A 503 or 429
+    /// without `Retry-After` while paced restarts the ramp and spends no attempt. A zero
+    /// `drain_ramp` turns pacing off.
+    pub drain_start_interval: Duration,
+    pub drain_end_interval: Duration,
+    pub drain_ramp: Duration,
 }
 
 impl Default for FleetPolicy {
@@ -202,8 +213,12 @@ impl Default for FleetPolicy {
             restart_backoff_cap: Duration::from_secs(600),
             outage_failures: 5,
             outage_probe_interval: Duration::from_secs(60),
+            outage_probe_cap: Duration::from_secs(480),
             release_window: Duration::from_secs(10),
             session_expiry: Duration::from_secs(600),
+            drain_start_interval: Duration::from_secs(10),
+            drain_end_interval: Duration::from_secs(5),
+            drain_ramp: Duration::from_secs(600),
         }
     }
 }

@@ -266,6 +266,8 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
         outage_probe_interval: ms(c.outage_probe_interval_ms, 1, HOUR, "outage_probe_interval_ms")?,
         release_window: ms(c.release_window_ms, 0, TEN_MIN, "release_window_ms")?,
         session_expiry: ms(c.session_expiry_ms, 1, 86_400_000, "session_expiry_ms")?,
+        // The probe backoff and the drain pace have no C field yet: production values.
+        ..FleetPolicy::default()
     };
     if fleet.restart_backoff_cap < fleet.restart_delay {
         return Err(below(

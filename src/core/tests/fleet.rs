@@ -253,7 +253,8 @@ fn the_restart_window_rolls_and_the_budget_is_configurable() {
 
 #[test]
 fn retry_after_pauses_every_session_and_start_then_one_probe_then_a_spread_release() {
-    let mut d = driver(|_| {});
+    // The release window alone (the drain pace has its own test).
+    let mut d = driver(|c| c.fleet.drain_ramp = Duration::ZERO);
     for id in 20..40 {
         d.core.add_tracker(id, TrackerConfig::default(), Arc::new(TrackerSlot::new()));
     }
@@ -322,7 +323,7 @@ fn a_throttled_session_start_waits_without_spending_its_attempts() {
 }
 
 #[test]
-fn during_an_outage_a_client_probes_about_once_a_minute_then_resumes_in_order() {
+fn during_an_outage_a_client_probes_ever_more_rarely_then_resumes_in_order() {
     let mut d = driver(|_| {});
     for id in 20..40 {
         d.core.add_tracker(id, TrackerConfig::default(), Arc::new(TrackerSlot::new()));
@@ -341,11 +342,15 @@ fn during_an_outage_a_client_probes_about_once_a_minute_then_resumes_in_order() 
     let steady = b.requests(MIN, 5 * MIN) as f64 / 4.0;
     let outage = b.requests(5 * MIN, 25 * MIN) as f64 / 20.0;
     assert!(outage <= 0.2 * steady, "outage {outage:.1}/min against steady {steady:.1}/min");
-    // After the first failures, at most one probe per 48–72 s.
+    // After the first failures one probe at a time, the interval doubling from a minute up to
+    // the cap (8 min), each ±20 %.
     let probes: Vec<u64> = b.got.iter().filter(|g| g.status == 0).map(|g| g.t).filter(|t| *t > 6 * MIN).collect();
-    for w in probes.windows(2) {
-        assert!((48 * SEC..=72 * SEC).contains(&(w[1] - w[0])), "probes {probes:?}");
+    for (i, w) in probes.windows(2).enumerate() {
+        let interval = (MIN << (i + 1)).min(8 * MIN);
+        let gap = w[1] - w[0];
+        assert!(gap * 10 >= interval * 8 && gap * 10 <= interval * 12, "probe {i}: {gap} ms, {probes:?}");
     }
+    assert!(probes.len() >= 3, "{probes:?}");
     // Outage over: every session resumes, nothing given up, per-session order kept.
     assert_eq!(d.count(Counter::RetryExhausted), 0);
     let mut last_ts: HashMap<String, i64> = HashMap::new();
@@ -407,7 +412,10 @@ fn held_events_stay_under_the_caps_during_a_long_pause_and_overflow_is_counted()
 
 #[test]
 fn uploads_pass_the_same_gate_as_sessions() {
-    let mut d = driver(|c| c.fleet.release_window = Duration::ZERO);
+    let mut d = driver(|c| {
+        c.fleet.release_window = Duration::ZERO;
+        c.fleet.drain_ramp = Duration::ZERO;
+    });
     let mut b = Backend::new(healthy);
     playing(&mut d);
     run(&mut d, &mut b, 5 * SEC);
@@ -448,4 +456,74 @@ fn uploads_pass_the_same_gate_as_sessions() {
     d.core.upload_finished(now, &Outcome::Http { status: 201, location: None, retry_after: None, body: Vec::new() });
     assert!(d.core.may_upload());
     assert_eq!(d.count(Counter::EndpointPauses), 2);
+}
+
+/// The requests the back end answered with `status` from `from` on (ms).
+fn times(b: &[Got], from: u64, status: impl Fn(u16) -> bool) -> Vec<u64> {
+    b.iter().filter(|g| g.t >= from && status(g.status)).map(|g| g.t).collect()
+}
+
+#[test]
+fn after_an_outage_the_backlog_drains_paced_over_minutes_not_in_a_burst() {
+    // Expiry out of the way: the held pings are the backlog to drain.
+    let mut d = driver(|c| c.fleet.session_expiry = Duration::from_secs(24 * 3600));
+    let mut b = Backend::new(
+        |r: &Request, _seen: u32, t: u64| {
+            if (MIN..6 * MIN).contains(&t) { Answer::Down } else { healthy(r, 0, t) }
+        },
+    );
+    playing(&mut d);
+    run(&mut d, &mut b, 30 * MIN);
+    let sent = times(&b.got, 6 * MIN, |s| s != 0);
+    let reopen = sent[0];
+    // The ramp: one request per 10 s (±20 %) at first, per 5 s after 10 min; never a burst.
+    let first_minute = sent.iter().filter(|t| **t < reopen + MIN).count();
+    assert!((5..=9).contains(&first_minute), "{first_minute} requests in the first minute after the outage");
+    let paced: Vec<u64> = sent.iter().copied().take_while(|t| *t < reopen + 10 * MIN).collect();
+    for w in paced.windows(2) {
+        assert!(w[1] - w[0] >= 4 * SEC, "a gap of {} ms while draining: {paced:?}", w[1] - w[0]);
+    }
+    // Everything the outage held arrives, nothing is given up, and pacing ends once drained:
+    // the player's pings every 10 s again.
+    assert_eq!(d.count(Counter::RetryExhausted), 0);
+    assert!(d.core.pending_events() <= 1, "{} still held", d.core.pending_events());
+    let late = times(&b.got, 27 * MIN, |s| s != 0);
+    assert!((17..=20).contains(&late.len()), "after the drain a ping per 10 s: {late:?}");
+    let dropped: u64 = [Counter::SessionExpired, Counter::CacheOverflow].iter().map(|c| d.count(*c)).sum();
+    assert_eq!(dropped, 0);
+    assert_eq!(d.count(Counter::HitsGenerated), d.count(Counter::EventsDelivered) + d.core.pending_events() as u64);
+}
+
+#[test]
+fn a_503_while_draining_slows_the_client_down_without_spending_attempts() {
+    let mut d = driver(|c| {
+        c.fleet.session_expiry = Duration::from_secs(24 * 3600);
+        c.retry.event_max_attempts = 2;
+    });
+    // An outage, then a back end short of capacity (plain 503) for 4 minutes, then healthy.
+    let mut b = Backend::new(|r: &Request, _seen: u32, t: u64| match t {
+        t if (MIN..6 * MIN).contains(&t) => Answer::Down,
+        t if (6 * MIN..10 * MIN).contains(&t) => Answer::Status(503),
+        t => healthy(r, 0, t),
+    });
+    playing(&mut d);
+    // The failures before the outage is recognised spend attempts (two per event here).
+    run(&mut d, &mut b, 6 * MIN);
+    let given_up = d.count(Counter::RetryExhausted);
+    run(&mut d, &mut b, 40 * MIN);
+    // Each 503 restarts the ramp: the next request waits a starting gap (10 s ±20 %).
+    let refused = times(&b.got, 6 * MIN, |s| s == 503);
+    assert!(refused.len() >= 4, "{refused:?}");
+    assert!(refused.len() <= 4 * 60 / 8 + 1, "{} requests in 4 min of 503", refused.len());
+    for w in refused.windows(2) {
+        assert!(w[1] - w[0] >= 8 * SEC, "503s {} ms apart: {refused:?}", w[1] - w[0]);
+    }
+    // Waiting on the back end's capacity spends no attempt: nothing more given up, the rest
+    // delivered.
+    assert_eq!(d.count(Counter::RetryExhausted), given_up);
+    assert!(d.core.pending_events() <= 1, "{} still held", d.core.pending_events());
+    assert_eq!(
+        d.count(Counter::HitsGenerated),
+        d.count(Counter::EventsDelivered) + given_up + d.core.pending_events() as u64
+    );
 }
