@@ -302,6 +302,7 @@ impl Delivery {
                 self.expire(notices, key);
                 continue;
             }
+            let live = self.live_sessions();
             let Some(s) = self.sessions.get_mut(&key) else { continue };
             let Some(head) = s.queue.front() else { continue };
             let http = match &s.phase {
@@ -319,8 +320,7 @@ impl Delivery {
             s.tries = s.tries.saturating_add(1);
             self.stats.incr(Counter::RequestsSent);
             let backlog = s.queue.len() > 1 || !self.ready.is_empty();
-            let sending = self.ready.len() + self.in_flight.len();
-            self.gate.on_send(id, self.clock, sending, backlog, &mut self.rng);
+            self.gate.on_send(id, self.clock, live, backlog, &mut self.rng);
             return Some(Request {
                 id,
                 tracker: s.tracker,
@@ -456,8 +456,17 @@ impl Delivery {
 
     pub(crate) fn upload_started(&mut self) {
         let backlog = !self.ready.is_empty();
-        let sending = self.ready.len() + self.in_flight.len() + 1;
-        self.gate.on_send(UPLOAD_REQUEST, self.clock, sending, backlog, &mut self.rng);
+        let live = self.live_sessions();
+        self.gate.on_send(UPLOAD_REQUEST, self.clock, live, backlog, &mut self.rng);
+    }
+
+    /// The drain pace's share count: one per session a player is still in (to keep up with
+    /// what it makes) plus one for the backlog. Counted only while paced: it walks the sessions.
+    fn live_sessions(&self) -> usize {
+        if !self.gate.is_paced() {
+            return 1;
+        }
+        1 + self.sessions.values().filter(|s| !s.closed && !matches!(s.phase, Phase::Dead(_))).count()
     }
 
     /// A downloaded upload ended: its answer counts for the endpoint gate as any request's.

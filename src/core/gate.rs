@@ -122,8 +122,9 @@ impl Gate {
     }
 
     /// Request `id` started at `now`; while probing it is the probe. While paced, the next
-    /// request waits the current gap of the ramp divided by `sessions` (the sessions with
-    /// something to send: the pace is per session, so a client of many players keeps up);
+    /// request waits the current gap of the ramp divided by `sessions` (one per session its
+    /// players are still in, plus one for the backlog: a client of many players keeps up, a
+    /// backlog of ended sessions does not speed it up);
     /// `backlog` (more requests wait already) keeps the pace at its end rate after the ramp,
     /// so pacing ends only once the client caught up.
     pub(crate) fn on_send(
@@ -161,6 +162,11 @@ impl Gate {
         }
         let next = now.checked_add(rng.spread(self.policy.drain_start_interval, 0.2)).unwrap_or(now);
         self.pace = Some(Pace { since: now, next });
+    }
+
+    /// The client drains after a pause (its requests are paced).
+    pub(crate) fn is_paced(&self) -> bool {
+        self.pace.is_some()
     }
 
     /// The end of the current pause, if closed.

@@ -194,7 +194,8 @@ pub struct FleetPolicy {
     /// nothing for this long is treated as gone when sending resumes.
     pub session_expiry: Duration,
     /// After a pause the client's requests are paced, so what it held drains over minutes:
-    /// per session with something to send, the first gap is `drain_start_interval`, the rate
+    /// per share (one per session a player is still in, plus one for the backlog), the first
+    /// gap is `drain_start_interval`, the rate
     /// ramps linearly to one request per `drain_end_interval` over `drain_ramp` (gaps ±20 %)
     /// and stays there while requests still wait; then pacing ends. A 503 or 429
     /// without `Retry-After` while paced restarts the ramp and spends no attempt. A zero
@@ -216,8 +217,8 @@ impl Default for FleetPolicy {
             outage_probe_cap: Duration::from_secs(480),
             release_window: Duration::from_secs(10),
             session_expiry: Duration::from_secs(600),
-            drain_start_interval: Duration::from_secs(10),
-            drain_end_interval: Duration::from_secs(5),
+            drain_start_interval: Duration::from_secs(30),
+            drain_end_interval: Duration::from_secs(15),
             drain_ramp: Duration::from_secs(600),
         }
     }

@@ -273,8 +273,12 @@ fn status_400_is_dropped_and_never_retried() {
 
 #[test]
 fn retry_after_seconds_date_and_clamp() {
-    // No release jitter here, so the probe goes exactly when the pause ends.
-    let no_jitter = |c: &mut CoreConfig| c.fleet.release_window = Duration::ZERO;
+    // No release jitter and no drain pace here, so the probe goes exactly when the pause ends
+    // and what waited right after it.
+    let no_jitter = |c: &mut CoreConfig| {
+        c.fleet.release_window = Duration::ZERO;
+        c.fleet.drain_ramp = Duration::ZERO;
+    };
     // Seconds, larger than the backoff: used.
     let mut d = open_session(no_jitter);
     d.call(Call::Play);

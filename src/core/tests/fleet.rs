@@ -371,7 +371,7 @@ fn a_session_silent_past_the_server_expiry_drops_what_it_held_and_restarts() {
         },
     );
     playing(&mut d);
-    run(&mut d, &mut b, 20 * MIN);
+    run(&mut d, &mut b, 40 * MIN);
     let expired = d.count(Counter::SessionExpired);
     assert!(expired >= 55, "the pings held for 10 min were dropped as session_expired: {expired}");
     assert_eq!(d.count(Counter::SessionsResumed), 1);
@@ -473,21 +473,22 @@ fn after_an_outage_the_backlog_drains_paced_over_minutes_not_in_a_burst() {
         },
     );
     playing(&mut d);
-    run(&mut d, &mut b, 30 * MIN);
+    run(&mut d, &mut b, 60 * MIN);
     let sent = times(&b.got, 6 * MIN, |s| s != 0);
     let reopen = sent[0];
-    // The ramp: one request per 10 s (±20 %) at first, per 5 s after 10 min; never a burst.
+    // Two shares (the live session and the backlog): one request per 15 s (±20 %) at first,
+    // per 7.5 s after 10 min; never a burst.
     let first_minute = sent.iter().filter(|t| **t < reopen + MIN).count();
-    assert!((5..=9).contains(&first_minute), "{first_minute} requests in the first minute after the outage");
+    assert!((3..=6).contains(&first_minute), "{first_minute} requests in the first minute after the outage");
     let paced: Vec<u64> = sent.iter().copied().take_while(|t| *t < reopen + 10 * MIN).collect();
     for w in paced.windows(2) {
-        assert!(w[1] - w[0] >= 4 * SEC, "a gap of {} ms while draining: {paced:?}", w[1] - w[0]);
+        assert!(w[1] - w[0] >= 6 * SEC, "a gap of {} ms while draining: {paced:?}", w[1] - w[0]);
     }
     // Everything the outage held arrives, nothing is given up, and pacing ends once drained:
     // the player's pings every 10 s again.
     assert_eq!(d.count(Counter::RetryExhausted), 0);
     assert!(d.core.pending_events() <= 1, "{} still held", d.core.pending_events());
-    let late = times(&b.got, 27 * MIN, |s| s != 0);
+    let late = times(&b.got, 57 * MIN, |s| s != 0);
     assert!((17..=20).contains(&late.len()), "after the drain a ping per 10 s: {late:?}");
     let dropped: u64 = [Counter::SessionExpired, Counter::CacheOverflow].iter().map(|c| d.count(*c)).sum();
     assert_eq!(dropped, 0);
@@ -510,13 +511,13 @@ fn a_503_while_draining_slows_the_client_down_without_spending_attempts() {
     // The failures before the outage is recognised spend attempts (two per event here).
     run(&mut d, &mut b, 6 * MIN);
     let given_up = d.count(Counter::RetryExhausted);
-    run(&mut d, &mut b, 40 * MIN);
-    // Each 503 restarts the ramp: the next request waits a starting gap (10 s ±20 %).
+    run(&mut d, &mut b, 70 * MIN);
+    // The probe finds the back end answering (at its backed-off time, late in the 503s); from
+    // then each 503 restarts the ramp and the next request waits a starting gap (30 s ±20 %).
     let refused = times(&b.got, 6 * MIN, |s| s == 503);
-    assert!(refused.len() >= 4, "{refused:?}");
-    assert!(refused.len() <= 4 * 60 / 8 + 1, "{} requests in 4 min of 503", refused.len());
+    assert!(refused.len() >= 2, "{refused:?}");
     for w in refused.windows(2) {
-        assert!(w[1] - w[0] >= 8 * SEC, "503s {} ms apart: {refused:?}", w[1] - w[0]);
+        assert!(w[1] - w[0] >= 24 * SEC, "503s {} ms apart: {refused:?}", w[1] - w[0]);
     }
     // Waiting on the back end's capacity spends no attempt: nothing more given up, the rest
     // delivered.
