@@ -740,13 +740,16 @@ typedef struct {
    */
   uint32_t outage_failures;
   /**
-   * Probe interval during an outage (±20 %). Default 60000, range 1–3600000.
+   * First probe interval during an outage (±20 %); each failed probe doubles it, up to 8
+   * times this. Default 60000, range 1–3600000.
    */
   uint32_t outage_probe_interval_ms;
   /**
    * When the endpoint opens again (after `Retry-After` or an outage), the requests that
    * waited are released spread over this window; the probe after a `Retry-After` waits a
-   * random part of it too. Default 10000, range 0–600000.
+   * random part of it too. It also sets the drain pace after a pause (see
+   * `drain_ramp_ms`): per share (one per live session, plus one) one request per 3 windows
+   * at first, ramping to one per 1.5 windows. Default 10000, range 0–600000.
    */
   uint32_t release_window_ms;
   /**
@@ -778,6 +781,14 @@ typedef struct {
    * `customer_ids`, which go there too). NULL = none; ignored (one log line) with the MC API.
    */
   const char *fpid;
+  /**
+   * After a pause (`Retry-After` or an outage) the client paces its requests so what it
+   * held drains over minutes, never slower than its players make events; the pace ramps up
+   * over this long and lasts until nothing more waits. A 503 or 429 without `Retry-After`
+   * while draining restarts the ramp and spends no attempt. 0 turns the pace off. Default
+   * 600000 (10 min), range 0–86400000.
+   */
+  uint32_t drain_ramp_ms;
 } mc_client_config;
 
 /**

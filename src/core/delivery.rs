@@ -37,6 +37,12 @@ use crate::backend::{Backend, SessionRoute, Verdict};
 use crate::hit::{Event, EventType};
 use crate::stats::Stats;
 
+/// While draining, the client sends at least this many times as fast as its players make
+/// events, so even a busy client's backlog shrinks.
+const KEEP_UP: f64 = 1.25;
+/// Seconds over which the rate the players make events at is averaged.
+const MADE_TAU: f64 = 10.0;
+
 /// The gate's name for a downloaded upload (delivery's own request ids start at 1).
 pub(crate) const UPLOAD_REQUEST: RequestId = 0;
 
@@ -104,6 +110,10 @@ pub(crate) struct Delivery {
     expired: Vec<(TrackerId, SessionKey)>,
     /// When the endpoint gate last opened after a pause.
     last_reopen: Option<Instant>,
+    /// How fast the players make events (per second, decaying over `MADE_TAU`), so the drain
+    /// pace never falls below what the client makes: a backlog shrinks however busy it is.
+    made_rate: f64,
+    made_at: Option<Instant>,
     stats: Arc<Stats>,
     rng: XorShift,
     /// In creation order (keys only grow), so requests go out oldest session first.
@@ -141,6 +151,8 @@ impl Delivery {
             muted: HashSet::new(),
             expired: Vec::new(),
             last_reopen: None,
+            made_rate: 0.0,
+            made_at: None,
             stats,
             rng: XorShift::new(seed),
             sessions: BTreeMap::new(),
@@ -238,9 +250,30 @@ impl Delivery {
         };
         match reason {
             Some(r) => self.drop_event(notices, tracker, t, r),
-            None => self.held += 1,
+            None => {
+                self.held += 1;
+                self.note_made();
+            }
         }
         self.forget_if_done(key);
+    }
+
+    /// One more event made: an exponentially decaying count.
+    fn note_made(&mut self) {
+        let Some(now) = self.clock else { return };
+        let since = self.made_at.map_or(MADE_TAU, |t| now.saturating_duration_since(t).as_secs_f64());
+        self.made_rate = self.made_rate * (-since / MADE_TAU).exp() + 1.0 / MADE_TAU;
+        self.made_at = Some(now);
+    }
+
+    /// The rate the players make events at now, per second.
+    fn made_rate_now(&self) -> f64 {
+        match (self.clock, self.made_at) {
+            (Some(now), Some(at)) => {
+                self.made_rate * (-now.saturating_duration_since(at).as_secs_f64() / MADE_TAU).exp()
+            }
+            _ => 0.0,
+        }
     }
 
     /// The tracker sends nothing more to `key`; it is forgotten once drained.
@@ -303,6 +336,7 @@ impl Delivery {
                 continue;
             }
             let live = self.live_sessions();
+            let keep_up = self.made_rate_now() * KEEP_UP;
             let Some(s) = self.sessions.get_mut(&key) else { continue };
             let Some(head) = s.queue.front() else { continue };
             let http = match &s.phase {
@@ -320,7 +354,7 @@ impl Delivery {
             s.tries = s.tries.saturating_add(1);
             self.stats.incr(Counter::RequestsSent);
             let backlog = s.queue.len() > 1 || !self.ready.is_empty();
-            self.gate.on_send(id, self.clock, live, backlog, &mut self.rng);
+            self.gate.on_send(id, self.clock, live, keep_up, backlog, &mut self.rng);
             return Some(Request {
                 id,
                 tracker: s.tracker,
@@ -457,7 +491,8 @@ impl Delivery {
     pub(crate) fn upload_started(&mut self) {
         let backlog = !self.ready.is_empty();
         let live = self.live_sessions();
-        self.gate.on_send(UPLOAD_REQUEST, self.clock, live, backlog, &mut self.rng);
+        let keep_up = self.made_rate_now() * KEEP_UP;
+        self.gate.on_send(UPLOAD_REQUEST, self.clock, live, keep_up, backlog, &mut self.rng);
     }
 
     /// The drain pace's share count: one per session a player is still in (to keep up with

@@ -124,7 +124,8 @@ impl Gate {
     /// Request `id` started at `now`; while probing it is the probe. While paced, the next
     /// request waits the current gap of the ramp divided by `sessions` (one per session its
     /// players are still in, plus one for the backlog: a client of many players keeps up, a
-    /// backlog of ended sessions does not speed it up);
+    /// backlog of ended sessions does not speed it up), and never below `keep_up` requests
+    /// per second (what the players make, with a margin);
     /// `backlog` (more requests wait already) keeps the pace at its end rate after the ramp,
     /// so pacing ends only once the client caught up.
     pub(crate) fn on_send(
@@ -132,6 +133,7 @@ impl Gate {
         id: RequestId,
         now: Option<Instant>,
         sessions: usize,
+        keep_up: f64,
         backlog: bool,
         rng: &mut XorShift,
     ) {
@@ -149,7 +151,8 @@ impl Gate {
         let (start, end) = (rate(self.policy.drain_start_interval), rate(self.policy.drain_end_interval));
         let share = (elapsed / ramp).min(1.0);
         let per_session = start + (end - start).max(0.0) * share;
-        let gap = Duration::from_secs_f64(1.0 / (per_session * sessions.max(1) as f64));
+        let rate = (per_session * sessions.max(1) as f64).max(keep_up);
+        let gap = Duration::from_secs_f64(1.0 / rate);
         let next = now.checked_add(rng.spread(gap, 0.2)).unwrap_or(now);
         self.pace = Some(Pace { since: pace.since, next });
     }
@@ -320,7 +323,7 @@ mod tests {
         assert!(!g.may_send(), "nothing before the time asked");
         g.handle_timeout(until);
         assert!(g.may_send());
-        g.on_send(9, None, 1, false, &mut rng);
+        g.on_send(9, None, 1, 0.0, false, &mut rng);
         assert!(!g.may_send(), "one probe at a time");
         // A stale answer of a request sent before the pause does not open a throttled gate.
         assert_eq!(g.observe(Some(4), at(131), &http(204, None), &mut rng), Observed::default());
@@ -347,16 +350,101 @@ mod tests {
         // Failures of requests already in flight keep their sessions waiting, without a try.
         assert!(g.observe(Some(6), at(4), &net(), &mut rng).held);
         g.handle_timeout(until);
-        g.on_send(7, None, 1, false, &mut rng);
+        g.on_send(7, None, 1, 0.0, false, &mut rng);
         let seen = g.observe(Some(7), at(70), &net(), &mut rng);
         assert!(seen.held && seen.closed, "a failed probe closes the gate again");
         let until = g.poll_timeout().unwrap();
         g.handle_timeout(until);
-        g.on_send(8, None, 1, false, &mut rng);
+        g.on_send(8, None, 1, 0.0, false, &mut rng);
         g.observe(Some(8), at(140), &Outcome::Aborted, &mut rng);
         assert!(g.may_send(), "an aborted probe leaves room for another");
-        g.on_send(10, None, 1, false, &mut rng);
+        g.on_send(10, None, 1, 0.0, false, &mut rng);
         assert!(g.observe(Some(10), at(141), &http(503, None), &mut rng).reopened, "any answer ends an outage");
         assert!(g.is_open());
+    }
+
+    #[test]
+    fn failed_probes_double_the_interval_up_to_the_cap() {
+        let base = Instant::now();
+        let at = |s: u64| Stamp { mono: base + Duration::from_secs(s), ts: s as i64 * 1000 };
+        let mut rng = XorShift::new(9);
+        let p = FleetPolicy { outage_probe_cap: Duration::from_secs(300), ..policy() };
+        let mut g = Gate::new(p, Duration::from_secs(300));
+        for id in 1..=3 {
+            g.observe(Some(id), at(0), &net(), &mut rng);
+        }
+        let mut now = 0;
+        let mut waits = Vec::new();
+        for id in 10..16 {
+            let until = g.poll_timeout().unwrap();
+            let wait = (until - base).as_secs_f64() - now as f64;
+            waits.push(wait);
+            now = (until - base).as_secs() + 1;
+            g.handle_timeout(base + Duration::from_secs(now));
+            g.on_send(id, None, 1, 0.0, false, &mut rng);
+            g.observe(Some(id), at(now), &net(), &mut rng);
+        }
+        for (n, w) in waits.iter().enumerate() {
+            let interval = (60.0 * f64::from(1u32 << n)).min(300.0);
+            assert!((interval * 0.8 - 1.0..=interval * 1.2).contains(w), "wait {n}: {w} s, {waits:?}");
+        }
+        // An answer ends the outage and resets the backoff: the next outage starts at a minute.
+        let until = g.poll_timeout().unwrap();
+        g.handle_timeout(until);
+        g.on_send(20, None, 1, 0.0, false, &mut rng);
+        assert!(g.observe(Some(20), at(2000), &http(204, None), &mut rng).reopened);
+        for id in 21..24 {
+            g.observe(Some(id), at(2000), &net(), &mut rng);
+        }
+        let wait = (g.poll_timeout().unwrap() - base).as_secs_f64() - 2000.0;
+        assert!((48.0..=72.0).contains(&wait), "{wait}");
+    }
+
+    #[test]
+    fn after_a_pause_requests_are_paced_and_a_capacity_answer_restarts_the_ramp() {
+        let base = Instant::now();
+        let secs = |s: f64| base + Duration::from_secs_f64(s);
+        let at = |s: f64| Stamp { mono: secs(s), ts: 1_000_000 + (s * 1000.0) as i64 };
+        let mut rng = XorShift::new(4);
+        let p = FleetPolicy {
+            drain_start_interval: Duration::from_secs(30),
+            drain_end_interval: Duration::from_secs(15),
+            drain_ramp: Duration::from_secs(600),
+            ..policy()
+        };
+        let mut g = Gate::new(p, Duration::from_secs(300));
+        // Unpaced: a plain 503 is the session's business, not the gate's.
+        assert_eq!(g.observe(Some(1), at(0.0), &http(503, None), &mut rng), Observed::default());
+        assert!(g.may_send_at(Some(secs(0.0))));
+        g.observe(Some(2), at(0.0), &http(429, Some("10")), &mut rng);
+        let until = g.poll_timeout().unwrap();
+        g.handle_timeout(until);
+        let t0 = (until - base).as_secs_f64();
+        g.on_send(3, Some(until), 1, 0.0, false, &mut rng);
+        assert!(g.observe(Some(3), at(t0), &http(204, None), &mut rng).reopened);
+        // The next request waits a starting gap (30 s ±20 %), for two shares half of it.
+        let next = g.pace_timeout(Some(until)).unwrap();
+        let gap = (next - until).as_secs_f64();
+        assert!((24.0..=36.0).contains(&gap), "{gap}");
+        assert!(!g.may_send_at(Some(next - Duration::from_millis(1))));
+        assert!(g.may_send_at(Some(next)));
+        g.on_send(4, Some(next), 2, 0.0, true, &mut rng);
+        let gap = (g.pace_timeout(Some(next)).unwrap() - next).as_secs_f64();
+        assert!((12.0..=18.0).contains(&gap), "two shares: {gap}");
+        // Late in the ramp the gap nears the end interval.
+        let late = secs(t0 + 590.0);
+        g.on_send(5, Some(late), 1, 0.0, true, &mut rng);
+        let gap = (g.pace_timeout(Some(late)).unwrap() - late).as_secs_f64();
+        assert!((12.0..=18.5).contains(&gap), "{gap}");
+        // A plain 503 while draining: held (no attempt), and the ramp starts over.
+        let seen = g.observe(Some(5), at(t0 + 591.0), &http(503, None), &mut rng);
+        assert_eq!(seen, Observed { held: true, closed: false, reopened: false });
+        let gap = (g.pace_timeout(Some(late)).unwrap() - secs(t0 + 591.0)).as_secs_f64();
+        assert!((24.0..=36.0).contains(&gap), "{gap}");
+        // After the ramp with nothing more waiting, pacing ends.
+        let done = secs(t0 + 591.0 + 601.0);
+        g.on_send(6, Some(done), 1, 0.0, false, &mut rng);
+        assert_eq!(g.pace_timeout(Some(done)), None);
+        assert!(g.may_send_at(Some(done)));
     }
 }

@@ -266,8 +266,17 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
         outage_probe_interval: ms(c.outage_probe_interval_ms, 1, HOUR, "outage_probe_interval_ms")?,
         release_window: ms(c.release_window_ms, 0, TEN_MIN, "release_window_ms")?,
         session_expiry: ms(c.session_expiry_ms, 1, 86_400_000, "session_expiry_ms")?,
-        // The probe backoff and the drain pace have no C field yet: production values.
         ..FleetPolicy::default()
+    };
+    // The probe cap and the drain pace's intervals scale with the knobs they belong to (the
+    // defaults give the production values: 8 min; 30 s to 15 s), so a test that shortens those
+    // shortens these.
+    let fleet = FleetPolicy {
+        outage_probe_cap: fleet.outage_probe_interval.saturating_mul(8),
+        drain_start_interval: fleet.release_window.saturating_mul(3),
+        drain_end_interval: fleet.release_window.mul_f64(1.5),
+        drain_ramp: ms(c.drain_ramp_ms, 0, 86_400_000, "drain_ramp_ms")?,
+        ..fleet
     };
     if fleet.restart_backoff_cap < fleet.restart_delay {
         return Err(below(

@@ -303,11 +303,14 @@ pub struct mc_client_config {
     /// retrying and one probe request goes out per `outage_probe_interval_ms`. Default 5,
     /// range 1–1000.
     pub outage_failures: u32,
-    /// Probe interval during an outage (±20 %). Default 60000, range 1–3600000.
+    /// First probe interval during an outage (±20 %); each failed probe doubles it, up to 8
+    /// times this. Default 60000, range 1–3600000.
     pub outage_probe_interval_ms: u32,
     /// When the endpoint opens again (after `Retry-After` or an outage), the requests that
     /// waited are released spread over this window; the probe after a `Retry-After` waits a
-    /// random part of it too. Default 10000, range 0–600000.
+    /// random part of it too. It also sets the drain pace after a pause (see
+    /// `drain_ramp_ms`): per share (one per live session, plus one) one request per 3 windows
+    /// at first, ramping to one per 1.5 windows. Default 10000, range 0–600000.
     pub release_window_ms: u32,
     /// The back end closes a session after this long without events: a session that delivered
     /// nothing for this long drops what it holds (`session_expired`) and restarts, under the
@@ -328,6 +331,12 @@ pub struct mc_client_config {
     /// Media Edge: a first-party device id, sent in `identityMap.FPID` (with `ecid` and
     /// `customer_ids`, which go there too). NULL = none; ignored (one log line) with the MC API.
     pub fpid: *const c_char,
+    /// After a pause (`Retry-After` or an outage) the client paces its requests so what it
+    /// held drains over minutes, never slower than its players make events; the pace ramps up
+    /// over this long and lasts until nothing more waits. A 503 or 429 without `Retry-After`
+    /// while draining restarts the ramp and spends no attempt. 0 turns the pace off. Default
+    /// 600000 (10 min), range 0–86400000.
+    pub drain_ramp_ms: u32,
 }
 
 /// Per-tracker configuration. Fill with `mc_tracker_config_init`.
@@ -584,6 +593,7 @@ impl mc_client_config {
             backend: MC_BACKEND_MEDIA_COLLECTION,
             edge_config_id: std::ptr::null(),
             fpid: std::ptr::null(),
+            drain_ramp_ms: 600_000,
         }
     }
 }
@@ -644,6 +654,7 @@ impl mc_client_config {
             dangerous_disable_tls_verification, event_max_attempts, restart_budget, restart_window_ms,
             restart_delay_ms, restart_backoff_cap_ms, outage_failures, outage_probe_interval_ms,
             release_window_ms, session_expiry_ms, network_return_window_ms, backend,
+            drain_ramp_ms,
         );
         out
     }

@@ -14,7 +14,7 @@
  * MC_PROXY, MC_TRACKERS, MC_STEPS, MC_GAP_MS, MC_MEDIA_PREFIX, MC_FLUSH_MS, MC_FREE_MS,
  * MC_JUMP_AT_STEP + MC_JUMP_MS (only when built with -DREL_CLOCK_SHIM), and the fleet-safety
  * knobs MC_EVENT_ATTEMPTS, MC_RESTART_BUDGET, MC_RESTART_WINDOW_MS, MC_RESTART_DELAY_MS,
- * MC_RESTART_CAP_MS, MC_OUTAGE_FAILURES, MC_PROBE_MS, MC_RELEASE_MS, MC_EXPIRY_MS.
+ * MC_RESTART_CAP_MS, MC_OUTAGE_FAILURES, MC_PROBE_MS, MC_RELEASE_MS, MC_EXPIRY_MS, MC_DRAIN_RAMP_MS.
  * Expectations: MC_EXPECT_FLUSH / MC_EXPECT_FREE (status names, default MC_OK),
  * MC_FLUSH_MIN_MS / MC_FLUSH_MAX_MS / MC_FREE_MAX_MS (bounds on how long they blocked),
  * MC_EXPECT="counter=N,counter>=N,..." (mc_stats after the flush) and
@@ -171,6 +171,7 @@ int main(void) {
     cfg.outage_failures = (uint32_t)harness_env_long("MC_OUTAGE_FAILURES", cfg.outage_failures);
     cfg.outage_probe_interval_ms = (uint32_t)harness_env_long("MC_PROBE_MS", cfg.outage_probe_interval_ms);
     cfg.release_window_ms = (uint32_t)harness_env_long("MC_RELEASE_MS", cfg.release_window_ms);
+    cfg.drain_ramp_ms = (uint32_t)harness_env_long("MC_DRAIN_RAMP_MS", cfg.drain_ramp_ms);
     cfg.session_expiry_ms = (uint32_t)harness_env_long("MC_EXPIRY_MS", cfg.session_expiry_ms);
     if (getenv("MC_CA_FILE") && *getenv("MC_CA_FILE")) cfg.ca_file = getenv("MC_CA_FILE");
     if (getenv("MC_PROXY")) cfg.proxy = getenv("MC_PROXY");
