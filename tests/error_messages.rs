@@ -497,6 +497,12 @@ fn client_rows() -> Vec<(&'static str, Mutate, mc_status, &'static str)> {
             "config.edge_config_id: the datastream id is required with MC_BACKEND_MEDIA_EDGE",
         ),
         ("fpid", |c| c.fpid = too_long(), MC_ERR_TOO_LONG, "config.fpid: longer than the cap of 4096 bytes"),
+        (
+            "drain_ramp_ms",
+            |c| c.drain_ramp_ms = 86_400_001,
+            MC_ERR_OUT_OF_RANGE,
+            "config.drain_ramp_ms (86400001) is outside 0..=86400000 ms",
+        ),
     ]
 }
 

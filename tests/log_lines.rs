@@ -182,6 +182,7 @@ fn the_startup_line_covers_every_option() {
         &mut c.session_expiry_ms,
         &mut c.network_return_window_ms,
         &mut c.backend,
+        &mut c.drain_ramp_ms,
     ] {
         *f += 1;
     }

@@ -477,12 +477,13 @@ fn after_an_outage_the_backlog_drains_paced_over_minutes_not_in_a_burst() {
     let sent = times(&b.got, 6 * MIN, |s| s != 0);
     let reopen = sent[0];
     // Two shares (the live session and the backlog): one request per 15 s (±20 %) at first,
-    // per 7.5 s after 10 min; never a burst.
+    // per 7.5 s after 10 min, or 1.25× the rate the player makes events (a ping per 10 s,
+    // averaged over 10 s) when that is faster; never a burst.
     let first_minute = sent.iter().filter(|t| **t < reopen + MIN).count();
     assert!((3..=6).contains(&first_minute), "{first_minute} requests in the first minute after the outage");
     let paced: Vec<u64> = sent.iter().copied().take_while(|t| *t < reopen + 10 * MIN).collect();
     for w in paced.windows(2) {
-        assert!(w[1] - w[0] >= 6 * SEC, "a gap of {} ms while draining: {paced:?}", w[1] - w[0]);
+        assert!(w[1] - w[0] >= 4 * SEC, "a gap of {} ms while draining: {paced:?}", w[1] - w[0]);
     }
     // Everything the outage held arrives, nothing is given up, and pacing ends once drained:
     // the player's pings every 10 s again.
