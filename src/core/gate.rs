@@ -160,7 +160,7 @@ impl Gate {
     /// Starts (or restarts) the drain ramp at `now`, when a request (the probe, or the one
     /// refused for capacity) just ended: the next waits one starting gap.
     fn pace_from(&mut self, now: Instant, rng: &mut XorShift) {
-        if self.policy.drain_ramp.is_zero() {
+        if self.policy.drain_ramp.is_zero() || self.policy.drain_start_interval.is_zero() {
             return;
         }
         let next = now.checked_add(rng.spread(self.policy.drain_start_interval, 0.2)).unwrap_or(now);

@@ -199,7 +199,7 @@ pub struct FleetPolicy {
     /// ramps linearly to one request per `drain_end_interval` over `drain_ramp` (gaps ±20 %)
     /// and stays there while requests still wait; then pacing ends. A 503 or 429
     /// without `Retry-After` while paced restarts the ramp and spends no attempt. A zero
-    /// `drain_ramp` turns pacing off.
+    /// `drain_ramp` or `drain_start_interval` turns pacing off.
     pub drain_start_interval: Duration,
     pub drain_end_interval: Duration,
     pub drain_ramp: Duration,

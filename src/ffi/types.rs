@@ -310,7 +310,8 @@ pub struct mc_client_config {
     /// waited are released spread over this window; the probe after a `Retry-After` waits a
     /// random part of it too. It also sets the drain pace after a pause (see
     /// `drain_ramp_ms`): per share (one per live session, plus one) one request per 3 windows
-    /// at first, ramping to one per 1.5 windows. Default 10000, range 0–600000.
+    /// at first, ramping to one per 1.5 windows; 0 turns the pace off too. Default 10000,
+    /// range 0–600000.
     pub release_window_ms: u32,
     /// The back end closes a session after this long without events: a session that delivered
     /// nothing for this long drops what it holds (`session_expired`) and restarts, under the
