@@ -67,13 +67,19 @@ impl Answer {
     /// What the transport would hand the core.
     pub fn outcome(self) -> Outcome {
         match self {
-            Answer::Created(sid) => {
-                Outcome::Http { status: 201, location: Some(format!("{SESSIONS_PATH}{sid}")), retry_after: None }
-            }
-            Answer::Accepted => Outcome::Http { status: 204, location: None, retry_after: None },
-            Answer::Status { status, retry_after } => {
-                Outcome::Http { status, location: None, retry_after: retry_after.map(|s| s.to_string()) }
-            }
+            Answer::Created(sid) => Outcome::Http {
+                status: 201,
+                location: Some(format!("{SESSIONS_PATH}{sid}")),
+                retry_after: None,
+                body: Vec::new(),
+            },
+            Answer::Accepted => Outcome::Http { status: 204, location: None, retry_after: None, body: Vec::new() },
+            Answer::Status { status, retry_after } => Outcome::Http {
+                status,
+                location: None,
+                retry_after: retry_after.map(|s| s.to_string()),
+                body: Vec::new(),
+            },
             Answer::Refused => Outcome::Network { message: "Couldn't connect to server".into(), timed_out: false },
             Answer::TimedOut => Outcome::Network { message: "Connection timed out".into(), timed_out: true },
         }
