@@ -13,29 +13,6 @@ use super::mapping::{downloaded_item_as_xdm, timestamp_ms};
 use crate::validate::{Failure, Mode, Validation, clip, compile, judge};
 use crate::wire::failure;
 
-/// The 19 operations of `/ee/va/v1/{eventType}` (§1.1): the event types, then `downloaded`.
-pub const EDGE_OPERATIONS: [&str; 19] = [
-    "sessionStart",
-    "play",
-    "ping",
-    "bufferStart",
-    "pauseStart",
-    "bitrateChange",
-    "error",
-    "adBreakStart",
-    "adBreakComplete",
-    "adStart",
-    "adComplete",
-    "adSkip",
-    "chapterStart",
-    "chapterComplete",
-    "chapterSkip",
-    "statesUpdate",
-    "sessionComplete",
-    "sessionEnd",
-    "downloaded",
-];
-
 /// The Edge Network refuses a JSON request body over 64 KB with 413 (§1.4).
 pub const MAX_EDGE_BODY_BYTES: usize = 64 * 1024;
 
@@ -70,6 +47,18 @@ const EDGE_SCHEMA_FILES: [(&str, &str, &str); 19] = edge_schema_files!(
     "sessionEnd",
     "downloaded",
 );
+
+/// The 19 operations of `/ee/va/v1/{eventType}` (§1.1): the event types, then `downloaded`
+/// (derived from the schema table, so the two cannot drift apart).
+pub const EDGE_OPERATIONS: [&str; 19] = {
+    let mut out = [""; 19];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = EDGE_SCHEMA_FILES[i].0;
+        i += 1;
+    }
+    out
+};
 
 struct Compiled {
     operation: &'static str,
