@@ -1,7 +1,11 @@
-//! The worker thread: owns the core, the transport and the callbacks. It sleeps in
-//! `curl_multi_poll` until a command arrives (the player wakes it, only when it sleeps), a
-//! transfer needs attention, or the core's next deadline comes. No polling tick: with nothing
-//! scheduled it sleeps until woken.
+//! The worker thread: owns the core, the transport and the callbacks. It sleeps until a command
+//! arrives (the player wakes it, only when it sleeps), a transfer needs attention, or the core's
+//! next deadline comes. No polling tick: with nothing scheduled it sleeps until woken.
+//!
+//! Each pass is one [`Loop::step`] (commands, deadlines, starting transfers and driving libcurl
+//! at once, callbacks) and one [`Loop::sleep`], so an event costs one wake-up and one response.
+//! With no transfer in flight the worker parks (a futex: the cheapest wake-up, no descriptor to
+//! drain); with transfers in flight it sleeps in `curl_multi_poll`, woken by `curl_multi_wakeup`.
 //!
 //! Commands travel on two crossbeam channels. Event calls (and tracker creation) use a bounded
 //! channel with `try_send`: when it is full the call is dropped and counted, never blocking.
@@ -14,7 +18,7 @@
 pub mod offline;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -80,6 +84,14 @@ thread_local! {
     static WORKER_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// Where the worker sleeps (`Shared::sleep`): a player wakes it the matching way, and only when
+/// it is not `AWAKE`.
+const AWAKE: u8 = 0;
+/// Parked (no transfer in flight): woken by `Thread::unpark`.
+const PARKED: u8 = 1;
+/// In `curl_multi_poll` (transfers in flight): woken by `curl_multi_wakeup`.
+const POLLING: u8 = 2;
+
 /// Client states.
 pub const RUNNING: u8 = 0;
 pub const SHUTTING_DOWN: u8 = 1;
@@ -90,9 +102,11 @@ pub const STOPPED: u8 = 3;
 pub struct Shared {
     events: Sender<Command>,
     control: Sender<Command>,
-    /// True while the worker sleeps (or is about to): only then does a call pay for a wake-up.
-    sleeping: AtomicBool,
+    /// `AWAKE`, `PARKED` or `POLLING`: only a sleeping (or about to sleep) worker costs a call a
+    /// wake-up, and the mode says which one.
+    sleep: AtomicU8,
     waker: OnceLock<MultiWaker>,
+    thread: OnceLock<std::thread::Thread>,
     pub stats: Arc<Stats>,
     pub clock: WallClock,
     pub state: AtomicU8,
@@ -121,24 +135,35 @@ impl Shared {
         }
     }
 
-    /// Queues a control command (never dropped) and wakes the worker.
+    /// Queues a control command (never dropped) and wakes the worker if it sleeps.
     pub fn send_control(&self, cmd: Command) -> Result<(), mc_status> {
         self.control.send(cmd).map_err(|_| mc_status::MC_ERR_SHUT_DOWN)?;
-        self.wake();
+        self.wake_if_sleeping();
         Ok(())
     }
 
+    /// A worker that announced its sleep before the command was queued is woken; one that had
+    /// not yet announced it sees the command when it looks at the queues after announcing
+    /// (`Loop::sleep`). Both sides use SeqCst, so one of the two always happens.
     fn wake_if_sleeping(&self) {
         // The load keeps the common case (worker awake) free of a write to a shared line.
-        if self.sleeping.load(Ordering::SeqCst) && self.sleeping.swap(false, Ordering::SeqCst) {
-            self.wake();
+        if self.sleep.load(Ordering::SeqCst) == AWAKE {
+            return;
         }
-    }
-
-    fn wake(&self) {
-        if let Some(w) = self.waker.get() {
-            // A failed wake-up means the worker is gone; the command is dropped with it.
-            let _ = w.wakeup();
+        match self.sleep.swap(AWAKE, Ordering::SeqCst) {
+            // A futex wake at most; an unpark that comes before the park makes it return at once.
+            PARKED => {
+                if let Some(t) = self.thread.get() {
+                    t.unpark();
+                }
+            }
+            POLLING => {
+                if let Some(w) = self.waker.get() {
+                    // A failed wake-up means the worker is gone; the command is dropped with it.
+                    let _ = w.wakeup();
+                }
+            }
+            _ => {}
         }
     }
 
@@ -171,8 +196,9 @@ impl Worker {
         let shared = Arc::new(Shared {
             events: events_tx,
             control: control_tx,
-            sleeping: AtomicBool::new(false),
+            sleep: AtomicU8::new(AWAKE),
             waker: OnceLock::new(),
+            thread: OnceLock::new(),
             stats,
             clock: WallClock::new(),
             state: AtomicU8::new(RUNNING),
@@ -307,6 +333,7 @@ fn run(
         }
     };
     let _ = shared.waker.set(transport.waker());
+    let _ = shared.thread.set(std::thread::current());
     let seed = shared.clock.stamp(&shared.stats).ts as u64 ^ (std::process::id() as u64) << 32;
     let core = Core::new(config.core, shared.stats.clone(), seed);
     let drops_at_last_flush = drops(&shared.stats);
@@ -337,7 +364,13 @@ fn run(
         lp.callbacks.log(LogLevel::Warn, w);
     }
     loop {
-        let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lp.turn(&events, &control)));
+        let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let more = lp.step(&events, &control);
+            if more {
+                lp.sleep(&events, &control);
+            }
+            more
+        }));
         match turn {
             Ok(true) => continue,
             Ok(false) => break,
@@ -360,8 +393,10 @@ impl Loop {
         self.shared.clock.stamp(&self.shared.stats)
     }
 
-    /// One pass: commands, deadlines, transfers, callbacks, then sleep. False = stop.
-    fn turn(&mut self, events: &Receiver<Command>, control: &Receiver<Command>) -> bool {
+    /// One pass without sleeping: commands, deadlines, transfers (started and driven at once,
+    /// so a woken command's request is on the wire before the worker sleeps again), callbacks.
+    /// False = stop. The caller sleeps between steps (`sleep`).
+    fn step(&mut self, events: &Receiver<Command>, control: &Receiver<Command>) -> bool {
         self.drain_commands(events, control);
         let now = self.now();
         self.core.handle_timeout(now);
@@ -382,7 +417,6 @@ impl Loop {
                 return false;
             }
         }
-        self.sleep(events, control);
         true
     }
 
@@ -495,8 +529,11 @@ impl Loop {
     }
 
     /// Starts every request the core has ready and feeds back every finished transfer, until
-    /// neither produces more work.
+    /// neither produces more work. libcurl is driven once on entry (the sleep may have ended for
+    /// socket activity) and again only after new transfers were started or finished ones were
+    /// fed back: a `curl_multi_perform` with nothing new costs a `poll` per connection.
     fn pump(&mut self) {
+        let mut drive = true;
         loop {
             let mut progressed = false;
             // Beyond the connections the transport keeps, more parallel transfers only churn
@@ -537,13 +574,18 @@ impl Loop {
                     }
                 }
             }
+            if !progressed && !drive {
+                break;
+            }
+            drive = false;
             for (id, c) in self.transport.perform() {
-                progressed = true;
+                // A finished transfer can make the session's next request ready.
+                drive = true;
                 let now = self.now();
                 let body = self.transport.take_body(id);
                 self.complete(id, now, outcome(c, body));
             }
-            if !progressed {
+            if !progressed && !drive {
                 break;
             }
         }
@@ -640,14 +682,27 @@ impl Loop {
         if timeout == Some(Duration::ZERO) {
             return;
         }
+        // With nothing in flight no socket needs watching (libcurl checks an idle kept-alive
+        // connection when it reuses it): park, which a player ends with a futex wake instead
+        // of a write to libcurl's wake-up socket that the worker must then drain.
+        let mode = if self.transport.in_flight() == 0 { PARKED } else { POLLING };
         // Announce the sleep, then look once more: a command sent before the announcement is
-        // seen here; one sent after it finds `sleeping` set and wakes us.
-        self.shared.sleeping.store(true, Ordering::SeqCst);
+        // seen here; one sent after it finds the mode set and wakes us.
+        self.shared.sleep.store(mode, Ordering::SeqCst);
         if !events.is_empty() || !control.is_empty() {
-            self.shared.sleeping.store(false, Ordering::SeqCst);
+            self.shared.sleep.store(AWAKE, Ordering::SeqCst);
             return;
         }
-        self.transport.wait(timeout);
-        self.shared.sleeping.store(false, Ordering::SeqCst);
+        if mode == PARKED {
+            // May return early (an unpark meant for an earlier sleep): the next step then finds
+            // nothing to do and the worker sleeps again.
+            match timeout {
+                Some(t) => std::thread::park_timeout(t),
+                None => std::thread::park(),
+            }
+        } else {
+            self.transport.wait(timeout);
+        }
+        self.shared.sleep.store(AWAKE, Ordering::SeqCst);
     }
 }
