@@ -68,6 +68,31 @@ fn main() {
     }
 }
 
+/// The oldest libcurl the library works with: 7.68.0 has `curl_multi_poll` (7.66.0) and
+/// `curl_multi_wakeup` (7.68.0), which the worker sleeps in and is woken through while transfers
+/// run. Newer options (CURLOPT_PROTOCOLS_STR, CURLOPT_MAXLIFETIME_CONN) fall back at run time.
+const MIN_LIBCURL: &str = "7.68.0";
+
+/// An older libcurl would fail at link time with an undefined `curl_multi_wakeup`: say it here.
+fn check_libcurl_version() {
+    let ok = Command::new("pkg-config").args(["--atleast-version", MIN_LIBCURL, "libcurl"]).status();
+    if ok.is_ok_and(|s| s.success()) {
+        return;
+    }
+    let found = Command::new("pkg-config")
+        .args(["--modversion", "libcurl"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "an unknown version".to_owned());
+    panic!(
+        "\n\nmedia-collection needs libcurl {MIN_LIBCURL} or newer (curl_multi_poll and curl_multi_wakeup), \
+         and pkg-config finds libcurl {found}.\nInstall a newer libcurl's development files, or build \
+         libcurl from source with `--features vendored`.\n\n"
+    );
+}
+
 /// Without the `vendored` feature we link the system libcurl. curl-sys would otherwise quietly
 /// build a bundled curl without TLS when pkg-config finds none: stop with a clear message.
 fn check_libcurl() {
@@ -76,7 +101,7 @@ fn check_libcurl() {
     }
     let found = Command::new("pkg-config").args(["--exists", "libcurl"]).status().map(|s| s.success());
     match found {
-        Ok(true) => {}
+        Ok(true) => check_libcurl_version(),
         Ok(false) => panic!(
             "\n\nmedia-collection needs the system libcurl development files, and pkg-config does not \
              find libcurl.\nInstall them (Debian/Ubuntu: `apt-get install libcurl4-openssl-dev pkg-config`, \
