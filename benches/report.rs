@@ -445,19 +445,20 @@ fn section_api(b: &mut Bench) {
             Verdict::Info,
         );
     }
-    // The profile of the wake-up path: what the waker pays per mechanism, in the same run.
+    // The profile of the wake-up path per mechanism, in the same run: what the waker pays, and
+    // what the woken thread pays (the worker parks with nothing in flight, polls libcurl else).
     let wake = b.build_c("wake", false);
     let r = run_c(&[&wake, &(if b.quick { "1000" } else { "5000" })], "", Duration::from_secs(120)).results;
     for (k, what) in [
-        ("futex", "sem_post to a thread in sem_wait (crossbeam's park)"),
-        ("socket", "send on a socketpair to poll() (curl_multi_wakeup, 7.88)"),
-        ("eventfd", "write on an eventfd to poll()"),
+        ("futex", "futex (the worker parked: unpark)"),
+        ("socket", "socketpair to poll() (curl_multi_wakeup, 7.88)"),
+        ("eventfd", "eventfd to poll()"),
     ] {
         b.row(
-            format!("wake-up cost: {what}"),
+            format!("wake-up: {what}"),
             format!("{} / {}", ns(r[&format!("{k}.p50")]), ns(r[&format!("{k}.p99")])),
-            "p50 / p99".into(),
-            "",
+            format!("woken thread CPU {} per wake-up", ns(r[&format!("{k}.sleeper_cpu_ns")])),
+            "waker p50 / p99",
             Verdict::Info,
         );
     }

@@ -7,7 +7,12 @@
  *   eventfd   write() on an eventfd to a thread in poll() (libcurl >= 8.8 on Linux, or an
  *             eventfd of our own passed to curl_multi_poll as an extra fd)
  *
- *   wake SAMPLES      prints `RESULT <mechanism>.p50|p99 <ns>` */
+ * and what the woken thread pays per wake-up (its thread CPU over the run / wake-ups), doing what
+ * the library's worker does on each: returning from sem_wait (the worker parked, no transfer
+ * in flight), or returning from poll() and draining the descriptor (libcurl reads its socketpair
+ * until EAGAIN; an eventfd needs one read).
+ *
+ *   wake SAMPLES      prints `RESULT <mechanism>.p50|p99|sleeper_cpu_ns <ns>` */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
@@ -23,19 +28,28 @@ static int kind, fds[2], efd;
 static sem_t sem;
 static volatile int stop;
 
+static uint64_t sleeper_cpu_ns;
+
 static void *sleeper(void *arg) {
     (void)arg;
     char buf[64];
+    uint64_t c0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
     while (!stop) {
         if (kind == FUTEX) {
             sem_wait(&sem);
-        } else {
-            struct pollfd p = {kind == SOCKET ? fds[1] : efd, POLLIN, 0};
+        } else if (kind == SOCKET) {
+            struct pollfd p = {fds[1], POLLIN, 0};
             poll(&p, 1, -1);
-            ssize_t r = read(p.fd, buf, sizeof buf);
+            while (recv(fds[1], buf, sizeof buf, MSG_DONTWAIT) > 0) {
+            }
+        } else {
+            struct pollfd p = {efd, POLLIN, 0};
+            poll(&p, 1, -1);
+            ssize_t r = read(efd, buf, 8);
             (void)r;
         }
     }
+    sleeper_cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
     return NULL;
 }
 
@@ -79,6 +93,8 @@ int main(int argc, char **argv) {
         bench_result(key, (double)bench_percentile(v, samples, 50));
         snprintf(key, sizeof key, "%s.p99", NAMES[kind]);
         bench_result(key, (double)bench_percentile(v, samples, 99));
+        snprintf(key, sizeof key, "%s.sleeper_cpu_ns", NAMES[kind]);
+        bench_result(key, (double)sleeper_cpu_ns / (double)samples);
     }
     return 0;
 }

@@ -2,24 +2,35 @@
 //!
 //! The worker owns one [`Transport`]. It starts POSTs with [`Transport::start`], sleeps in
 //! [`Transport::wait`] (which a player thread can end early through [`Transport::waker`]) and
-//! collects finished transfers with [`Transport::perform`]. Nothing here blocks except `wait`,
-//! and nothing here knows about MC sessions: retries, ordering and backoff are the core's.
+//! drives transfers and collects the finished ones with [`Transport::perform`]. Nothing here
+//! blocks except `wait`, and nothing here knows about MC sessions: retries, ordering and
+//! backoff are the core's.
+//!
+//! libcurl is driven with `curl_multi_socket_action`: libcurl says which sockets to watch and
+//! when its next timer is due (its socket and timer callbacks fill [`Watch`]); `wait` polls
+//! those sockets and the wake-up descriptor, and `perform` hands libcurl only the sockets that
+//! are ready and the timer when it is due. `curl_multi_perform` would look at every transfer in
+//! flight on each call (a `poll` per transfer), which at hundreds of transfers in flight cost
+//! more than the transfers themselves (docs/performance.md, section 3).
 //!
 //! `curl::multi::Multi` is not `Send`, so a `Transport` must be created on the thread that
 //! uses it.
 
 mod response;
+mod wake;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::CStr;
 use std::os::raw::c_long;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use curl::easy::{Easy2, List};
-use curl::multi::{Easy2Handle, Multi, MultiWaker};
+use curl::multi::{Easy2Handle, Events, Multi, Socket};
 
 use response::{Abort, Overflow, Sink};
+use wake::WakeFd;
+pub use wake::Waker;
 
 /// How the transport reaches the MC API. Every field has a production default.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +111,7 @@ pub const MAX_PARALLEL_TRANSFERS: usize = MAX_CACHED_CONNECTIONS;
 /// curl's docs ask to call perform again within "a few seconds" in that case.
 const MAX_WAIT_WHILE_BUSY: Duration = Duration::from_secs(1);
 
-/// `wait(None)` with nothing in flight: curl_multi_poll takes an int of milliseconds.
+/// `wait(None)` with nothing in flight: poll takes an int of milliseconds.
 const WAIT_FOREVER: Duration = Duration::from_millis(i32::MAX as u64);
 
 // Options the curl crate has no setter for (curl/curl.h, libcurl 7.85+ and 7.65+).
@@ -120,7 +131,7 @@ const LOW_SPEED_TIME: Duration = Duration::from_secs(15);
 #[derive(Clone)]
 pub struct AbortHandle {
     abort: Arc<Abort>,
-    waker: Arc<MultiWaker>,
+    waker: Waker,
 }
 
 impl AbortHandle {
@@ -136,6 +147,30 @@ struct Running {
     handle: Easy2Handle<Sink>,
 }
 
+/// What libcurl asked for through its socket and timer callbacks. Those run inside libcurl
+/// calls made by the worker, on its thread; the curl crate wants them `Send`, hence the mutex,
+/// which is never contended (and never held across a libcurl call).
+#[derive(Debug, Default)]
+struct Watch {
+    /// Sockets libcurl waits on, with the `poll` events it wants.
+    sockets: HashMap<Socket, libc::c_short>,
+    /// `sockets` changed since `wait` last built its descriptor list.
+    changed: bool,
+    /// When libcurl wants `socket_action(CURL_SOCKET_TIMEOUT)`; None: no timer.
+    timer: Option<Instant>,
+}
+
+fn lock(w: &Mutex<Watch>) -> MutexGuard<'_, Watch> {
+    // The callbacks cannot panic while holding it; a poisoned lock still holds valid data.
+    w.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Rounds up, so a wait for libcurl's timer does not end just before it and spin.
+fn poll_ms(d: Duration) -> libc::c_int {
+    let ms = d.as_nanos().div_ceil(1_000_000);
+    libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX)
+}
+
 /// A libcurl multi handle with a pool of configured easy handles.
 pub struct Transport {
     multi: Multi,
@@ -149,6 +184,21 @@ pub struct Transport {
     low_speed: (u32, Duration),
     /// Bodies of answered transfers not taken yet (see `take_body`); only non-empty ones.
     bodies: HashMap<u64, Vec<u8>>,
+    watch: Arc<Mutex<Watch>>,
+    wake: Arc<WakeFd>,
+    /// What `poll` watches: the wake-up descriptor first, then libcurl's sockets.
+    pollfds: Vec<libc::pollfd>,
+    /// Sockets the last `wait` found ready, for the next `perform`.
+    ready: Vec<(Socket, Events)>,
+    /// The last `wait` timed out with transfers in flight: a timer is due (libcurl's, or the
+    /// `MAX_WAIT_WHILE_BUSY` guard), so `perform` lets libcurl check its timeouts.
+    timed_out: bool,
+}
+
+impl Drop for Transport {
+    fn drop(&mut self) {
+        self.wake.close();
+    }
 }
 
 impl Transport {
@@ -169,6 +219,35 @@ impl Transport {
         // sockets need nothing here: the curl crate opens them close-on-exec.
         close_on_exec_since(before);
         multi.set_max_connects(MAX_CACHED_CONNECTIONS).map_err(|e| format!("transport: CURLMOPT_MAXCONNECTS: {e}"))?;
+        let watch = Arc::new(Mutex::new(Watch::default()));
+        let w = watch.clone();
+        multi
+            .socket_function(move |socket, what, _| {
+                let mut w = lock(&w);
+                if what.remove() {
+                    w.sockets.remove(&socket);
+                } else {
+                    let mut events = 0;
+                    if what.input() {
+                        events |= libc::POLLIN;
+                    }
+                    if what.output() {
+                        events |= libc::POLLOUT;
+                    }
+                    w.sockets.insert(socket, events);
+                }
+                w.changed = true;
+            })
+            .map_err(|e| format!("transport: CURLMOPT_SOCKETFUNCTION: {e}"))?;
+        let w = watch.clone();
+        multi
+            .timer_function(move |after| {
+                lock(&w).timer = after.map(|d| Instant::now() + d);
+                true
+            })
+            .map_err(|e| format!("transport: CURLMOPT_TIMERFUNCTION: {e}"))?;
+        let wake = WakeFd::new().map_err(|e| format!("transport: wake-up descriptor: {e}"))?;
+        let pollfds = vec![libc::pollfd { fd: wake.poll_fd(), events: libc::POLLIN, revents: 0 }];
         Ok(Transport {
             multi,
             cfg,
@@ -178,6 +257,11 @@ impl Transport {
             abort: Arc::new(Abort::new()),
             low_speed: (LOW_SPEED_LIMIT, LOW_SPEED_TIME),
             bodies: HashMap::new(),
+            watch,
+            wake,
+            pollfds,
+            ready: Vec::new(),
+            timed_out: false,
         })
     }
 
@@ -191,7 +275,7 @@ impl Transport {
 
     /// A handle that aborts every transfer from another thread (see [`AbortHandle::abort`]).
     pub fn abort_handle(&self) -> AbortHandle {
-        AbortHandle { abort: self.abort.clone(), waker: Arc::new(self.multi.waker()) }
+        AbortHandle { abort: self.abort.clone(), waker: self.waker() }
     }
 
     /// Overrides the slow-link guard (default 1024 bytes/s over 15 s) for
@@ -202,8 +286,8 @@ impl Transport {
 
     /// Wakes a thread blocked in [`Transport::wait`]. `Send + Sync`; after the transport is
     /// dropped, `wakeup()` returns an error and does nothing else.
-    pub fn waker(&self) -> MultiWaker {
-        self.multi.waker()
+    pub fn waker(&self) -> Waker {
+        Waker::new(self.wake.clone())
     }
 
     /// Starts `POST base_url + path` with a JSON body. `path` begins with `/` (one is added
@@ -260,13 +344,14 @@ impl Transport {
         self.running.len()
     }
 
-    /// Drives every transfer as far as it can go without blocking and returns the finished
-    /// ones.
+    /// Drives the transfers that need it (sockets the last `wait` found ready, libcurl's timer
+    /// when due, transfers just started) without blocking, and returns the finished ones.
     pub fn perform(&mut self) -> Vec<(u64, Completion)> {
         if self.running.is_empty() {
+            self.ready.clear();
             return Vec::new();
         }
-        let performed = self.multi.perform();
+        let performed = self.drive();
         let mut done: Vec<(usize, Result<(), curl::Error>)> = Vec::new();
         self.multi.messages(|msg| {
             if let (Ok(token), Some(result)) = (msg.token(), msg.result()) {
@@ -278,7 +363,7 @@ impl Transport {
         if let Err(e) = performed {
             // A multi-level error (out of memory, a broken internal state) may leave transfers
             // that never finish: end them all so their sessions can retry.
-            let message = format!("curl_multi_perform: {e}");
+            let message = format!("curl_multi_socket_action: {e}");
             for run in std::mem::take(&mut self.running).into_values() {
                 if let Ok(easy) = self.multi.remove2(run.handle) {
                     self.recycle(easy);
@@ -290,24 +375,88 @@ impl Transport {
         finished
     }
 
-    /// Blocks until a transfer needs attention, [`MultiWaker::wakeup`] is called, or `timeout`
-    /// passes (`None`: no deadline of our own). A wakeup that came while not waiting ends the
-    /// next wait at once, so none is lost.
-    pub fn wait(&mut self, timeout: Option<Duration>) {
-        let mut bound = timeout.unwrap_or(WAIT_FOREVER);
-        if !self.running.is_empty() {
-            // libcurl's own deadline (timeouts, connect retries, ...) comes before ours.
-            let curl_bound = match self.multi.get_timeout() {
-                Ok(Some(d)) => d,
-                _ => MAX_WAIT_WHILE_BUSY,
-            };
-            bound = bound.min(curl_bound);
+    fn drive(&mut self) -> Result<(), curl::MultiError> {
+        let mut result = Ok(());
+        for (socket, events) in self.ready.drain(..) {
+            if let Err(e) = self.multi.action(socket, &events) {
+                result = Err(e);
+            }
         }
-        // curl_multi_poll, unlike curl_multi_wait, sleeps the full timeout with no transfers
-        // and can be woken from another thread.
-        if self.multi.poll(&mut [], bound).is_err() {
-            // Never let a failing poll turn the worker's loop into a spin.
-            std::thread::sleep(bound.min(Duration::from_millis(10)));
+        // A new transfer sets a timer of 0: it is started here. libcurl may set another 0
+        // timer while handling one (a connection handed on); a few rounds cover that without
+        // a trip through `wait`.
+        let mut due = std::mem::take(&mut self.timed_out);
+        for _ in 0..4 {
+            {
+                let mut w = lock(&self.watch);
+                if w.timer.is_some_and(|t| t <= Instant::now()) {
+                    // libcurl sets the next one (if any) from inside the call below.
+                    w.timer = None;
+                    due = true;
+                }
+            }
+            if !due {
+                break;
+            }
+            due = false;
+            if let Err(e) = self.multi.timeout() {
+                result = Err(e);
+                break;
+            }
+        }
+        if self.abort.triggered() {
+            // Past the abort deadline, every transfer is driven so that libcurl calls each
+            // one's progress callback, which ends it, silent or not.
+            if let Err(e) = self.multi.perform() {
+                result = Err(e);
+            }
+        }
+        result
+    }
+
+    /// Blocks until a transfer needs attention, the [`Waker`] is woken, or `timeout` passes
+    /// (`None`: no deadline of our own). A wakeup that came while not waiting ends the next
+    /// wait at once, so none is lost.
+    pub fn wait(&mut self, timeout: Option<Duration>) {
+        let now = Instant::now();
+        let mut bound = timeout.unwrap_or(WAIT_FOREVER);
+        {
+            let mut w = lock(&self.watch);
+            if !self.running.is_empty() {
+                // libcurl's own deadline (timeouts, connect retries, ...) comes before ours.
+                let curl_bound = w.timer.map_or(MAX_WAIT_WHILE_BUSY, |t| t.saturating_duration_since(now));
+                bound = bound.min(curl_bound.min(MAX_WAIT_WHILE_BUSY));
+            }
+            if w.changed {
+                w.changed = false;
+                self.pollfds.truncate(1);
+                let sockets = w.sockets.iter();
+                self.pollfds.extend(sockets.map(|(&fd, &events)| libc::pollfd { fd, events, revents: 0 }));
+            }
+        }
+        for p in &mut self.pollfds {
+            p.revents = 0;
+        }
+        // SAFETY: `pollfds` is a live array of `len` pollfd structs that poll may write into.
+        let n = unsafe { libc::poll(self.pollfds.as_mut_ptr(), self.pollfds.len() as libc::nfds_t, poll_ms(bound)) };
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                // Never let a failing poll turn the worker's loop into a spin.
+                std::thread::sleep(bound.min(Duration::from_millis(10)));
+            }
+            return;
+        }
+        self.timed_out = n == 0 && !self.running.is_empty();
+        if self.pollfds[0].revents != 0 {
+            self.wake.drain();
+        }
+        for p in self.pollfds[1..].iter().filter(|p| p.revents != 0) {
+            let mut events = Events::new();
+            events
+                .input(p.revents & (libc::POLLIN | libc::POLLHUP) != 0)
+                .output(p.revents & libc::POLLOUT != 0)
+                .error(p.revents & (libc::POLLERR | libc::POLLNVAL) != 0);
+            self.ready.push((p.fd, events));
         }
     }
 

@@ -5,7 +5,7 @@
 //! Each pass is one [`Loop::step`] (commands, deadlines, starting transfers and driving libcurl
 //! at once, callbacks) and one [`Loop::sleep`], so an event costs one wake-up and one response.
 //! With no transfer in flight the worker parks (a futex: the cheapest wake-up, no descriptor to
-//! drain); with transfers in flight it sleeps in `curl_multi_poll`, woken by `curl_multi_wakeup`.
+//! drain); with transfers in flight it sleeps in the transport's `poll`, woken through its eventfd.
 //!
 //! Commands travel on two crossbeam channels. Event calls (and tracker creation) use a bounded
 //! channel with `try_send`: when it is full the call is dropped and counted, never blocking.
@@ -23,14 +23,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
-use curl::multi::MultiWaker;
 
 use crate::clock::WallClock;
 use crate::config::{Callbacks, ClientConfig};
 use crate::core::{Call, Core, LogLevel, Outcome, Snapshot, Stamp, TrackerConfig, TrackerId, TrackerName, TrackerSlot};
 use crate::stats::{Counter, Stats};
 use crate::status::mc_status;
-use crate::transport::{Completion, MAX_PARALLEL_TRANSFERS, Transport, TransportConfig};
+use crate::transport::{Completion, MAX_PARALLEL_TRANSFERS, Transport, TransportConfig, Waker};
 use offline::{Offline, Privacy};
 
 /// Request ids of uploads have this bit set, so completions find their owner.
@@ -89,7 +88,7 @@ thread_local! {
 const AWAKE: u8 = 0;
 /// Parked (no transfer in flight): woken by `Thread::unpark`.
 const PARKED: u8 = 1;
-/// In `curl_multi_poll` (transfers in flight): woken by `curl_multi_wakeup`.
+/// In `Transport::wait` (transfers in flight): woken through the transport's `Waker`.
 const POLLING: u8 = 2;
 
 /// Client states.
@@ -105,7 +104,7 @@ pub struct Shared {
     /// `AWAKE`, `PARKED` or `POLLING`: only a sleeping (or about to sleep) worker costs a call a
     /// wake-up, and the mode says which one.
     sleep: AtomicU8,
-    waker: OnceLock<MultiWaker>,
+    waker: OnceLock<Waker>,
     thread: OnceLock<std::thread::Thread>,
     pub stats: Arc<Stats>,
     pub clock: WallClock,
@@ -530,8 +529,8 @@ impl Loop {
 
     /// Starts every request the core has ready and feeds back every finished transfer, until
     /// neither produces more work. libcurl is driven once on entry (the sleep may have ended for
-    /// socket activity) and again only after new transfers were started or finished ones were
-    /// fed back: a `curl_multi_perform` with nothing new costs a `poll` per connection.
+    /// socket activity or a timer) and again only after new transfers were started, which puts
+    /// a woken command's request on the wire before the worker sleeps again.
     fn pump(&mut self) {
         let mut drive = true;
         loop {
@@ -578,15 +577,16 @@ impl Loop {
                 break;
             }
             drive = false;
-            for (id, c) in self.transport.perform() {
-                // A finished transfer can make the session's next request ready.
-                drive = true;
+            let finished = self.transport.perform();
+            if finished.is_empty() && !progressed {
+                break;
+            }
+            // A finished transfer can make its session's next request ready: the next pass
+            // starts it (and only then drives libcurl again).
+            for (id, c) in finished {
                 let now = self.now();
                 let body = self.transport.take_body(id);
                 self.complete(id, now, outcome(c, body));
-            }
-            if !progressed && !drive {
-                break;
             }
         }
     }
