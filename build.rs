@@ -68,9 +68,11 @@ fn main() {
     }
 }
 
-/// The oldest libcurl the library works with: 7.68.0 has `curl_multi_poll` (7.66.0) and
-/// `curl_multi_wakeup` (7.68.0), which the worker sleeps in and is woken through while transfers
-/// run. Newer options (CURLOPT_PROTOCOLS_STR, CURLOPT_MAXLIFETIME_CONN) fall back at run time.
+/// The oldest libcurl the library links against: the curl crate is built with its
+/// `poll_7_68_0` feature, whose code references `curl_multi_poll` (7.66.0) and
+/// `curl_multi_wakeup` (7.68.0). The transport itself needs `curl_multi_socket_action`
+/// (7.15.4); newer options (CURLOPT_PROTOCOLS_STR, CURLOPT_MAXLIFETIME_CONN) fall back at run
+/// time.
 const MIN_LIBCURL: &str = "7.68.0";
 
 /// An older libcurl would fail at link time with an undefined `curl_multi_wakeup`: say it here.
@@ -87,7 +89,7 @@ fn check_libcurl_version() {
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "an unknown version".to_owned());
     panic!(
-        "\n\nmedia-collection needs libcurl {MIN_LIBCURL} or newer (curl_multi_poll and curl_multi_wakeup), \
+        "\n\nmedia-collection needs libcurl {MIN_LIBCURL} or newer (it links curl_multi_poll and curl_multi_wakeup), \
          and pkg-config finds libcurl {found}.\nInstall a newer libcurl's development files, or build \
          libcurl from source with `--features vendored`.\n\n"
     );
