@@ -45,8 +45,17 @@ fn main() {
     ));
     // The init functions take the caller's struct size; these macros pass it, so callers write
     // `mc_client_config_init(&cfg)` and an older caller never gets more bytes than it has.
-    let inits =
-        ["client_config", "tracker_config", "media_info", "ad_break_info", "ad_info", "chapter_info", "qoe", "stats"];
+    let inits = [
+        "client_config",
+        "tracker_config",
+        "media_info",
+        "ad_break_info",
+        "ad_info",
+        "chapter_info",
+        "qoe",
+        "stats",
+        "host_wait",
+    ];
     let mut trailer = String::from("\n");
     for n in inits {
         trailer.push_str(&format!(

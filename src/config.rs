@@ -4,8 +4,9 @@
 use std::ffi::{CString, c_void};
 use std::time::Duration;
 
+use crate::clock::CallerClock;
 use crate::core::{CoreConfig, LogLevel, Notice, TrackerId};
-use crate::ffi::types::{mc_event_callback, mc_log_callback};
+use crate::ffi::types::{mc_event_callback, mc_log_callback, mc_timer_callback, mc_watch_callback};
 
 /// HTTP settings for the transport.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +23,46 @@ pub struct HttpConfig {
     pub insecure_skip_tls_verify: bool,
 }
 
-/// The player's callbacks with their userdata. They run on the worker thread only.
+/// Who runs the client's loop (`mc_client_config.threading`).
+#[derive(Debug, Clone, Copy)]
+pub enum Threading {
+    /// The library's worker thread (the default).
+    Worker,
+    /// The host's event loop, through `mc_client_drive`; no thread of ours.
+    Host(HostCallbacks),
+}
+
+/// The host's loop callbacks (`mc_client_config.watch_callback`, `timer_callback`).
+#[derive(Debug, Clone, Copy)]
+pub struct HostCallbacks {
+    pub watch: mc_watch_callback,
+    pub timer: mc_timer_callback,
+    pub userdata: *mut c_void,
+}
+
+// SAFETY: called only inside the client's own calls on the thread driving it; the host
+// promised its userdata may be used there (documented on the config fields).
+unsafe impl Send for HostCallbacks {}
+
+impl HostCallbacks {
+    /// Tells the host to watch `fd` for `events` (`MC_WATCH_*`; 0: stop watching it).
+    pub fn watch(&self, fd: i32, events: u32) {
+        if let Some(f) = self.watch {
+            unsafe { f(self.userdata, fd, events) };
+        }
+    }
+
+    /// Tells the host when to call `mc_client_drive(client, MC_DRIVE_TIMEOUT, 0)`: in
+    /// `timeout_ms` (0: at once), or never (-1).
+    pub fn timer(&self, timeout_ms: i32) {
+        if let Some(f) = self.timer {
+            unsafe { f(self.userdata, timeout_ms) };
+        }
+    }
+}
+
+/// The player's callbacks with their userdata. They run on the thread that runs the loop: the
+/// worker, or the host's inside a drive call.
 #[derive(Debug, Clone, Copy)]
 pub struct Callbacks {
     pub log: mc_log_callback,
@@ -148,4 +188,8 @@ pub struct ClientConfig {
     pub startup_line: String,
     /// Logged once by the worker when it starts (e.g. config fields that no longer apply).
     pub startup_warnings: Vec<String>,
+    /// Worker thread or host-driven.
+    pub threading: Threading,
+    /// The caller's clock (host-driven only), instead of the system's.
+    pub clock: Option<CallerClock>,
 }

@@ -60,11 +60,14 @@ pub enum mc_status {
     /// it belongs to another user, or it is a shared sticky directory such as /tmp. Use a
     /// directory of this process's own (one it owns is tightened to 0700 by itself).
     MC_ERR_STORE_UNSAFE = 24,
+    /// Another thread is inside `mc_client_drive` (or `mc_client_host_poll`) of this host-driven
+    /// client right now: nothing was done. Drive a client from one thread, its loop's.
+    MC_ERR_BUSY = 25,
 }
 
 impl mc_status {
     /// Every code, in numeric order.
-    pub const ALL: [mc_status; 25] = [
+    pub const ALL: [mc_status; 26] = [
         mc_status::MC_OK,
         mc_status::MC_ERR_NULL_ARGUMENT,
         mc_status::MC_ERR_INVALID_ARGUMENT,
@@ -90,6 +93,7 @@ impl mc_status {
         mc_status::MC_ERR_INIT,
         mc_status::MC_ERR_DELIVERY,
         mc_status::MC_ERR_STORE_UNSAFE,
+        mc_status::MC_ERR_BUSY,
     ];
 
     /// The code's name as a NUL-terminated static string (what `mc_status_str` returns).
@@ -120,6 +124,7 @@ impl mc_status {
             mc_status::MC_ERR_INIT => c"MC_ERR_INIT",
             mc_status::MC_ERR_DELIVERY => c"MC_ERR_DELIVERY",
             mc_status::MC_ERR_STORE_UNSAFE => c"MC_ERR_STORE_UNSAFE",
+            mc_status::MC_ERR_BUSY => c"MC_ERR_BUSY",
         }
     }
 
@@ -164,6 +169,7 @@ impl mc_status {
             mc_status::MC_ERR_STORE_UNSAFE => {
                 "the offline store directory is writable by group or others and cannot be made private"
             }
+            mc_status::MC_ERR_BUSY => "another thread is driving this host-driven client right now: nothing was done",
         }
     }
 

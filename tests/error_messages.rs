@@ -503,11 +503,51 @@ fn client_rows() -> Vec<(&'static str, Mutate, mc_status, &'static str)> {
             MC_ERR_OUT_OF_RANGE,
             "config.drain_ramp_ms (86400001) is outside 0..=86400000 ms",
         ),
+        ("threading", |c| c.threading = 2, MC_ERR_OUT_OF_RANGE, "config.threading (2) is outside 0..=1"),
+        (
+            "watch_callback",
+            |c| c.watch_callback = Some(no_watch),
+            MC_ERR_INVALID_ARGUMENT,
+            "config.watch_callback is set but config.threading is MC_THREADING_WORKER: it is used only by a \
+             host-driven client (MC_THREADING_HOST), whose loop the host runs",
+        ),
+        (
+            "timer_callback",
+            |c| c.timer_callback = Some(no_timer),
+            MC_ERR_INVALID_ARGUMENT,
+            "config.timer_callback is set but config.threading is MC_THREADING_WORKER: it is used only by a \
+             host-driven client (MC_THREADING_HOST), whose loop the host runs",
+        ),
+        (
+            "clock_monotonic_ms",
+            |c| {
+                c.threading = MC_THREADING_HOST;
+                c.clock_monotonic_ms = Some(zero_clock);
+            },
+            MC_ERR_NULL_ARGUMENT,
+            "config.clock_wall_ms: required with config.clock_monotonic_ms (a clock gives both or neither)",
+        ),
+        (
+            "clock_wall_ms",
+            |c| {
+                c.clock_monotonic_ms = Some(zero_clock);
+                c.clock_wall_ms = Some(zero_clock);
+            },
+            MC_ERR_INVALID_ARGUMENT,
+            "config.clock_monotonic_ms is set but config.threading is MC_THREADING_WORKER: it is used only by a \
+             host-driven client (MC_THREADING_HOST), whose loop the host runs",
+        ),
     ]
 }
 
+unsafe extern "C" fn no_watch(_: *mut std::ffi::c_void, _: i32, _: u32) {}
+unsafe extern "C" fn no_timer(_: *mut std::ffi::c_void, _: i32) {}
+unsafe extern "C" fn zero_clock(_: *mut std::ffi::c_void) -> i64 {
+    0
+}
+
 /// Fields of `mc_client_config` no value can make wrong.
-const CLIENT_CANNOT_BE_WRONG: [&str; 10] = [
+const CLIENT_CANNOT_BE_WRONG: [&str; 12] = [
     "aam_location_hint", // any i32: negative means "not sent"
     "opt_out_server_side_forwarding",
     "opt_out_share",
@@ -518,6 +558,8 @@ const CLIENT_CANNOT_BE_WRONG: [&str; 10] = [
     "use_deprecated_downloaded_endpoint",
     "offline_at_start",
     "dangerous_disable_tls_verification",
+    "host_userdata",
+    "clock_userdata",
 ];
 
 #[test]
@@ -1058,4 +1100,105 @@ fn every_qoe_and_stats_field_and_plain_argument_is_refused_by_name() {
         "mc_client_flush",
         &format!("client handle {:#x}: stale (freed), or not a handle of this kind", f.tracker),
     );
+}
+
+mod host_driven {
+    use super::*;
+    use media_collection::ffi::host::*;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    static CLIENT: AtomicU64 = AtomicU64::new(0);
+    static ONCE: AtomicBool = AtomicBool::new(false);
+    static SEEN: Mutex<Vec<(&'static str, mc_status, String)>> = Mutex::new(Vec::new());
+
+    /// Inside the drive call (the startup line): every call that would wait on the loop from
+    /// the loop itself is refused, and so is a drive from another thread meanwhile.
+    unsafe extern "C" fn misuse_from_the_log_callback(_: *mut c_void, _: u32, _: *const c_char) {
+        if ONCE.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let client = CLIENT.load(Ordering::SeqCst);
+        let mut seen = Vec::new();
+        seen.push(("flush", mc_client_flush(client, 10), last_error()));
+        seen.push(("free", mc_client_free(client, 10), last_error()));
+        seen.push(("drive", mc_client_drive(client, MC_DRIVE_TIMEOUT, 0), last_error()));
+        let other = std::thread::spawn(move || (mc_client_drive(client, MC_DRIVE_TIMEOUT, 0), last_error()));
+        let (status, text) = other.join().unwrap();
+        seen.push(("drive from another thread", status, text));
+        SEEN.lock().unwrap().extend(seen);
+    }
+
+    #[test]
+    fn host_driven_misuse_gets_a_status_and_words() {
+        // A worker-thread client cannot be driven.
+        let mut worker = 0;
+        assert_eq!(mc_client_new(&good_config(), &mut worker), mc_status::MC_OK);
+        assert_eq!(mc_client_drive(worker, MC_DRIVE_TIMEOUT, 0), mc_status::MC_ERR_UNSUPPORTED);
+        assert_eq!(
+            last_error(),
+            "mc_client_drive: MC_ERR_UNSUPPORTED: the client runs its own worker thread: only a client created \
+             with threading = MC_THREADING_HOST is driven by the host"
+        );
+        let mut w = mc_host_wait::defaults();
+        assert_eq!(
+            mc_client_host_poll(worker, std::ptr::null_mut(), std::ptr::null_mut(), 0, &mut w),
+            mc_status::MC_ERR_UNSUPPORTED
+        );
+        assert_eq!(mc_client_free(worker, 1000), mc_status::MC_OK);
+
+        let mut c = good_config();
+        c.threading = MC_THREADING_HOST;
+        c.log_callback = Some(misuse_from_the_log_callback);
+        let mut client = 0;
+        assert_eq!(mc_client_new(&c, &mut client), mc_status::MC_OK);
+        CLIENT.store(client, Ordering::SeqCst);
+        // Too small an array: named, and nothing written.
+        let mut fds = [-7i32; 1];
+        let mut events = [0u32; 1];
+        let mut w = mc_host_wait::defaults();
+        assert_eq!(
+            mc_client_host_poll(client, fds.as_mut_ptr(), events.as_mut_ptr(), 0, &mut w),
+            mc_status::MC_ERR_TOO_LONG
+        );
+        assert_eq!(last_error(), "mc_client_host_poll: MC_ERR_TOO_LONG: cap (0) is too small: 1 descriptors to watch");
+        assert_eq!(mc_client_host_poll(client, fds.as_mut_ptr(), events.as_mut_ptr(), 1, &mut w), mc_status::MC_OK);
+        assert_eq!((w.n_fds, events[0], w.timeout_ms), (1, MC_WATCH_READ, 0), "the wake-up eventfd, and a turn due");
+        assert!(fds[0] >= 0);
+        assert_eq!(mc_client_drive(client, -2, 0), mc_status::MC_ERR_INVALID_ARGUMENT);
+        assert_eq!(
+            last_error(),
+            "mc_client_drive: MC_ERR_INVALID_ARGUMENT: fd (-2) is neither a descriptor nor MC_DRIVE_TIMEOUT (-1)"
+        );
+        // The first turn logs the startup line: the callback misuses the client.
+        assert_eq!(mc_client_drive(client, MC_DRIVE_TIMEOUT, 0), mc_status::MC_OK);
+        let seen = SEEN.lock().unwrap().clone();
+        let expect = [
+            (
+                "flush",
+                mc_status::MC_ERR_WOULD_DEADLOCK,
+                "mc_client_flush: MC_ERR_WOULD_DEADLOCK: called from this client's own callback, on the worker it would wait for",
+            ),
+            (
+                "free",
+                mc_status::MC_ERR_WOULD_DEADLOCK,
+                "mc_client_free: MC_ERR_WOULD_DEADLOCK: called from this client's own callback, on the worker it would wait for",
+            ),
+            (
+                "drive",
+                mc_status::MC_ERR_WOULD_DEADLOCK,
+                "mc_client_drive: MC_ERR_WOULD_DEADLOCK: mc_client_drive called from this client's own callback, inside its drive call",
+            ),
+            (
+                "drive from another thread",
+                mc_status::MC_ERR_BUSY,
+                "mc_client_drive: MC_ERR_BUSY: mc_client_drive: another thread is driving this client right now; drive it from one thread",
+            ),
+        ];
+        assert_eq!(seen.len(), expect.len(), "{seen:?}");
+        for ((what, status, text), (w2, s2, t2)) in seen.iter().zip(expect) {
+            assert_eq!((*what, *status, text.as_str()), (w2, s2, t2));
+        }
+        assert_eq!(mc_client_free(client, 1000), mc_status::MC_OK);
+        assert_eq!(mc_client_drive(client, MC_DRIVE_TIMEOUT, 0), mc_status::MC_ERR_INVALID_HANDLE);
+    }
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::backend::BackendConfig;
 use crate::backend::edge::EdgeSettings;
-use crate::config::{Callbacks, ClientConfig, HttpConfig};
+use crate::clock::CallerClock;
+use crate::config::{Callbacks, ClientConfig, HostCallbacks, HttpConfig, Threading};
 use crate::core::{CoreConfig, CustomerId, FleetPolicy, Identity, Limits, LogLevel, RetryPolicy, Timing};
 use crate::ffi::boundary::{ffi_boundary, install_fork_guard, set_current_client, status_of};
 use crate::ffi::error::{fail, invalid_handle, quote};
@@ -17,6 +18,7 @@ use crate::ffi::types::*;
 use crate::stats::{COUNTERS, Counter, Stats};
 use crate::status::mc_status;
 use crate::store::{Durability, Store, StoreConfig, StoreError};
+use crate::worker::host::Host;
 use crate::worker::offline::{Offline, Privacy, UploadConfig};
 use crate::worker::{self, Command, Shared, Worker};
 
@@ -25,7 +27,10 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub struct ClientInner {
     pub shared: Arc<Shared>,
+    /// The worker thread (MC_THREADING_WORKER), taken by `mc_client_free`.
     worker: Mutex<Option<Worker>>,
+    /// The loop the host drives (MC_THREADING_HOST).
+    pub host: Option<Host>,
 }
 
 pub static CLIENTS: LazyLock<HandleTable<ClientInner>> = LazyLock::new(|| HandleTable::new(0x43));
@@ -338,7 +343,10 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
             format!("options not at their defaults: {}", changed.join(" "))
         }
     );
+    let (threading, clock) = threading(c)?;
     Ok(ClientConfig {
+        threading,
+        clock,
         startup_line,
         core: CoreConfig { identity, timing, retry, limits, fleet, backend },
         startup_warnings,
@@ -352,6 +360,54 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
             event_userdata: c.event_userdata,
         },
     })
+}
+
+/// Who runs the client, and the caller's clock: both only host-driven.
+fn threading(c: &mc_client_config) -> Result<(Threading, Option<CallerClock>), mc_status> {
+    let clock = match (c.clock_monotonic_ms, c.clock_wall_ms) {
+        (Some(monotonic_ms), Some(wall_ms)) => Some(CallerClock { monotonic_ms, wall_ms, userdata: c.clock_userdata }),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(fail(
+                mc_status::MC_ERR_NULL_ARGUMENT,
+                "config.clock_wall_ms: required with config.clock_monotonic_ms (a clock gives both or neither)",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(fail(
+                mc_status::MC_ERR_NULL_ARGUMENT,
+                "config.clock_monotonic_ms: required with config.clock_wall_ms (a clock gives both or neither)",
+            ));
+        }
+    };
+    match c.threading {
+        MC_THREADING_HOST => Ok((
+            Threading::Host(HostCallbacks {
+                watch: c.watch_callback,
+                timer: c.timer_callback,
+                userdata: c.host_userdata,
+            }),
+            clock,
+        )),
+        MC_THREADING_WORKER => {
+            let host_only = [
+                ("watch_callback", c.watch_callback.is_some()),
+                ("timer_callback", c.timer_callback.is_some()),
+                ("clock_monotonic_ms", clock.is_some()),
+            ];
+            if let Some((field, _)) = host_only.iter().find(|(_, set)| *set) {
+                return Err(fail(
+                    mc_status::MC_ERR_INVALID_ARGUMENT,
+                    format!(
+                        "config.{field} is set but config.threading is MC_THREADING_WORKER: it is used only by a \
+                         host-driven client (MC_THREADING_HOST), whose loop the host runs"
+                    ),
+                ));
+            }
+            Ok((Threading::Worker, None))
+        }
+        other => Err(out_of_range("threading", other, MC_THREADING_WORKER as u64, MC_THREADING_HOST as u64, "")),
+    }
 }
 
 /// The offline store's and the uploader's settings, or None without a store directory.
@@ -462,9 +518,17 @@ fn client_new_from(c: &mc_client_config, out: *mut mc_client_t) -> Result<(), mc
         Some((store, upload)) => Some(open_offline(store, upload, !c.offline_at_start, &stats, &cfg.core.backend)?),
         None => None,
     };
-    let worker = Worker::start(cfg, stats, offline)?;
-    let shared = worker.shared.clone();
-    let inner = Arc::new(ClientInner { shared, worker: Mutex::new(Some(worker)) });
+    let inner = match cfg.threading {
+        Threading::Worker => {
+            let worker = Worker::start(cfg, stats, offline)?;
+            let shared = worker.shared.clone();
+            Arc::new(ClientInner { shared, worker: Mutex::new(Some(worker)), host: None })
+        }
+        Threading::Host(callbacks) => {
+            let host = Host::start(cfg, callbacks, stats, offline)?;
+            Arc::new(ClientInner { shared: host.shared().clone(), worker: Mutex::new(None), host: Some(host) })
+        }
+    };
     match CLIENTS.insert(inner.clone()) {
         Ok(handle) => {
             unsafe { out.write(handle) };
@@ -473,6 +537,9 @@ fn client_new_from(c: &mc_client_config, out: *mut mc_client_t) -> Result<(), mc
         Err(e) => {
             if let Some(w) = inner.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
                 w.shutdown(Duration::ZERO);
+            }
+            if let Some(h) = &inner.host {
+                h.shutdown(Duration::ZERO);
             }
             Err(e)
         }
@@ -526,6 +593,9 @@ fn client_flush(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
             mc_status::MC_ERR_WOULD_DEADLOCK,
             "called from this client's own callback, on the worker it would wait for",
         ));
+    }
+    if let Some(host) = &c.host {
+        return host.flush(Duration::from_millis(timeout_ms as u64));
     }
     let (tx, rx) = crossbeam_channel::bounded(1);
     c.shared.send_control(Command::Flush { reply: tx })?;
@@ -586,8 +656,9 @@ fn client_free(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
     if !poisoned {
         c.shared.state.store(worker::SHUTTING_DOWN, Ordering::SeqCst);
     }
-    let status = match worker {
-        Some(w) if !poisoned => w.shutdown(Duration::from_millis(timeout_ms as u64)),
+    let status = match (worker, &c.host) {
+        (Some(w), _) if !poisoned => w.shutdown(Duration::from_millis(timeout_ms as u64)),
+        (None, Some(h)) if !poisoned => h.shutdown(Duration::from_millis(timeout_ms as u64)),
         _ => mc_status::MC_OK,
     };
     if !poisoned {

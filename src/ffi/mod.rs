@@ -13,6 +13,7 @@ pub mod boundary;
 pub mod client;
 pub mod error;
 pub mod handles;
+pub mod host;
 pub mod strings;
 pub mod tracker;
 pub mod types;

@@ -75,11 +75,43 @@ pub const MC_EVENT_SESSION_RESTARTED: u32 = 6;
 /// and the call went on with the rest (`call`; `reason` says which entries and why). Once per call.
 pub const MC_EVENT_METADATA_DROPPED: u32 = 7;
 
-/// Receives log lines, on the worker thread (and a refused `mc_client_new`'s line on its
-/// calling thread). `message` is valid during the call.
+/// `mc_client_config.threading`: the library's worker thread runs the client (the default).
+pub const MC_THREADING_WORKER: u32 = 0;
+/// `mc_client_config.threading`: the host's event loop runs the client through
+/// `mc_client_drive`; the library starts no thread.
+pub const MC_THREADING_HOST: u32 = 1;
+
+/// Host-driven: watch the descriptor for reading (`mc_watch_callback`, `mc_client_host_poll`),
+/// or it is readable (`mc_client_drive`'s `revents`).
+pub const MC_WATCH_READ: u32 = 1;
+/// Host-driven: watch the descriptor for writing, or it is writable.
+pub const MC_WATCH_WRITE: u32 = 2;
+/// Host-driven, `mc_client_drive`'s `revents` only: the descriptor is in error or hung up.
+pub const MC_WATCH_ERROR: u32 = 4;
+/// `mc_client_drive`'s `fd` when the timeout passed rather than a descriptor being ready.
+pub const MC_DRIVE_TIMEOUT: i32 = -1;
+
+/// Host-driven: watch `fd` for `events` (`MC_WATCH_READ` | `MC_WATCH_WRITE`) from now on,
+/// replacing what was asked for it before; 0 = stop watching it (it may be closed next). Called
+/// inside `mc_client_new` (the wake-up descriptor), `mc_client_drive`, `mc_client_flush` and
+/// `mc_client_free`, on their calling thread.
+pub type mc_watch_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, fd: i32, events: u32)>;
+
+/// Host-driven: call `mc_client_drive(client, MC_DRIVE_TIMEOUT, 0)` in `timeout_ms` (0: as
+/// soon as possible), replacing any timer set before; -1 = no timer. Called where
+/// `mc_watch_callback` is, when the timeout changes.
+pub type mc_timer_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, timeout_ms: i32)>;
+
+/// A caller-supplied clock reading in milliseconds (`mc_client_config.clock_*`).
+pub type mc_clock_callback = Option<unsafe extern "C" fn(userdata: *mut c_void) -> i64>;
+
+/// Receives log lines, on the thread that runs the client (the worker, or the host's inside a
+/// drive call), and a refused `mc_client_new`'s line on its calling thread. `message` is valid
+/// during the call.
 pub type mc_log_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
 
-/// Receives delivery and rule notices, on the worker thread only. `event` is valid during the call.
+/// Receives delivery and rule notices, on the thread that runs the client (the worker, or the
+/// host's inside a drive call). `event` is valid during the call.
 pub type mc_event_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const mc_event)>;
 
 /// One notice for the event callback. Strings are NULL when they do not apply.
@@ -175,16 +207,18 @@ pub struct mc_client_config {
     pub channel: *const c_char,
     /// Default `media.playerName` and `media.ad.playerName`. Default "unknown" when unset.
     pub player_name: *const c_char,
-    /// Log callback, called on the worker thread only, except for the one line of a refused
-    /// `mc_client_new`, which it gets on the calling thread before that call returns. NULL (the
-    /// default): no logging.
+    /// Log callback, called on the thread that runs the client only (the worker; host-driven,
+    /// the thread inside `mc_client_drive`, `mc_client_flush` or `mc_client_free`), except for
+    /// the one line of a refused `mc_client_new`, which it gets on the calling thread before
+    /// that call returns. NULL (the default): no logging.
     pub log_callback: mc_log_callback,
     /// Passed to `log_callback` as is. It must stay valid until `mc_client_free` returned
     /// MC_OK: after MC_ERR_TIMEOUT the worker, left to finish, may still call the callback.
     pub log_userdata: *mut c_void,
     /// The most verbose level passed to `log_callback` (`MC_LOG_*`). Default MC_LOG_INFO.
     pub log_level: u32,
-    /// Event callback, called on the worker thread only. NULL (the default): no notices.
+    /// Event callback, called on the thread that runs the client only (as `log_callback`).
+    /// NULL (the default): no notices.
     pub event_callback: mc_event_callback,
     /// Passed to `event_callback` as is; the same lifetime rule as `log_userdata`.
     pub event_userdata: *mut c_void,
@@ -338,6 +372,29 @@ pub struct mc_client_config {
     /// while draining restarts the ramp and spends no attempt. 0 turns the pace off. Default
     /// 600000 (10 min), range 0–86400000.
     pub drain_ramp_ms: u32,
+    /// Who runs the client: `MC_THREADING_WORKER` (default: a thread of the library's) or
+    /// `MC_THREADING_HOST` (no thread: the host's event loop watches the client's descriptors
+    /// and calls `mc_client_drive`; see the README's "Host-driven mode").
+    pub threading: u32,
+    /// Host-driven: told which descriptors to watch (see `mc_watch_callback`). NULL: the host
+    /// asks with `mc_client_host_poll` instead. Refused (MC_ERR_INVALID_ARGUMENT) with the
+    /// worker thread.
+    pub watch_callback: mc_watch_callback,
+    /// Host-driven: told when to drive the client next (see `mc_timer_callback`). NULL: the
+    /// host asks with `mc_client_host_poll`. Refused with the worker thread.
+    pub timer_callback: mc_timer_callback,
+    /// Passed to `watch_callback` and `timer_callback` as is.
+    pub host_userdata: *mut c_void,
+    /// A test facility, host-driven only: the client reads this monotonic clock (ms, any
+    /// origin, never decreasing) instead of the system's for every deadline, so a test moves
+    /// time by moving its clock. Set with `clock_wall_ms`, or neither. Called on any thread
+    /// that calls the library (player calls stamp the time), so it must be thread-safe.
+    pub clock_monotonic_ms: mc_clock_callback,
+    /// A test facility, with `clock_monotonic_ms`: the wall clock (ms since the epoch). Events
+    /// carry it as `ts` (a wall-clock anchor plus the monotonic time since, as ever).
+    pub clock_wall_ms: mc_clock_callback,
+    /// Passed to the clock callbacks as is.
+    pub clock_userdata: *mut c_void,
 }
 
 /// Per-tracker configuration. Fill with `mc_tracker_config_init`.
@@ -595,6 +652,13 @@ impl mc_client_config {
             edge_config_id: std::ptr::null(),
             fpid: std::ptr::null(),
             drain_ramp_ms: 600_000,
+            threading: MC_THREADING_WORKER,
+            watch_callback: None,
+            timer_callback: None,
+            host_userdata: std::ptr::null_mut(),
+            clock_monotonic_ms: None,
+            clock_wall_ms: None,
+            clock_userdata: std::ptr::null_mut(),
         }
     }
 }
@@ -638,6 +702,9 @@ impl mc_client_config {
             ("proxy", !c.proxy.is_null()),
             ("fpid", !c.fpid.is_null()),
             ("event_callback", c.event_callback.is_some()),
+            ("watch_callback", c.watch_callback.is_some()),
+            ("timer_callback", c.timer_callback.is_some()),
+            ("clock", c.clock_monotonic_ms.is_some() || c.clock_wall_ms.is_some()),
         ] {
             if set {
                 out.push(format!("{name}=(set)"));
@@ -655,7 +722,7 @@ impl mc_client_config {
             dangerous_disable_tls_verification, event_max_attempts, restart_budget, restart_window_ms,
             restart_delay_ms, restart_backoff_cap_ms, outage_failures, outage_probe_interval_ms,
             release_window_ms, session_expiry_ms, network_return_window_ms, backend,
-            drain_ramp_ms,
+            drain_ramp_ms, threading,
         );
         out
     }
@@ -772,7 +839,7 @@ pub fn struct_size_error(what: &str, size: usize, min: usize, max: usize) -> mc_
 /// Writes the defaults of a struct into the caller's `size` bytes (the caller's version of the
 /// struct, which may be older and shorter than the library's) and sets `struct_size` to it.
 /// Checks NULL; never reads the target, never writes past `size`.
-fn init_into<T>(out: *mut T, value: T, size: usize) -> mc_status {
+pub(crate) fn init_into<T>(out: *mut T, value: T, size: usize) -> mc_status {
     if out.is_null() {
         return fail(mc_status::MC_ERR_NULL_ARGUMENT, "the struct to fill: NULL");
     }

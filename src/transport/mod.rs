@@ -13,10 +13,14 @@
 //! flight on each call (a `poll` per transfer), which at hundreds of transfers in flight cost
 //! more than the transfers themselves (docs/performance.md, section 3).
 //!
+//! A host-driven client's loop watches the same sockets and wake-up descriptor in the host's
+//! event loop instead of `wait` (`sockets`).
+//!
 //! `curl::multi::Multi` is not `Send`, so a `Transport` must be created on the thread that
 //! uses it.
 
 mod response;
+mod sockets;
 mod wake;
 
 use std::collections::{BTreeMap, HashMap};
@@ -29,6 +33,7 @@ use curl::easy::{Easy2, List};
 use curl::multi::{Easy2Handle, Events, Multi, Socket};
 
 use response::{Abort, Overflow, Sink};
+pub use sockets::{WATCH_ERROR, WATCH_READ, WATCH_WRITE};
 use wake::WakeFd;
 pub use wake::Waker;
 

@@ -14,7 +14,12 @@
 //!
 //! Downloaded trackers' hits go to the offline store (`offline`), which uploads finished
 //! sessions through the same transport.
+//!
+//! The loop itself (`Loop`) has two drivers: the worker thread here (`Worker`: a turn, then a
+//! sleep in `curl_multi_poll`), and the host's event loop (`host::Host`: a turn per
+//! `mc_client_drive`, the waits left to the host). Both run the same `Loop::step`.
 
+pub mod host;
 pub mod offline;
 
 use std::collections::HashMap;
@@ -83,12 +88,13 @@ thread_local! {
     static WORKER_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Where the worker sleeps (`Shared::sleep`): a player wakes it the matching way, and only when
-/// it is not `AWAKE`.
+/// How the loop waits (`Shared::sleep`): a player wakes it the matching way, and only when it
+/// is not `AWAKE`.
 const AWAKE: u8 = 0;
-/// Parked (no transfer in flight): woken by `Thread::unpark`.
+/// The worker parked (no transfer in flight): woken by `Thread::unpark`.
 const PARKED: u8 = 1;
-/// In `Transport::wait` (transfers in flight): woken through the transport's `Waker`.
+/// The worker in `Transport::wait` (transfers in flight), or the host's loop waiting on the
+/// transport's wake-up descriptor: woken through the transport's `Waker`.
 const POLLING: u8 = 2;
 
 /// Client states.
@@ -97,11 +103,17 @@ pub const SHUTTING_DOWN: u8 = 1;
 pub const POISONED: u8 = 2;
 pub const STOPPED: u8 = 3;
 
-/// What player threads and the worker share. Everything here is lock-free.
+/// The receiving ends of the command channels, owned by the loop.
+pub struct Inbox {
+    events: Receiver<Command>,
+    control: Receiver<Command>,
+}
+
+/// What player threads and the loop share. Everything here is lock-free.
 pub struct Shared {
     events: Sender<Command>,
     control: Sender<Command>,
-    /// `AWAKE`, `PARKED` or `POLLING`: only a sleeping (or about to sleep) worker costs a call a
+    /// `AWAKE`, `PARKED` or `POLLING`: only a sleeping (or about to sleep) loop costs a call a
     /// wake-up, and the mode says which one.
     sleep: AtomicU8,
     waker: OnceLock<Waker>,
@@ -134,18 +146,18 @@ impl Shared {
         }
     }
 
-    /// Queues a control command (never dropped) and wakes the worker if it sleeps.
+    /// Queues a control command (never dropped) and wakes the loop if it sleeps.
     pub fn send_control(&self, cmd: Command) -> Result<(), mc_status> {
         self.control.send(cmd).map_err(|_| mc_status::MC_ERR_SHUT_DOWN)?;
         self.wake_if_sleeping();
         Ok(())
     }
 
-    /// A worker that announced its sleep before the command was queued is woken; one that had
+    /// A loop that announced its sleep before the command was queued is woken; one that had
     /// not yet announced it sees the command when it looks at the queues after announcing
-    /// (`Loop::sleep`). Both sides use SeqCst, so one of the two always happens.
+    /// (`Loop::announce_wait`). Both sides use SeqCst, so one of the two always happens.
     fn wake_if_sleeping(&self) {
-        // The load keeps the common case (worker awake) free of a write to a shared line.
+        // The load keeps the common case (loop awake) free of a write to a shared line.
         if self.sleep.load(Ordering::SeqCst) == AWAKE {
             return;
         }
@@ -158,7 +170,7 @@ impl Shared {
             }
             POLLING => {
                 if let Some(w) = self.waker.get() {
-                    // A failed wake-up means the worker is gone; the command is dropped with it.
+                    // A failed wake-up means the loop is gone; the command is dropped with it.
                     let _ = w.wakeup();
                 }
             }
@@ -166,17 +178,60 @@ impl Shared {
         }
     }
 
-    /// True when called from this client's worker thread (i.e. from a callback). A thread-local
-    /// compare: no allocation on a player's thread.
+    /// True when called from this client's worker thread, or from inside its drive call (i.e.
+    /// from a callback). A thread-local compare: no allocation on a player's thread.
     pub fn on_worker_thread(&self) -> bool {
         WORKER_OF.with(|w| w.get() == self as *const Shared as usize)
     }
 
-    /// Forwards a line found on a player thread to the log callback, through the worker.
+    /// Forwards a line found on a player thread to the log callback, through the loop.
     pub fn log(&self, level: LogLevel, message: impl FnOnce() -> String) {
         if self.log_level.is_some_and(|l| level <= l) {
             let _ = self.send_event(Command::Log { level, message: message() });
         }
+    }
+
+    /// Marks this thread as running this client's loop until the guard is dropped (the drive
+    /// call of a host-driven client); the previous mark comes back then.
+    pub(crate) fn enter_loop(&self) -> LoopGuard {
+        let previous = WORKER_OF.with(|w| w.replace(self as *const Shared as usize));
+        LoopGuard { previous }
+    }
+
+    /// The channels, the shared state and its wake-up, for a loop of either driver.
+    fn new(config: &ClientConfig, stats: Arc<Stats>, has_store: bool) -> (Arc<Shared>, Inbox) {
+        let (events_tx, events_rx) = crossbeam_channel::bounded(config.queue_capacity);
+        let (control_tx, control_rx) = crossbeam_channel::unbounded();
+        let callbacks = config.callbacks;
+        let clock = match config.clock {
+            Some(c) => WallClock::from_caller(c),
+            None => WallClock::new(),
+        };
+        let shared = Arc::new(Shared {
+            events: events_tx,
+            control: control_tx,
+            sleep: AtomicU8::new(AWAKE),
+            waker: OnceLock::new(),
+            thread: OnceLock::new(),
+            stats,
+            clock,
+            state: AtomicU8::new(RUNNING),
+            log_level: callbacks.log.map(|_| callbacks.log_level),
+            has_store,
+            privacy: AtomicU8::new(crate::ffi::types::MC_PRIVACY_OPTED_IN as u8),
+        });
+        (shared, Inbox { events: events_rx, control: control_rx })
+    }
+}
+
+/// Restores the thread's previous loop mark (see `Shared::enter_loop`).
+pub(crate) struct LoopGuard {
+    previous: usize,
+}
+
+impl Drop for LoopGuard {
+    fn drop(&mut self) {
+        WORKER_OF.with(|w| w.set(self.previous));
     }
 }
 
@@ -189,27 +244,13 @@ pub struct Worker {
 impl Worker {
     /// Starts the worker thread; returns once its transport is up (or failed).
     pub fn start(config: ClientConfig, stats: Arc<Stats>, offline: Option<Offline>) -> Result<Worker, mc_status> {
-        let (events_tx, events_rx) = crossbeam_channel::bounded(config.queue_capacity);
-        let (control_tx, control_rx) = crossbeam_channel::unbounded();
+        let (shared, inbox) = Shared::new(&config, stats, offline.is_some());
         let callbacks = config.callbacks;
-        let shared = Arc::new(Shared {
-            events: events_tx,
-            control: control_tx,
-            sleep: AtomicU8::new(AWAKE),
-            waker: OnceLock::new(),
-            thread: OnceLock::new(),
-            stats,
-            clock: WallClock::new(),
-            state: AtomicU8::new(RUNNING),
-            log_level: callbacks.log.map(|_| callbacks.log_level),
-            has_store: offline.is_some(),
-            privacy: AtomicU8::new(crate::ffi::types::MC_PRIVACY_OPTED_IN as u8),
-        });
         let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), String>>(1);
         let s = shared.clone();
         let thread = std::thread::Builder::new()
             .name("media-collection".into())
-            .spawn(move || run(s, config, offline, events_rx, control_rx, ready_tx))
+            .spawn(move || run(s, config, offline, inbox, ready_tx))
             .map_err(|_| mc_status::MC_ERR_INIT)?;
         match ready_rx.recv() {
             Ok(Ok(())) => Ok(Worker { shared, thread: Some(thread) }),
@@ -281,11 +322,15 @@ fn drops(stats: &Stats) -> u64 {
     DROP_COUNTERS.iter().map(|c| stats.get(*c)).sum()
 }
 
-struct Loop {
+/// The library's loop: the core, the transport, the store and the callbacks. One turn
+/// (`step`) handles commands, deadlines, transfers and callbacks without waiting; the driver
+/// (worker thread or host) decides how to wait for the next one (`wait_for`).
+pub(crate) struct Loop {
     shared: Arc<Shared>,
     core: Core,
     transport: Transport,
     callbacks: Callbacks,
+    inbox: Inbox,
     /// Live trackers and how many of their commands were handled.
     trackers: HashMap<TrackerId, u64>,
     /// Removals that arrived before the commands queued ahead of them: (queued, at).
@@ -297,78 +342,39 @@ struct Loop {
     shutdown: Option<(Instant, Sender<()>)>,
     /// At DEBUG only: what each request in flight is and when it started, for its log line.
     requests_logged: HashMap<u64, (String, Instant)>,
+    /// Lines logged once the loop runs (`take_startup_lines`).
+    startup: Vec<(LogLevel, String)>,
 }
 
 fn run(
     shared: Arc<Shared>,
     config: ClientConfig,
     offline: Option<Offline>,
-    events: Receiver<Command>,
-    control: Receiver<Command>,
+    inbox: Inbox,
     ready: Sender<Result<(), String>>,
 ) {
     block_sigpipe();
     WORKER_OF.with(|w| w.set(Arc::as_ptr(&shared) as usize));
-    let http = config.http.clone();
-    let insecure = http.insecure_skip_tls_verify;
-    let startup_line = config.startup_line.clone();
-    let startup_warnings = config.startup_warnings.clone();
-    let transport = match Transport::new(TransportConfig {
-        base_url: http.base_url,
-        connect_timeout: http.connect_timeout,
-        request_timeout: http.request_timeout,
-        user_agent: http.user_agent,
-        ca_file: http.ca_file,
-        ca_path: http.ca_path,
-        proxy: http.proxy,
-        insecure_skip_tls_verify: http.insecure_skip_tls_verify,
-        max_response_bytes: 64 * 1024,
-        max_header_bytes: 16 * 1024,
-    }) {
-        Ok(t) => t,
+    let mut lp = match Loop::new(shared.clone(), config, offline, inbox) {
+        Ok(lp) => lp,
         Err(e) => {
             let _ = ready.send(Err(e));
             return;
         }
     };
-    let _ = shared.waker.set(transport.waker());
+    let _ = shared.waker.set(lp.transport.waker());
     let _ = shared.thread.set(std::thread::current());
-    let seed = shared.clock.stamp(&shared.stats).ts as u64 ^ (std::process::id() as u64) << 32;
-    let core = Core::new(config.core, shared.stats.clone(), seed);
-    let drops_at_last_flush = drops(&shared.stats);
-    let mut lp = Loop {
-        shared: shared.clone(),
-        core,
-        transport,
-        callbacks: config.callbacks,
-        trackers: HashMap::new(),
-        removals: HashMap::new(),
-        offline,
-        next_upload_id: UPLOAD_ID_BIT,
-        flushes: Vec::new(),
-        drops_at_last_flush,
-        shutdown: None,
-        requests_logged: HashMap::new(),
-    };
     let _ = ready.send(Ok(()));
-    lp.callbacks.log(LogLevel::Info, &startup_line);
-    if insecure {
-        lp.callbacks.log(
-            LogLevel::Warn,
-            "TLS verification is OFF (dangerous_disable_tls_verification): anyone on the network path \
-             can read and alter what this client sends",
-        );
-    }
-    for w in &startup_warnings {
-        lp.callbacks.log(LogLevel::Warn, w);
+    for (level, line) in lp.take_startup_lines() {
+        lp.callbacks.log(level, &line);
     }
     loop {
         let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let more = lp.step(&events, &control);
-            if more {
-                lp.sleep(&events, &control);
+            let go_on = lp.step();
+            if go_on {
+                lp.sleep();
             }
-            more
+            go_on
         }));
         match turn {
             Ok(true) => continue,
@@ -388,15 +394,75 @@ fn run(
 }
 
 impl Loop {
+    /// Sets up the transport and the core. Runs on the thread that will first drive the loop.
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        config: ClientConfig,
+        offline: Option<Offline>,
+        inbox: Inbox,
+    ) -> Result<Loop, String> {
+        let http = config.http.clone();
+        let insecure = http.insecure_skip_tls_verify;
+        let transport_config = TransportConfig {
+            base_url: http.base_url,
+            connect_timeout: http.connect_timeout,
+            request_timeout: http.request_timeout,
+            user_agent: http.user_agent,
+            ca_file: http.ca_file,
+            ca_path: http.ca_path,
+            proxy: http.proxy,
+            insecure_skip_tls_verify: http.insecure_skip_tls_verify,
+            max_response_bytes: 64 * 1024,
+            max_header_bytes: 16 * 1024,
+        };
+        let transport = Transport::new(transport_config)?;
+        let seed = shared.clock.stamp(&shared.stats).ts as u64 ^ (std::process::id() as u64) << 32;
+        let core = Core::new(config.core, shared.stats.clone(), seed);
+        let drops_at_last_flush = drops(&shared.stats);
+        let mut startup = vec![(LogLevel::Info, config.startup_line)];
+        if insecure {
+            startup.push((
+                LogLevel::Warn,
+                "TLS verification is OFF (dangerous_disable_tls_verification): anyone on the network path \
+                 can read and alter what this client sends"
+                    .to_owned(),
+            ));
+        }
+        startup.extend(config.startup_warnings.into_iter().map(|w| (LogLevel::Warn, w)));
+        let lp = Loop {
+            shared,
+            core,
+            transport,
+            callbacks: config.callbacks,
+            inbox,
+            trackers: HashMap::new(),
+            removals: HashMap::new(),
+            offline,
+            next_upload_id: UPLOAD_ID_BIT,
+            flushes: Vec::new(),
+            drops_at_last_flush,
+            shutdown: None,
+            requests_logged: HashMap::new(),
+            startup,
+        };
+        Ok(lp)
+    }
+
+    /// The lines to log once the loop runs: the startup line and any warnings.
+    pub(crate) fn take_startup_lines(&mut self) -> Vec<(LogLevel, String)> {
+        std::mem::take(&mut self.startup)
+    }
+
     fn now(&self) -> Stamp {
         self.shared.clock.stamp(&self.shared.stats)
     }
 
-    /// One pass without sleeping: commands, deadlines, transfers (started and driven at once,
-    /// so a woken command's request is on the wire before the worker sleeps again), callbacks.
-    /// False = stop. The caller sleeps between steps (`sleep`).
-    fn step(&mut self, events: &Receiver<Command>, control: &Receiver<Command>) -> bool {
-        self.drain_commands(events, control);
+    /// One turn without waiting: commands, deadlines, transfers (started and driven at once, so
+    /// a woken command's request is on the wire before the driver waits again), callbacks.
+    /// False = stopped (the shutdown finished). The driver waits between turns (`sleep` on the
+    /// worker, the host's loop otherwise).
+    pub(crate) fn step(&mut self) -> bool {
+        self.drain_commands();
         let now = self.now();
         self.core.handle_timeout(now);
         self.store_hits(now.ts);
@@ -405,7 +471,7 @@ impl Loop {
         }
         self.pump();
         self.deliver_notices();
-        self.answer_flushes(events);
+        self.answer_flushes();
         if let Some((deadline, _)) = &self.shutdown {
             let deadline = *deadline;
             // An upload in flight is waited for too: cut off, its batch would stay stored and
@@ -427,7 +493,8 @@ impl Loop {
     /// `Command::RemoveTracker`). The rare others (flush, shutdown, network, privacy) first
     /// dispatch the events queued before them: the player pushed those earlier, so they are in
     /// `events` when the control command is seen, and `events.len()` covers them.
-    fn drain_commands(&mut self, events: &Receiver<Command>, control: &Receiver<Command>) {
+    fn drain_commands(&mut self) {
+        let (events, control) = (self.inbox.events.clone(), self.inbox.control.clone());
         let mut budget = COMMANDS_PER_TURN;
         while budget > 0 {
             budget -= 1;
@@ -626,8 +693,8 @@ impl Loop {
         }
     }
 
-    fn answer_flushes(&mut self, events: &Receiver<Command>) {
-        if self.flushes.is_empty() || !events.is_empty() || !self.core.is_drained() {
+    fn answer_flushes(&mut self) {
+        if self.flushes.is_empty() || !self.inbox.events.is_empty() || !self.core.is_drained() {
             return;
         }
         // The store's records become durable here; a disk error since the last flush (records
@@ -666,31 +733,79 @@ impl Loop {
         }
     }
 
-    fn sleep(&mut self, events: &Receiver<Command>, control: &Receiver<Command>) {
-        let now = Instant::now();
+    /// How long the loop may wait before its next turn: until the core's or the store's next
+    /// deadline (on the client's clock) or the shutdown bound (real time), whichever comes
+    /// first; None: until woken. Zero while commands wait (a turn handles a bounded number).
+    pub(crate) fn wait_for(&self) -> Option<Duration> {
+        if !self.inbox.events.is_empty() || !self.inbox.control.is_empty() {
+            return Some(Duration::ZERO);
+        }
+        let now = self.shared.clock.mono_now();
         let mut until = self.core.poll_timeout();
         if let Some(o) = self.offline.as_ref() {
-            let now_ms = crate::clock::wall_now_ms();
-            if let Some(d) = o.next_deadline(now, now_ms) {
+            if let Some(d) = o.next_deadline(now, self.shared.clock.wall_ms()) {
                 until = Some(until.map_or(d, |u| u.min(d)));
             }
         }
+        let mut wait = until.map(|u| u.saturating_duration_since(now));
         if let Some((deadline, _)) = &self.shutdown {
-            until = Some(until.map_or(*deadline, |u| u.min(*deadline)));
+            let left = deadline.saturating_duration_since(Instant::now());
+            wait = Some(wait.map_or(left, |w| w.min(left)));
         }
-        let timeout = until.map(|u| u.saturating_duration_since(now));
-        if timeout == Some(Duration::ZERO) {
-            return;
+        wait
+    }
+
+    /// The core's next deadline, on the client's clock (the caller's, when it supplied one).
+    pub(crate) fn next_deadline_ms(&self) -> Option<i64> {
+        let mut until = self.core.poll_timeout();
+        if let Some(o) = self.offline.as_ref() {
+            let now = self.shared.clock.mono_now();
+            if let Some(d) = o.next_deadline(now, self.shared.clock.wall_ms()) {
+                until = Some(until.map_or(d, |u| u.min(d)));
+            }
         }
-        // With nothing in flight no socket needs watching (libcurl checks an idle kept-alive
-        // connection when it reuses it): park, which a player ends with a futex wake instead
-        // of a write to libcurl's wake-up socket that the worker must then drain.
-        let mode = if self.transport.in_flight() == 0 { PARKED } else { POLLING };
-        // Announce the sleep, then look once more: a command sent before the announcement is
-        // seen here; one sent after it finds the mode set and wakes us.
+        until.map(|u| self.shared.clock.mono_ms_of(u))
+    }
+
+    /// Announces that the driver is about to wait, then looks once more: a command sent before
+    /// the announcement is seen here (false: take another turn first); one sent after it finds
+    /// `mode` set and wakes the driver that way.
+    pub(crate) fn announce_wait(&self, mode: u8) -> bool {
         self.shared.sleep.store(mode, Ordering::SeqCst);
-        if !events.is_empty() || !control.is_empty() {
+        if !self.inbox.events.is_empty() || !self.inbox.control.is_empty() {
             self.shared.sleep.store(AWAKE, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    /// The host's loop is about to wait: a call wakes it through the transport's descriptor.
+    pub(crate) fn announce_host_wait(&self) -> bool {
+        self.announce_wait(POLLING)
+    }
+
+    /// The driver woke up: calls need not wake it until the next announcement.
+    pub(crate) fn awake(&self) {
+        self.shared.sleep.store(AWAKE, Ordering::SeqCst);
+    }
+
+    /// Transfers in flight.
+    pub(crate) fn transfers(&self) -> usize {
+        self.transport.in_flight()
+    }
+
+    pub(crate) fn transport_mut(&mut self) -> &mut Transport {
+        &mut self.transport
+    }
+
+    /// The worker's wait until the next turn is due. With nothing in flight no socket needs
+    /// watching (libcurl checks an idle kept-alive connection when it reuses it): park, which a
+    /// player ends with a futex wake instead of a write to the wake-up descriptor that the
+    /// worker must then drain. With transfers in flight, the transport's `poll`.
+    fn sleep(&mut self) {
+        let timeout = self.wait_for();
+        let mode = if self.transport.in_flight() == 0 { PARKED } else { POLLING };
+        if timeout == Some(Duration::ZERO) || !self.announce_wait(mode) {
             return;
         }
         if mode == PARKED {
@@ -703,6 +818,6 @@ impl Loop {
         } else {
             self.transport.wait(timeout);
         }
-        self.shared.sleep.store(AWAKE, Ordering::SeqCst);
+        self.awake();
     }
 }

@@ -1,0 +1,111 @@
+//! Host-driven mode (MC_THREADING_HOST): the C programs run the client from their own loop,
+//! with no thread of the library's, against the collector (tests/c/README.md). The
+//! virtual-time program moves its own clock through a 30-minute tracker scenario; the
+//! collector's record is checked hit by hit, timestamps included.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use mc_collector::lint::Severity;
+use mc_collector::{Collector, Options};
+use serde_json::Value;
+
+fn build(name: &str, src: &str) -> std::path::PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(src);
+    common::build_c(name, &[src.as_path()], &[])
+}
+
+fn event_types(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["eventType"].as_str().unwrap_or("?")).collect()
+}
+
+fn ts(e: &Value) -> i64 {
+    e["playerTime"]["ts"].as_i64().expect("integer ts")
+}
+
+fn playhead(e: &Value) -> f64 {
+    e["playerTime"]["playhead"].as_f64().expect("playhead")
+}
+
+fn assert_lint_clean(collector: &Collector, sid: &str) {
+    let errors: Vec<_> = collector.lint(sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+    assert!(errors.is_empty(), "lint errors in {sid}: {errors:#?}");
+}
+
+/// The example poll() loop (examples/c/poll_player.c): a complete, lint-clean session, and the
+/// process never had more than its own thread (an IP-address endpoint: no resolver thread).
+#[test]
+fn a_single_threaded_poll_loop_reports_a_complete_session_with_no_library_thread() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let exe = build("poll_player", "examples/c/poll_player.c");
+    let url = collector.base_url();
+    assert!(url.starts_with("http://127.0.0.1:"), "an IP-address endpoint: {url}");
+    let out = common::run_c(&exe, &[("MC_ENDPOINT", url.as_str())], Duration::from_secs(60));
+    assert!(out.status.success(), "poll_player failed: {}", out.status);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("most threads seen: 1\n"), "the loop's thread alone: {stdout}");
+
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1, "one session");
+    let s = &sessions[0];
+    let types = event_types(&s.events);
+    assert_eq!(types.first(), Some(&"sessionStart"));
+    assert_eq!(types.last(), Some(&"sessionComplete"));
+    assert!(types.contains(&"pauseStart"), "{types:?}");
+    assert!(types.iter().filter(|t| **t == "ping").count() >= 2, "pings every 200 ms over 1.2 s: {types:?}");
+    assert!(stdout.contains(&format!("{} events delivered", s.events.len())), "every event delivered: {stdout}");
+    assert_eq!(s.events[0]["params"]["media.playerName"], "poll-player-example");
+    assert_lint_clean(&collector, &s.sid);
+}
+
+/// tracker.md's scenario conventions (S1's start, then 30 min paused and a resume) on the
+/// program's own clock: the collector receives the SDK's hit list with exact timestamps,
+/// 30 minutes of it in well under a second of real time.
+#[test]
+fn a_thirty_minute_scenario_runs_in_virtual_time_with_exact_timestamps() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let exe = build("host_virtual_time", "tests/c/host_virtual_time.c");
+    let url = collector.base_url();
+    let started = Instant::now();
+    let out = common::run_c(&exe, &[("MC_ENDPOINT", url.as_str())], Duration::from_secs(60));
+    let took = started.elapsed();
+    common::assert_c_passed(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let program_ms: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("virtual 1815000 ms in ")?.strip_suffix(" ms of real time")?.parse().ok())
+        .unwrap_or_else(|| panic!("no timing line: {stdout}"));
+    println!("30 min 15 s of virtual time: {program_ms} ms in the program, {} ms with its start", took.as_millis());
+    assert!(program_ms < 1000, "the scenario took {program_ms} ms of real time");
+
+    const WALL0: i64 = 1_767_225_600_000;
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 2, "the idle end closed the first session, play resumed on a second");
+    let hits = |s: &mc_collector::SessionRecord| -> Vec<(String, f64, i64)> {
+        s.events.iter().map(|e| (e["eventType"].as_str().unwrap().to_owned(), playhead(e), ts(e) - WALL0)).collect()
+    };
+    let h = |t: &str, ph: f64, at: i64| (t.to_owned(), ph, at);
+    let mut first =
+        vec![h("sessionStart", 0.0, 0), h("play", 0.0, 0), h("play", 1.0, 1000), h("pauseStart", 5.0, 5000)];
+    first.extend((0..179).map(|i| h("ping", 5.0, 15_000 + i * 10_000)));
+    first.push(h("sessionEnd", 5.0, 1_805_000));
+    assert_eq!(hits(&sessions[0]), first);
+    assert_eq!(
+        hits(&sessions[1]),
+        [
+            h("sessionStart", 5.0, 1_810_000),
+            h("play", 5.0, 1_810_000),
+            h("play", 6.0, 1_811_000),
+            h("sessionComplete", 10.0, 1_815_000)
+        ]
+    );
+    let start = &sessions[0].events[0];
+    assert_eq!(start["params"]["media.resume"], false);
+    assert_eq!(start["customMetadata"]["media.show"], "sampleshow");
+    assert_eq!(sessions[1].events[0]["params"]["media.resume"], true);
+    for s in &sessions {
+        assert_lint_clean(&collector, &s.sid);
+    }
+}
