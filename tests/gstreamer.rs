@@ -4,7 +4,8 @@
 //!
 //! - the `mediacollection` tracer under `gst-launch-1.0` (video, audio, playbin, a filter);
 //! - the tracer under `drive`, a plain GStreamer program that pauses, seeks, fails and buffers;
-//! - `player`, which owns its bus and uses `mc_gst_handle_message()`, with a pre-roll ad break;
+//! - `player`, which owns its bus and uses `mc_gst_handle_message()`, with a pre-roll ad break,
+//!   also driving the library from its GLib main loop (`--host-driven`: no library thread);
 //! - the plugin exports GStreamer's entry points only (no Rust symbol leaks out of it).
 //!
 //! Needs pkg-config, GStreamer's development files, gst-launch-1.0 and gst-plugins-base. Without
@@ -476,6 +477,49 @@ fn player_reports_a_preroll_ad_break_then_the_content() {
     assert_eq!(playhead(first(&s, "adComplete")), 0.0);
     assert_near("playhead at sessionComplete", playhead(s.events.last().unwrap()), 3.0, 0.05);
     assert_ping_cadence(&s, 5);
+}
+
+/// The same player driving the library from its GLib main loop (a GSource, --host-driven): the
+/// same complete, lint-clean session (`only_session` lints it), and no thread of the library's in the process (an
+/// IP-address endpoint, so libcurl's resolver starts none either). The worker-thread run is
+/// the control: the player's thread scan does find the worker there.
+#[test]
+fn player_driving_the_library_from_its_glib_main_loop_has_no_library_thread() {
+    let Some(g) = gst() else { return };
+    for host_driven in [true, false] {
+        let collector = Collector::start(Options::default()).expect("collector");
+        let mut c = g.command(g.exe("player"));
+        c.env("MC_ENDPOINT", collector.base_url())
+            .env("MC_PING_INTERVAL_MS", PING_MS.to_string())
+            .args(["--headless", "--media-id", "glib-1", "--ad"])
+            .arg(&g.ad_ogg);
+        if host_driven {
+            c.arg("--host-driven");
+        }
+        c.arg(&g.content_ogg);
+        let out = run(c);
+        assert!(out.status.success(), "player failed: {}", out.status);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let want = if host_driven { "library threads: 0" } else { "library threads: 1" };
+        assert!(stdout.contains(want), "host-driven {host_driven}: {stdout}");
+
+        let s = only_session(&collector);
+        assert_eq!(
+            sequence(&s),
+            [
+                "sessionStart",
+                "adBreakStart",
+                "adStart",
+                "play",
+                "adComplete",
+                "adBreakComplete",
+                "play",
+                "sessionComplete"
+            ]
+        );
+        assert_eq!(s.events[0]["params"]["media.id"], "glib-1");
+        assert_ping_cadence(&s, 5);
+    }
 }
 
 /// gst-launch-1.0 with exactly `tracer` as GST_TRACERS (no defaults added), on a short pipeline.

@@ -2,12 +2,14 @@
  * player: a tiny playbin player that owns its bus and reports to media-collection through
  * mc_gst_handle_message(), with an app-driven pre-roll ad break.
  *
- *   player [--ad AD] [--media-id ID] [--media-name NAME] [--headless] CONTENT
+ *   player [--ad AD] [--media-id ID] [--media-name NAME] [--headless] [--host-driven] CONTENT
  *
  * CONTENT and AD are URIs or file paths. With --ad the player prerolls the content, starts the
  * session itself, plays the ad in a second playbin inside an ad break, then plays the content;
  * without it the session starts at the first PLAYING. --headless renders to fakesinks (in real
- * time), for tests and machines without a display.
+ * time), for tests and machines without a display. --host-driven runs the library from the
+ * GLib main loop (a GSource, mc_gsource.c) instead of its own worker thread; at the end of the
+ * content the player prints how many threads of the library's it found ("library threads: N").
  *
  * Configuration from the environment:
  *   MC_ENDPOINT          base URL of the MC API (required), e.g. http://127.0.0.1:8080
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mc_gsource.h"
 #include "mc_gst.h"
 #include "media_collection.h"
 
@@ -37,6 +40,25 @@ typedef struct {
     gboolean ad_started;
     int status;
 } player;
+
+/* Threads of this process named as the library's worker ("media-collection"). */
+static int library_threads(void) {
+    GDir *dir = g_dir_open("/proc/self/task", 0, NULL);
+    if (!dir)
+        return -1;
+    int n = 0;
+    const char *tid;
+    while ((tid = g_dir_read_name(dir)) != NULL) {
+        char *path = g_strdup_printf("/proc/self/task/%s/comm", tid);
+        char *comm = NULL;
+        if (g_file_get_contents(path, &comm, NULL, NULL) && g_str_has_prefix(comm, "media-collecti"))
+            n++;
+        g_free(comm);
+        g_free(path);
+    }
+    g_dir_close(dir);
+    return n;
+}
 
 static const char *env_or(const char *name, const char *fallback) {
     const char *v = getenv(name);
@@ -165,7 +187,7 @@ static gboolean on_content_message(GstBus *bus, GstMessage *msg, gpointer data) 
         }
         break;
     case GST_MESSAGE_EOS:
-        printf("player: end of content\n");
+        printf("player: end of content, library threads: %d\n", library_threads());
         g_main_loop_quit(p->loop);
         break;
     case GST_MESSAGE_ERROR: {
@@ -191,13 +213,13 @@ static gboolean on_sigint(gpointer data) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: player [--ad AD] [--media-id ID] [--media-name NAME] [--headless] CONTENT\n");
+    fprintf(stderr, "usage: player [--ad AD] [--media-id ID] [--media-name NAME] [--headless] [--host-driven] CONTENT\n");
 }
 
 int main(int argc, char **argv) {
     gst_init(&argc, &argv);
     const char *ad_arg = NULL, *content_arg = NULL, *media_id = NULL, *media_name = NULL;
-    gboolean headless = FALSE;
+    gboolean headless = FALSE, host_driven = FALSE;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--ad") == 0 && i + 1 < argc)
             ad_arg = argv[++i];
@@ -207,6 +229,8 @@ int main(int argc, char **argv) {
             media_name = argv[++i];
         else if (strcmp(argv[i], "--headless") == 0)
             headless = TRUE;
+        else if (strcmp(argv[i], "--host-driven") == 0)
+            host_driven = TRUE;
         else if (argv[i][0] != '-' && !content_arg)
             content_arg = argv[i];
         else {
@@ -233,12 +257,20 @@ int main(int argc, char **argv) {
     const char *ping = getenv("MC_PING_INTERVAL_MS");
     if (ping && *ping)
         config.ping_interval_ms = (uint32_t)strtoul(ping, NULL, 10);
+    /* Host-driven: the client's descriptors and timer join the main loop as a GSource. */
+    GSource *source = NULL;
+    if (host_driven) {
+        source = mc_gsource_new();
+        mc_gsource_configure(source, &config);
+    }
     mc_client_t client = 0;
     mc_status s = mc_client_new(&config, &client);
     if (s != MC_OK) {
         fprintf(stderr, "player: mc_client_new: %s\n", mc_status_str(s));
         return 1;
     }
+    if (source)
+        mc_gsource_attach(source, client, NULL);
 
     player p = {0};
     p.loop = g_main_loop_new(NULL, FALSE);
@@ -287,8 +319,10 @@ int main(int argc, char **argv) {
     gst_element_set_state(p.content, GST_STATE_NULL);
 
 out:
-    /* Sends what is left, waiting at most 5 s. */
+    /* Sends what is left, waiting at most 5 s (host-driven: this call drives the client). */
     report("mc_client_free", mc_client_free(client, 5000));
+    if (source)
+        mc_gsource_destroy(source);
     if (p.ad)
         gst_object_unref(p.ad);
     if (p.content)
