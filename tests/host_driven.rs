@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use mc_collector::lint::Severity;
-use mc_collector::{Collector, Options};
+use mc_collector::{Collector, Endpoint, Fault, FaultKind, Options};
 use serde_json::Value;
 
 fn build(name: &str, src: &str) -> std::path::PathBuf {
@@ -108,4 +108,132 @@ fn a_thirty_minute_scenario_runs_in_virtual_time_with_exact_timestamps() {
     for s in &sessions {
         assert_lint_clean(&collector, &s.sid);
     }
+}
+
+/// Runs one case of tests/c/host_pipeline.c against `collector`.
+fn pipeline_case(collector: &Collector, case: &str, extra: &[(&str, &str)]) -> String {
+    let exe = common::build_c(
+        "host_pipeline",
+        &[Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/host_pipeline.c").as_path()],
+        &["-pthread"],
+    );
+    let url = collector.base_url();
+    let mut env = vec![("MC_ENDPOINT", url.as_str()), ("MC_HOST_CASE", case)];
+    env.extend_from_slice(extra);
+    let out = common::run_c(&exe, &env, Duration::from_secs(60));
+    common::assert_c_passed(&out);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fault(endpoint: Endpoint, kind: FaultKind, times: u32) -> Fault {
+    Fault { endpoint, kind, times: Some(times), share: None, after_events: None, lasts: None }
+}
+
+/// Session-id queueing, host-driven: the sessionStart is answered after 2 s; the player's calls
+/// meanwhile (on the loop's own thread) return at once and reach the collector after the 201,
+/// in order.
+#[test]
+fn host_driven_events_before_the_session_id_are_held_and_sent_in_order() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(fault(Endpoint::Sessions, FaultKind::Delay(Duration::from_secs(2)), 1));
+    pipeline_case(&collector, "queueing", &[]);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(event_types(&s.events), ["sessionStart", "play", "pauseStart", "play", "sessionComplete"]);
+    let playheads: Vec<f64> = s.events.iter().map(playhead).collect();
+    assert_eq!(playheads, [0.0, 0.0, 3.0, 3.0, 5.0]);
+    let requests = collector.requests();
+    let start = requests.iter().find(|r| r.path == "/api/v1/sessions").expect("sessions request");
+    let events: Vec<_> = requests.iter().filter(|r| r.path.ends_with("/events")).collect();
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|r| r.at_ms >= start.at_ms + 1900), "every event after the 201");
+    assert!(ts(&s.events[4]) < start.at_ms + 2000, "the player called before the sid was known");
+    assert_lint_clean(&collector, &s.sid);
+}
+
+/// Four player threads, four trackers each, one loop thread driving: every session complete.
+#[test]
+fn host_driven_concurrent_sessions_from_player_threads() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    pipeline_case(&collector, "concurrent", &[]);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 16);
+    let mut ids: Vec<String> = Vec::new();
+    for s in &sessions {
+        assert_eq!(
+            event_types(&s.events),
+            ["sessionStart", "play", "pauseStart", "play", "sessionComplete"],
+            "{}",
+            s.sid
+        );
+        ids.push(s.events[0]["params"]["media.id"].as_str().unwrap().to_owned());
+        assert_lint_clean(&collector, &s.sid);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 16, "every tracker's session arrived once");
+}
+
+/// 503s to the first event requests are retried on the backoff (libcurl's and the core's
+/// timers both run through the host's loop); nothing is lost.
+#[test]
+fn host_driven_retries_after_503() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let unavailable = FaultKind::Status { status: 503, headers: vec![], body: None };
+    collector.add_fault(fault(Endpoint::Events, unavailable, 3));
+    pipeline_case(&collector, "retries", &[]);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(event_types(&sessions[0].events), ["sessionStart", "play", "sessionComplete"]);
+    let statuses: Vec<u16> =
+        collector.requests().iter().filter(|r| r.path.ends_with("/events")).map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 503).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&204));
+    assert_lint_clean(&collector, &sessions[0].sid);
+}
+
+/// A downloaded session, host-driven: recorded into the store, uploaded as one batch.
+#[test]
+fn host_driven_downloaded_session_goes_through_the_store() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("store-host-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    pipeline_case(&collector, "store", &[("MC_STORE_DIR", dir.to_str().unwrap())]);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert!(s.downloaded);
+    let types = event_types(&s.events);
+    assert_eq!(types.first(), Some(&"sessionStart"));
+    assert_eq!(types.last(), Some(&"sessionComplete"));
+    assert!(types.contains(&"ping"), "offline pings every 100 ms: {types:?}");
+    let uploads = collector.requests().into_iter().filter(|r| r.path == "/api/v1/downloaded").count();
+    assert_eq!(uploads, 1);
+    assert_lint_clean(&collector, &s.sid);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// fork(): the parent's host-driven handles answer MC_ERR_FORKED in the child, whose own client
+/// reports; the parent's session goes on and ends when its client is freed.
+#[test]
+fn host_driven_fork_gives_the_child_its_own_client() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    pipeline_case(&collector, "fork", &[]);
+    let mut by_id: Vec<(String, Vec<String>)> = collector
+        .sessions()
+        .iter()
+        .map(|s| {
+            let id = s.events[0]["params"]["media.id"].as_str().unwrap().to_owned();
+            (id, event_types(&s.events).into_iter().map(str::to_owned).collect())
+        })
+        .collect();
+    by_id.sort();
+    assert_eq!(
+        by_id,
+        [
+            ("host-fork-child".to_owned(), vec!["sessionStart".to_owned(), "play".into(), "sessionComplete".into()]),
+            ("host-fork-parent".to_owned(), vec!["sessionStart".to_owned(), "play".into(), "sessionEnd".into()]),
+        ]
+    );
 }

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "media_collection.h"
 #include "mc_check.h"
@@ -50,10 +51,10 @@ static inline int host_thread_count(void) {
     return n;
 }
 
-/* One poll() on the client's descriptors for at most `timeout_ms` (-1: until one is ready),
- * then a drive call per ready descriptor, or one for the timeout when none was. Returns the
- * client's state as it was before the wait. */
-static inline mc_host_wait host_loop_once(mc_client_t client, int timeout_ms) {
+/* One poll() on the client's descriptors for as long as the client allows, at most `cap_ms`
+ * (-1: no cap), then a drive call per ready descriptor, or one for the timeout when none was.
+ * Returns the client's state as it was before the wait. */
+static inline mc_host_wait host_loop_once(mc_client_t client, int cap_ms) {
     int32_t fds[HOST_MAX_FDS];
     uint32_t events[HOST_MAX_FDS];
     struct pollfd pfds[HOST_MAX_FDS];
@@ -68,6 +69,8 @@ static inline mc_host_wait host_loop_once(mc_client_t client, int timeout_ms) {
         pfds[i].events = (short)(((events[i] & MC_WATCH_READ) ? POLLIN : 0) | ((events[i] & MC_WATCH_WRITE) ? POLLOUT : 0));
         pfds[i].revents = 0;
     }
+    int timeout_ms = w.timeout_ms;
+    if (cap_ms >= 0 && (timeout_ms < 0 || cap_ms < timeout_ms)) timeout_ms = cap_ms;
     int n = poll(pfds, w.n_fds, timeout_ms);
     if (n > 0) {
         for (size_t i = 0; i < w.n_fds; i++) {
@@ -109,7 +112,7 @@ static inline void host_settle(mc_client_t client) {
             continue;
         }
         /* A transfer in flight: wait for its socket in real time (libcurl's timer bounds it). */
-        host_loop_once(client, w.timeout_ms < 0 ? 1000 : w.timeout_ms);
+        host_loop_once(client, 1000);
     }
     CHECK(!"host_settle: the client never went idle");
 }
@@ -136,6 +139,18 @@ static inline void host_advance_to(mc_client_t client, int64_t t_ms) {
         host_settle(client);
         return;
     }
+}
+
+static inline long long host_real_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs the loop for `ms` of real time (the client on the system clock). */
+static inline void host_run_for(mc_client_t client, long ms) {
+    long long end = host_real_ms() + ms;
+    for (long long left = ms; left > 0; left = end - host_real_ms()) host_loop_once(client, (int)left);
 }
 
 #endif

@@ -5,8 +5,6 @@
  * request goes through the real transport to the collector; the Rust side checks the hit list
  * with exact timestamps. Prints the real time it took.
  */
-#include <time.h>
-
 #include "media_collection.h"
 #include "mc_check.h"
 #include "harness.h"
@@ -26,14 +24,8 @@ static void tick(mc_client_t client, mc_tracker_t t, int n, double k) {
     }
 }
 
-static long long real_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int main(void) {
-    long long began = real_ms();
+    long long began = host_real_ms();
     mc_client_config cfg;
     harness_config(&cfg);
     host_use_virtual_clock(&cfg);
@@ -81,6 +73,6 @@ int main(void) {
     CHECK_EQ_INT(st.retries + st.queue_overflow + st.session_not_created + st.retry_exhausted, 0);
     CHECK_STATUS(mc_tracker_free(t), MC_OK);
     CHECK_STATUS(mc_client_free(client, 2000), MC_OK);
-    printf("virtual %lld ms in %lld ms of real time\n", (long long)host_virtual_ms, real_ms() - began);
+    printf("virtual %lld ms in %lld ms of real time\n", (long long)host_virtual_ms, host_real_ms() - began);
     return CHECK_DONE();
 }
