@@ -214,6 +214,23 @@ fn host_driven_downloaded_session_goes_through_the_store() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Flush and free of a host-driven client drive its loop themselves and keep their bounds
+/// against an endpoint that accepts and never answers.
+#[test]
+fn host_driven_flush_and_free_are_bounded_against_a_server_that_never_answers() {
+    let server = common::faultnet::Stalled::start();
+    let exe = common::build_c(
+        "host_pipeline",
+        &[Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/host_pipeline.c").as_path()],
+        &["-pthread"],
+    );
+    let url = server.url();
+    let out =
+        common::run_c(&exe, &[("MC_ENDPOINT", url.as_str()), ("MC_HOST_CASE", "bounded")], Duration::from_secs(30));
+    common::assert_c_passed(&out);
+    assert!(server.accepts() >= 1, "the sessionStart went out");
+}
+
 /// fork(): the parent's host-driven handles answer MC_ERR_FORKED in the child, whose own client
 /// reports; the parent's session goes on and ends when its client is freed.
 #[test]

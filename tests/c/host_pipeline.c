@@ -9,6 +9,8 @@
  *               calls only queue and wake the loop through its eventfd.
  *   retries     the collector answers 503 to the first event requests: retried on backoff.
  *   store       a downloaded session: recorded into MC_STORE_DIR, uploaded as one batch.
+ *   bounded     the endpoint accepts and never answers: flush(500) and free(1000) return
+ *               within their bounds (they drive the loop themselves meanwhile).
  *   fork        a child gets MC_ERR_FORKED on the parent's handles (mc_client_drive included)
  *               and reports with a host-driven client of its own; the parent goes on.
  */
@@ -255,6 +257,30 @@ static void fork_case(void) {
     CHECK_STATUS(mc_client_free(parent, 2000), MC_OK);
 }
 
+static void bounded(void) {
+    mc_client_config cfg;
+    host_config(&cfg);
+    mc_client_t client = 0;
+    CHECK_STATUS(mc_client_new(&cfg, &client), MC_OK);
+    mc_tracker_t t = 0;
+    CHECK_STATUS(mc_tracker_new(client, NULL, &t), MC_OK);
+    mc_media_info m;
+    harness_media(&m, "host-bounded-1");
+    CHECK_STATUS(mc_track_session_start(t, &m, NULL, 0), MC_OK);
+    CHECK_STATUS(mc_track_play(t), MC_OK);
+    host_run_for(client, 50);
+    long long t0 = host_real_ms();
+    CHECK_STATUS(mc_client_flush(client, 500), MC_ERR_TIMEOUT);
+    long long flush_ms = host_real_ms() - t0;
+    CHECK(flush_ms >= 500 && flush_ms < 800);
+    t0 = host_real_ms();
+    CHECK_STATUS(mc_client_free(client, 1000), MC_OK);
+    long long free_ms = host_real_ms() - t0;
+    CHECK(free_ms < 1250);
+    CHECK_STATUS(mc_track_play(t), MC_ERR_INVALID_HANDLE);
+    printf("flush(500) took %lld ms, free(1000) took %lld ms\n", flush_ms, free_ms);
+}
+
 int main(void) {
     const char *c = getenv("MC_HOST_CASE");
     if (!c) c = "";
@@ -262,7 +288,8 @@ int main(void) {
     else if (strcmp(c, "concurrent") == 0) concurrent();
     else if (strcmp(c, "retries") == 0) retries();
     else if (strcmp(c, "store") == 0) store();
+    else if (strcmp(c, "bounded") == 0) bounded();
     else if (strcmp(c, "fork") == 0) fork_case();
-    else CHECK(!"MC_HOST_CASE: queueing, concurrent, retries, store or fork");
+    else CHECK(!"MC_HOST_CASE: queueing, concurrent, retries, store, bounded or fork");
     return CHECK_DONE();
 }
