@@ -110,13 +110,15 @@ fn a_thirty_minute_scenario_runs_in_virtual_time_with_exact_timestamps() {
     }
 }
 
+/// tests/c/host_pipeline.c, built (its concurrent case starts player threads).
+fn pipeline_exe() -> std::path::PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/host_pipeline.c");
+    common::build_c("host_pipeline", &[src.as_path()], &["-pthread"])
+}
+
 /// Runs one case of tests/c/host_pipeline.c against `collector`.
 fn pipeline_case(collector: &Collector, case: &str, extra: &[(&str, &str)]) -> String {
-    let exe = common::build_c(
-        "host_pipeline",
-        &[Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/host_pipeline.c").as_path()],
-        &["-pthread"],
-    );
+    let exe = pipeline_exe();
     let url = collector.base_url();
     let mut env = vec![("MC_ENDPOINT", url.as_str()), ("MC_HOST_CASE", case)];
     env.extend_from_slice(extra);
@@ -219,11 +221,7 @@ fn host_driven_downloaded_session_goes_through_the_store() {
 #[test]
 fn host_driven_flush_and_free_are_bounded_against_a_server_that_never_answers() {
     let server = common::faultnet::Stalled::start();
-    let exe = common::build_c(
-        "host_pipeline",
-        &[Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/host_pipeline.c").as_path()],
-        &["-pthread"],
-    );
+    let exe = pipeline_exe();
     let url = server.url();
     let out =
         common::run_c(&exe, &[("MC_ENDPOINT", url.as_str()), ("MC_HOST_CASE", "bounded")], Duration::from_secs(30));
