@@ -6,7 +6,9 @@
  *
  * A player creates one client per process (mc_client_new()), one tracker per player instance
  * (mc_tracker_new()), and reports what the player does with the mc_track_* calls; the library
- * turns them into MC API events, pings included, and delivers them from its worker thread.
+ * turns them into MC API events, pings included, and delivers them from its worker thread, or,
+ * host-driven (`threading` = MC_THREADING_HOST), from the player's own event loop, which calls
+ * mc_client_drive() when a descriptor of the client is ready: then the library has no thread.
  *
  * @section mc_conventions Conventions (they hold for every function)
  *
@@ -40,13 +42,16 @@
  *   yourself; the order in which they reach the library is the session's order. Different
  *   trackers need no coordination.
  * - The mc_track_* and mc_update_* calls never block: they check their arguments, stamp the
- *   time and queue a command (at most one non-blocking wake-up of the worker) or only store a
- *   value (mc_update_playhead(), mc_update_qoe(): no syscall at all). Only mc_client_new(),
- *   mc_client_flush() and mc_client_free() wait, each within a bound it documents.
- * - Callbacks (log, event) run on the library's worker thread only, one at a time; the one
- *   exception is a refused mc_client_new(), which logs its refusal on the calling thread. A
- *   callback may call the API, except mc_client_flush() and mc_client_free() on its own
- *   client (MC_ERR_WOULD_DEADLOCK).
+ *   time and queue a command (at most one non-blocking wake-up of the worker, or of the host's
+ *   loop through its eventfd) or only store a value (mc_update_playhead(), mc_update_qoe(): no
+ *   syscall at all). Only mc_client_new(), mc_client_flush() and mc_client_free() wait, each
+ *   within a bound it documents; mc_client_drive() never waits.
+ * - Callbacks (log, event) run on the thread that runs the client, one at a time: the
+ *   library's worker thread, or, host-driven, the thread inside mc_client_drive(),
+ *   mc_client_flush() or mc_client_free() (the host's loop). The one exception is a refused
+ *   mc_client_new(), which logs its refusal on the calling thread. A callback may call the API,
+ *   except mc_client_flush(), mc_client_free() and mc_client_drive() on its own client
+ *   (MC_ERR_WOULD_DEADLOCK).
  *
  * @section mc_accepted What MC_OK means for a tracker call
  *
@@ -1253,6 +1258,9 @@ extern "C" {
  * Creates a client: checks `config`, starts the worker thread and the HTTP transport (and opens
  * the offline store when `store_dir` is set). Create one per process: each client has a thread;
  * after fork() a child creates its own (the parent's handles answer MC_ERR_FORKED there).
+ * Host-driven (`threading` = MC_THREADING_HOST) no thread is started: before this returns,
+ * the watch callback is asked to watch the client's wake-up descriptor and the timer callback
+ * to drive it at once (its first turn logs the startup line).
  *
  * @param config The configuration (filled by mc_client_config_init(), then the four required
  *   strings set). Read during the call: its strings and arrays are copied, and it may be freed
@@ -1274,7 +1282,7 @@ extern "C" {
  * @retval MC_ERR_DISK `store_dir` cannot be created or opened.
  * @retval MC_ERR_TOO_MANY_HANDLES Over a million objects of this kind are alive.
  * @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
- * @retval MC_ERR_INIT The worker thread or the HTTP transport could not start.
+ * @retval MC_ERR_INIT The worker thread, the wake-up eventfd or the HTTP transport could not start.
  *
  * Every refusal is described by mc_last_error(), which names the field, its value and the
  * limit, e.g. "mc_client_new: MC_ERR_OUT_OF_RANGE: config.retry_cap_ms (100) is below
@@ -1311,7 +1319,9 @@ mc_status mc_client_new(const mc_client_config *config,
  * @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
  *
  * Blocks the calling thread up to `timeout_ms`: never call it from a latency-sensitive thread.
- * Any thread but the client's callbacks.
+ * Any thread but the client's callbacks. Host-driven, this call drives the client itself on
+ * the calling thread meanwhile (waiting in poll() on the client's own descriptors), so the
+ * callbacks run there; it waits first for a drive in progress on another thread to end.
  */
 mc_status mc_client_flush(mc_client_t client,
                           uint32_t timeout_ms);
@@ -1339,7 +1349,10 @@ mc_status mc_client_flush(mc_client_t client,
  * @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
  *
  * Blocks up to `timeout_ms` + 200 ms. Any thread but the client's callbacks; must not race with
- * another mc_client_free() of the same client.
+ * another mc_client_free() of the same client. Host-driven, it drives the client itself on the
+ * calling thread until it stopped (best from the host's loop thread, between two drives), then
+ * tells the watch callback to stop watching each descriptor (they are closed next) and the
+ * timer callback to drop its timer (-1).
  */
 mc_status mc_client_free(mc_client_t client,
                          uint32_t timeout_ms);

@@ -804,6 +804,16 @@ class ClientConfig {
         return *this;
     }
     /**
+     * Host-driven (`MC_THREADING_HOST`): no thread of the library's; the host's event loop
+     * drives the client with Client::drive() (README, "Host-driven mode"). The optional watch
+     * and timer callbacks, and a caller's clock for tests, are set through raw().
+     * @return `*this`, for chaining.
+     */
+    ClientConfig &host_driven() noexcept {
+        raw_.threading = MC_THREADING_HOST;
+        return *this;
+    }
+    /**
      * How long the Client's destructor lets mc_client_free() send what is left: the
      * destructor returns within this bound plus 200 ms (the worker's grace to wind down its
      * aborted transfers). Default 2 s; 0 sends nothing more and returns within 200 ms.
@@ -1080,6 +1090,31 @@ class Client {
         mc_stats_init(&st);
         if (mc_client_stats(handle_, &st) != MC_OK) mc_stats_init(&st);
         return st;
+    }
+    /**
+     * Host-driven: one turn of the client on this thread, the host's loop (mc_client_drive()).
+     * Never blocks.
+     * @param fd The ready descriptor, or MC_DRIVE_TIMEOUT when the client's timeout passed.
+     * @param revents MC_WATCH_READ | MC_WATCH_WRITE | MC_WATCH_ERROR; 0 with MC_DRIVE_TIMEOUT.
+     * @return The status of mc_client_drive(): MC_ERR_UNSUPPORTED on a worker-thread client,
+     *   MC_ERR_BUSY while another thread drives it.
+     */
+    Status drive(int32_t fd = MC_DRIVE_TIMEOUT, uint32_t revents = 0) noexcept {
+        return mc_client_drive(handle_, fd, revents);
+    }
+    /**
+     * Host-driven, for a plain poll() loop: the descriptors to watch and how long to wait
+     * (mc_client_host_poll()). Never blocks.
+     * @param fds Receives up to `cap` descriptors.
+     * @param events Receives what to watch each for (MC_WATCH_READ | MC_WATCH_WRITE).
+     * @param cap The room in `fds` and `events`.
+     * @param wait Receives the count, the timeout, the transfers in flight and the next
+     *   deadline; initialised here.
+     * @return The status of mc_client_host_poll().
+     */
+    Status host_poll(int32_t *fds, uint32_t *events, size_t cap, mc_host_wait &wait) noexcept {
+        mc_host_wait_init(&wait);
+        return mc_client_host_poll(handle_, fds, events, cap, &wait);
     }
     /** @return The C handle (0 when empty), for calling the C API directly. Still owned by this object. */
     mc_client_t handle() const noexcept { return handle_; }

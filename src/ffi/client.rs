@@ -549,6 +549,9 @@ fn client_new_from(c: &mc_client_config, out: *mut mc_client_t) -> Result<(), mc
 /// Creates a client: checks `config`, starts the worker thread and the HTTP transport (and opens
 /// the offline store when `store_dir` is set). Create one per process: each client has a thread;
 /// after fork() a child creates its own (the parent's handles answer MC_ERR_FORKED there).
+/// Host-driven (`threading` = MC_THREADING_HOST) no thread is started: before this returns,
+/// the watch callback is asked to watch the client's wake-up descriptor and the timer callback
+/// to drive it at once (its first turn logs the startup line).
 ///
 /// @param config The configuration (filled by mc_client_config_init(), then the four required
 ///   strings set). Read during the call: its strings and arrays are copied, and it may be freed
@@ -570,7 +573,7 @@ fn client_new_from(c: &mc_client_config, out: *mut mc_client_t) -> Result<(), mc
 /// @retval MC_ERR_DISK `store_dir` cannot be created or opened.
 /// @retval MC_ERR_TOO_MANY_HANDLES Over a million objects of this kind are alive.
 /// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
-/// @retval MC_ERR_INIT The worker thread or the HTTP transport could not start.
+/// @retval MC_ERR_INIT The worker thread, the wake-up eventfd or the HTTP transport could not start.
 ///
 /// Every refusal is described by mc_last_error(), which names the field, its value and the
 /// limit, e.g. "mc_client_new: MC_ERR_OUT_OF_RANGE: config.retry_cap_ms (100) is below
@@ -631,7 +634,9 @@ fn client_flush(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
 /// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
 ///
 /// Blocks the calling thread up to `timeout_ms`: never call it from a latency-sensitive thread.
-/// Any thread but the client's callbacks.
+/// Any thread but the client's callbacks. Host-driven, this call drives the client itself on
+/// the calling thread meanwhile (waiting in poll() on the client's own descriptors), so the
+/// callbacks run there; it waits first for a drive in progress on another thread to end.
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_flush(client: mc_client_t, timeout_ms: u32) -> mc_status {
     ffi_boundary! { status_of(client_flush(client, timeout_ms)) }
@@ -689,7 +694,10 @@ fn client_free(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
 /// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
 ///
 /// Blocks up to `timeout_ms` + 200 ms. Any thread but the client's callbacks; must not race with
-/// another mc_client_free() of the same client.
+/// another mc_client_free() of the same client. Host-driven, it drives the client itself on the
+/// calling thread until it stopped (best from the host's loop thread, between two drives), then
+/// tells the watch callback to stop watching each descriptor (they are closed next) and the
+/// timer callback to drop its timer (-1).
 #[unsafe(no_mangle)]
 pub extern "C" fn mc_client_free(client: mc_client_t, timeout_ms: u32) -> mc_status {
     ffi_boundary! { status_of(client_free(client, timeout_ms)) }

@@ -247,6 +247,24 @@ int main() {
     CHECK_EQ_INT(started.load(), 1);
     CHECK(log_lines.load() > 0);
 
+    // Host-driven: the thin wrappers reach mc_client_drive() and mc_client_host_poll().
+    CHECK(moved.drive() == MC_ERR_UNSUPPORTED);
+    {
+        auto host = mc::Client::create(test_config(endpoint).host_driven());
+        CHECK(host.ok());
+        if (host.ok()) {
+            int32_t fds[8];
+            uint32_t events[8];
+            mc_host_wait wait;
+            CHECK(host->host_poll(fds, events, 8, wait).ok());
+            CHECK(wait.n_fds == 1 && events[0] == MC_WATCH_READ && wait.timeout_ms == 0);
+            CHECK(host->drive(fds[0], MC_WATCH_READ).ok());
+            CHECK(host->drive().ok());
+            CHECK(host->flush(2s).ok());
+            CHECK(host->close(2s).ok());
+        }
+    }
+
     // A tracker may outlive its client: its calls then fail cleanly.
     mc::Tracker orphan(moved);
     CHECK(moved.close(2s).ok());
