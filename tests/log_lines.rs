@@ -183,6 +183,7 @@ fn the_startup_line_covers_every_option() {
         &mut c.network_return_window_ms,
         &mut c.backend,
         &mut c.drain_ramp_ms,
+        &mut c.threading,
     ] {
         *f += 1;
     }
@@ -199,6 +200,10 @@ fn the_startup_line_covers_every_option() {
     c.use_deprecated_downloaded_endpoint = true;
     c.offline_at_start = true;
     c.dangerous_disable_tls_verification = true;
+    c.watch_callback = Some(no_watch);
+    c.timer_callback = Some(no_timer);
+    c.clock_monotonic_ms = Some(no_clock);
+    c.clock_wall_ms = Some(no_clock);
     let line = unsafe { c.non_defaults() }.join(" ");
     assert!(!line.contains("secret"), "the proxy's credentials stay out: {line}");
 
@@ -216,10 +221,16 @@ fn the_startup_line_covers_every_option() {
     // own words). Shown otherwise: the log callback (whoever reads the line set it), the
     // userdata pointers (meaningless in a log), the customer ids (as n_customer_ids).
     let not_options = ["struct_size", "endpoint", "tracking_server", "report_suite", "org_id"];
-    let shown_otherwise = ["log_callback", "log_userdata", "event_userdata", "customer_ids"];
+    let shown_otherwise =
+        ["log_callback", "log_userdata", "event_userdata", "customer_ids", "host_userdata", "clock_userdata"];
     for f in fields.iter().filter(|f| !not_options.contains(f) && !shown_otherwise.contains(f)) {
         assert!(line.contains(&format!("{f}=")), "{f} missing from the startup line: {line}");
     }
 }
 
 unsafe extern "C" fn no_event(_: *mut c_void, _: *const mc_event) {}
+unsafe extern "C" fn no_watch(_: *mut c_void, _: i32, _: u32) {}
+unsafe extern "C" fn no_timer(_: *mut c_void, _: i32) {}
+unsafe extern "C" fn no_clock(_: *mut c_void) -> i64 {
+    0
+}

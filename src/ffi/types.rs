@@ -704,7 +704,8 @@ impl mc_client_config {
             ("event_callback", c.event_callback.is_some()),
             ("watch_callback", c.watch_callback.is_some()),
             ("timer_callback", c.timer_callback.is_some()),
-            ("clock", c.clock_monotonic_ms.is_some() || c.clock_wall_ms.is_some()),
+            ("clock_monotonic_ms", c.clock_monotonic_ms.is_some()),
+            ("clock_wall_ms", c.clock_wall_ms.is_some()),
         ] {
             if set {
                 out.push(format!("{name}=(set)"));
