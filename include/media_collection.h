@@ -6,7 +6,9 @@
  *
  * A player creates one client per process (mc_client_new()), one tracker per player instance
  * (mc_tracker_new()), and reports what the player does with the mc_track_* calls; the library
- * turns them into MC API events, pings included, and delivers them from its worker thread.
+ * turns them into MC API events, pings included, and delivers them from its worker thread, or,
+ * host-driven (`threading` = MC_THREADING_HOST), from the player's own event loop, which calls
+ * mc_client_drive() when a descriptor of the client is ready: then the library has no thread.
  *
  * @section mc_conventions Conventions (they hold for every function)
  *
@@ -40,13 +42,16 @@
  *   yourself; the order in which they reach the library is the session's order. Different
  *   trackers need no coordination.
  * - The mc_track_* and mc_update_* calls never block: they check their arguments, stamp the
- *   time and queue a command (at most one non-blocking wake-up of the worker) or only store a
- *   value (mc_update_playhead(), mc_update_qoe(): no syscall at all). Only mc_client_new(),
- *   mc_client_flush() and mc_client_free() wait, each within a bound it documents.
- * - Callbacks (log, event) run on the library's worker thread only, one at a time; the one
- *   exception is a refused mc_client_new(), which logs its refusal on the calling thread. A
- *   callback may call the API, except mc_client_flush() and mc_client_free() on its own
- *   client (MC_ERR_WOULD_DEADLOCK).
+ *   time and queue a command (at most one non-blocking wake-up of the worker, or of the host's
+ *   loop through its eventfd) or only store a value (mc_update_playhead(), mc_update_qoe(): no
+ *   syscall at all). Only mc_client_new(), mc_client_flush() and mc_client_free() wait, each
+ *   within a bound it documents; mc_client_drive() never waits.
+ * - Callbacks (log, event) run on the thread that runs the client, one at a time: the
+ *   library's worker thread, or, host-driven, the thread inside mc_client_drive(),
+ *   mc_client_flush() or mc_client_free() (the host's loop). The one exception is a refused
+ *   mc_client_new(), which logs its refusal on the calling thread. A callback may call the API,
+ *   except mc_client_flush(), mc_client_free() and mc_client_drive() on its own client
+ *   (MC_ERR_WOULD_DEADLOCK).
  *
  * @section mc_accepted What MC_OK means for a tracker call
  *
@@ -101,6 +106,8 @@
 #define mc_qoe_init(p) mc_qoe_init_sized((p), sizeof *(p))
 /** Fill *p (an mc_stats) with its defaults and struct_size = sizeof *p; see mc_stats_init_sized(). */
 #define mc_stats_init(p) mc_stats_init_sized((p), sizeof *(p))
+/** Fill *p (an mc_host_wait) with its defaults and struct_size = sizeof *p; see mc_host_wait_init_sized(). */
+#define mc_host_wait_init(p) mc_host_wait_init_sized((p), sizeof *(p))
 
 
 /**
@@ -241,6 +248,38 @@
 #define MC_EVENT_METADATA_DROPPED 7
 
 /**
+ * `mc_client_config.threading`: the library's worker thread runs the client (the default).
+ */
+#define MC_THREADING_WORKER 0
+
+/**
+ * `mc_client_config.threading`: the host's event loop runs the client through
+ * `mc_client_drive`; the library starts no thread.
+ */
+#define MC_THREADING_HOST 1
+
+/**
+ * Host-driven: watch the descriptor for reading (`mc_watch_callback`, `mc_client_host_poll`),
+ * or it is readable (`mc_client_drive`'s `revents`).
+ */
+#define MC_WATCH_READ 1
+
+/**
+ * Host-driven: watch the descriptor for writing, or it is writable.
+ */
+#define MC_WATCH_WRITE 2
+
+/**
+ * Host-driven, `mc_client_drive`'s `revents` only: the descriptor is in error or hung up.
+ */
+#define MC_WATCH_ERROR 4
+
+/**
+ * `mc_client_drive`'s `fd` when the timeout passed rather than a descriptor being ready.
+ */
+#define MC_DRIVE_TIMEOUT -1
+
+/**
  * Status returned by every `mc_*` function. 0 is success.
  */
 enum mc_status
@@ -351,6 +390,11 @@ enum mc_status
    * directory of this process's own (one it owns is tightened to 0700 by itself).
    */
   MC_ERR_STORE_UNSAFE = 24,
+  /**
+   * Another thread is inside `mc_client_drive` (or `mc_client_host_poll`) of this host-driven
+   * client right now: nothing was done. Drive a client from one thread, its loop's.
+   */
+  MC_ERR_BUSY = 25,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -379,8 +423,9 @@ typedef struct {
 } mc_customer_id;
 
 /**
- * Receives log lines, on the worker thread (and a refused `mc_client_new`'s line on its
- * calling thread). `message` is valid during the call.
+ * Receives log lines, on the thread that runs the client (the worker, or the host's inside a
+ * drive call), and a refused `mc_client_new`'s line on its calling thread. `message` is valid
+ * during the call.
  */
 typedef void (*mc_log_callback)(void *userdata, uint32_t level, const char *message);
 
@@ -434,9 +479,30 @@ typedef struct {
 } mc_event;
 
 /**
- * Receives delivery and rule notices, on the worker thread only. `event` is valid during the call.
+ * Receives delivery and rule notices, on the thread that runs the client (the worker, or the
+ * host's inside a drive call). `event` is valid during the call.
  */
 typedef void (*mc_event_callback)(void *userdata, const mc_event *event);
+
+/**
+ * Host-driven: watch `fd` for `events` (`MC_WATCH_READ` | `MC_WATCH_WRITE`) from now on,
+ * replacing what was asked for it before; 0 = stop watching it (it may be closed next). Called
+ * inside `mc_client_new` (the wake-up descriptor), `mc_client_drive`, `mc_client_flush` and
+ * `mc_client_free`, on their calling thread.
+ */
+typedef void (*mc_watch_callback)(void *userdata, int32_t fd, uint32_t events);
+
+/**
+ * Host-driven: call `mc_client_drive(client, MC_DRIVE_TIMEOUT, 0)` in `timeout_ms` (0: as
+ * soon as possible), replacing any timer set before; -1 = no timer. Called where
+ * `mc_watch_callback` is, when the timeout changes.
+ */
+typedef void (*mc_timer_callback)(void *userdata, int32_t timeout_ms);
+
+/**
+ * A caller-supplied clock reading in milliseconds (`mc_client_config.clock_*`).
+ */
+typedef int64_t (*mc_clock_callback)(void *userdata);
 
 /**
  * Client configuration. Fill with `mc_client_config_init`, then set what you need. Strings
@@ -516,9 +582,10 @@ typedef struct {
    */
   const char *player_name;
   /**
-   * Log callback, called on the worker thread only, except for the one line of a refused
-   * `mc_client_new`, which it gets on the calling thread before that call returns. NULL (the
-   * default): no logging.
+   * Log callback, called on the thread that runs the client only (the worker; host-driven,
+   * the thread inside `mc_client_drive`, `mc_client_flush` or `mc_client_free`), except for
+   * the one line of a refused `mc_client_new`, which it gets on the calling thread before
+   * that call returns. NULL (the default): no logging.
    */
   mc_log_callback log_callback;
   /**
@@ -531,7 +598,8 @@ typedef struct {
    */
   uint32_t log_level;
   /**
-   * Event callback, called on the worker thread only. NULL (the default): no notices.
+   * Event callback, called on the thread that runs the client only (as `log_callback`).
+   * NULL (the default): no notices.
    */
   mc_event_callback event_callback;
   /**
@@ -790,6 +858,43 @@ typedef struct {
    * 600000 (10 min), range 0–86400000.
    */
   uint32_t drain_ramp_ms;
+  /**
+   * Who runs the client: `MC_THREADING_WORKER` (default: a thread of the library's) or
+   * `MC_THREADING_HOST` (no thread: the host's event loop watches the client's descriptors
+   * and calls `mc_client_drive`; see the README's "Host-driven mode").
+   */
+  uint32_t threading;
+  /**
+   * Host-driven: told which descriptors to watch (see `mc_watch_callback`). NULL: the host
+   * asks with `mc_client_host_poll` instead. Refused (MC_ERR_INVALID_ARGUMENT) with the
+   * worker thread.
+   */
+  mc_watch_callback watch_callback;
+  /**
+   * Host-driven: told when to drive the client next (see `mc_timer_callback`). NULL: the
+   * host asks with `mc_client_host_poll`. Refused with the worker thread.
+   */
+  mc_timer_callback timer_callback;
+  /**
+   * Passed to `watch_callback` and `timer_callback` as is.
+   */
+  void *host_userdata;
+  /**
+   * A test facility, host-driven only: the client reads this monotonic clock (ms, any
+   * origin, never decreasing) instead of the system's for every deadline, so a test moves
+   * time by moving its clock. Set with `clock_wall_ms`, or neither. Called on any thread
+   * that calls the library (player calls stamp the time), so it must be thread-safe.
+   */
+  mc_clock_callback clock_monotonic_ms;
+  /**
+   * A test facility, with `clock_monotonic_ms`: the wall clock (ms since the epoch). Events
+   * carry it as `ts` (a wall-clock anchor plus the monotonic time since, as ever).
+   */
+  mc_clock_callback clock_wall_ms;
+  /**
+   * Passed to the clock callbacks as is.
+   */
+  void *clock_userdata;
 } mc_client_config;
 
 /**
@@ -922,6 +1027,36 @@ typedef struct {
    */
   uint64_t endpoint_pauses;
 } mc_stats;
+
+/**
+ * What the host's loop needs to wait: filled by `mc_client_host_poll`. Fill with
+ * `mc_host_wait_init`.
+ */
+typedef struct {
+  /**
+   * Size of this struct in bytes (its version), set by `mc_host_wait_init`: leave it as set.
+   */
+  uint32_t struct_size;
+  /**
+   * How many entries of `fds` and `events` were written.
+   */
+  size_t n_fds;
+  /**
+   * How long the host may wait before driving the client with MC_DRIVE_TIMEOUT, in ms, as
+   * poll() takes it: -1 = until a descriptor is ready, 0 = at once.
+   */
+  int32_t timeout_ms;
+  /**
+   * HTTP transfers in flight. A test on its own clock waits for them (real time) before
+   * moving its clock on.
+   */
+  uint32_t transfers;
+  /**
+   * The client's next deadline (a ping, a retry, the idle end, ...) on its monotonic clock,
+   * in ms: the caller's `clock_monotonic_ms` scale when it supplied a clock. -1 = none.
+   */
+  int64_t next_deadline_ms;
+} mc_host_wait;
 
 /**
  * Per-tracker configuration. Fill with `mc_tracker_config_init`.
@@ -1113,7 +1248,7 @@ typedef struct {
 /**
  * Every code, in numeric order.
  */
-#define mc_status_ALL { MC_OK, MC_ERR_NULL_ARGUMENT, MC_ERR_INVALID_ARGUMENT, MC_ERR_INVALID_UTF8, MC_ERR_TOO_LONG, MC_ERR_INVALID_HANDLE, MC_ERR_STRUCT_SIZE, MC_ERR_OUT_OF_RANGE, MC_ERR_INVALID_URL, MC_ERR_QUEUE_FULL, MC_ERR_SHUT_DOWN, MC_ERR_TIMEOUT, MC_ERR_FORKED, MC_ERR_PANIC, MC_ERR_POISONED, MC_ERR_WOULD_DEADLOCK, MC_ERR_DISK, MC_ERR_STORE_LOCKED, MC_ERR_NO_STORE, MC_ERR_OPTED_OUT, MC_ERR_UNSUPPORTED, MC_ERR_TOO_MANY_HANDLES, MC_ERR_INIT, MC_ERR_DELIVERY, MC_ERR_STORE_UNSAFE, }
+#define mc_status_ALL { MC_OK, MC_ERR_NULL_ARGUMENT, MC_ERR_INVALID_ARGUMENT, MC_ERR_INVALID_UTF8, MC_ERR_TOO_LONG, MC_ERR_INVALID_HANDLE, MC_ERR_STRUCT_SIZE, MC_ERR_OUT_OF_RANGE, MC_ERR_INVALID_URL, MC_ERR_QUEUE_FULL, MC_ERR_SHUT_DOWN, MC_ERR_TIMEOUT, MC_ERR_FORKED, MC_ERR_PANIC, MC_ERR_POISONED, MC_ERR_WOULD_DEADLOCK, MC_ERR_DISK, MC_ERR_STORE_LOCKED, MC_ERR_NO_STORE, MC_ERR_OPTED_OUT, MC_ERR_UNSUPPORTED, MC_ERR_TOO_MANY_HANDLES, MC_ERR_INIT, MC_ERR_DELIVERY, MC_ERR_STORE_UNSAFE, MC_ERR_BUSY, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -1123,6 +1258,9 @@ extern "C" {
  * Creates a client: checks `config`, starts the worker thread and the HTTP transport (and opens
  * the offline store when `store_dir` is set). Create one per process: each client has a thread;
  * after fork() a child creates its own (the parent's handles answer MC_ERR_FORKED there).
+ * Host-driven (`threading` = MC_THREADING_HOST) no thread is started: before this returns,
+ * the watch callback is asked to watch the client's wake-up descriptor and the timer callback
+ * to drive it at once (its first turn logs the startup line).
  *
  * @param config The configuration (filled by mc_client_config_init(), then the four required
  *   strings set). Read during the call: its strings and arrays are copied, and it may be freed
@@ -1144,7 +1282,7 @@ extern "C" {
  * @retval MC_ERR_DISK `store_dir` cannot be created or opened.
  * @retval MC_ERR_TOO_MANY_HANDLES Over a million objects of this kind are alive.
  * @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
- * @retval MC_ERR_INIT The worker thread or the HTTP transport could not start.
+ * @retval MC_ERR_INIT The worker thread, the wake-up eventfd or the HTTP transport could not start.
  *
  * Every refusal is described by mc_last_error(), which names the field, its value and the
  * limit, e.g. "mc_client_new: MC_ERR_OUT_OF_RANGE: config.retry_cap_ms (100) is below
@@ -1172,7 +1310,8 @@ mc_status mc_client_new(const mc_client_config *config,
  * @retval MC_ERR_DELIVERY Done, but some events were dropped since the previous flush (see
  *   mc_client_stats() for the reasons).
  * @retval MC_ERR_TIMEOUT Still sending after `timeout_ms`: nothing is lost, the worker goes on.
- * @retval MC_ERR_WOULD_DEADLOCK Called from one of this client's callbacks, on the worker it would wait for.
+ * @retval MC_ERR_WOULD_DEADLOCK Called from one of this client's callbacks, on the worker (or inside the
+ *   drive call) it would wait for.
  * @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
  * @retval MC_ERR_SHUT_DOWN The client is shutting down.
  * @retval MC_ERR_POISONED An earlier panic poisoned the client.
@@ -1181,7 +1320,9 @@ mc_status mc_client_new(const mc_client_config *config,
  * @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
  *
  * Blocks the calling thread up to `timeout_ms`: never call it from a latency-sensitive thread.
- * Any thread but the client's callbacks.
+ * Any thread but the client's callbacks. Host-driven, this call drives the client itself on
+ * the calling thread meanwhile (waiting in poll() on the client's own descriptors), so the
+ * callbacks run there; it waits first for a drive in progress on another thread to end.
  */
 mc_status mc_client_flush(mc_client_t client,
                           uint32_t timeout_ms);
@@ -1209,7 +1350,10 @@ mc_status mc_client_flush(mc_client_t client,
  * @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
  *
  * Blocks up to `timeout_ms` + 200 ms. Any thread but the client's callbacks; must not race with
- * another mc_client_free() of the same client.
+ * another mc_client_free() of the same client. Host-driven, it drives the client itself on the
+ * calling thread until it stopped (best from the host's loop thread, between two drives), then
+ * tells the watch callback to stop watching each descriptor (they are closed next) and the
+ * timer callback to drop its timer (-1).
  */
 mc_status mc_client_free(mc_client_t client,
                          uint32_t timeout_ms);
@@ -1322,6 +1466,89 @@ const char *mc_event_kind_str(uint32_t kind);
  * any thread, callbacks included. Never fails, never blocks.
  */
 const char *mc_last_error(void);
+
+/**
+ * Host-driven mode: runs one turn of the client on the calling thread, the host's loop: what
+ * is ready on `fd` goes to libcurl, queued player calls are handled, due pings and retries are
+ * sent, finished requests are answered, and the callbacks (log, event, watch, timer) run, all
+ * before this returns. Call it when a descriptor the client asked to watch is ready, and with
+ * `fd` = MC_DRIVE_TIMEOUT when its timeout passed. A turn does not wait.
+ *
+ * @param client A client created with `threading` = MC_THREADING_HOST.
+ * @param fd The ready descriptor, or MC_DRIVE_TIMEOUT (-1). One the client stopped watching
+ *   meanwhile only takes a turn.
+ * @param revents What it is ready for: MC_WATCH_READ | MC_WATCH_WRITE | MC_WATCH_ERROR (from
+ *   poll(): POLLIN → READ, POLLOUT → WRITE, POLLERR/POLLHUP → ERROR); 0 with MC_DRIVE_TIMEOUT.
+ * @return MC_OK when the turn ran.
+ * @retval MC_OK The turn ran.
+ * @retval MC_ERR_UNSUPPORTED The client runs its own worker thread (the default threading).
+ * @retval MC_ERR_BUSY Another thread is driving the client at this moment: nothing was done
+ *   (the call never waits for it). Drive a client from one thread.
+ * @retval MC_ERR_WOULD_DEADLOCK Called from one of this client's callbacks, inside a drive.
+ * @retval MC_ERR_INVALID_ARGUMENT `fd` is negative and not MC_DRIVE_TIMEOUT.
+ * @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind.
+ * @retval MC_ERR_SHUT_DOWN The client is shutting down.
+ * @retval MC_ERR_POISONED An earlier panic poisoned the client.
+ * @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+ *   in the child.
+ * @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+ *
+ * The host's loop thread. Never blocks; its time is that of the work it finds (no waiting).
+ */
+mc_status mc_client_drive(mc_client_t client,
+                          int32_t fd,
+                          uint32_t revents);
+
+/**
+ * Host-driven mode, for a plain poll() loop: which descriptors to watch and how long the host
+ * may wait. A loop with the watch and timer callbacks need not call it. Call it before each
+ * poll(): the set changes as connections open and close.
+ *
+ * @param client A client created with `threading` = MC_THREADING_HOST.
+ * @param fds Receives up to `cap` descriptors (written only on MC_OK).
+ * @param events Receives, for each descriptor, what to watch it for: MC_WATCH_READ |
+ *   MC_WATCH_WRITE (poll(): READ → POLLIN, WRITE → POLLOUT).
+ * @param cap The entries `fds` and `events` have room for. 8 covers one session; a client
+ *   with many sessions in flight at once needs one more per concurrent transfer.
+ * @param wait Receives the count, the timeout and the state of the transfers; its
+ *   `struct_size` must be set first (mc_host_wait_init()).
+ * @return MC_OK with `fds`, `events` and `*wait` filled.
+ * @retval MC_OK Filled.
+ * @retval MC_ERR_NULL_ARGUMENT `wait` is NULL, or `fds` or `events` is NULL with `cap` > 0.
+ * @retval MC_ERR_STRUCT_SIZE `wait->struct_size` is not set (mc_host_wait_init()).
+ * @retval MC_ERR_TOO_LONG More descriptors than `cap`; mc_last_error() says how many.
+ * @retval MC_ERR_UNSUPPORTED The client runs its own worker thread (the default threading).
+ * @retval MC_ERR_BUSY Another thread is driving the client at this moment.
+ * @retval MC_ERR_WOULD_DEADLOCK Called from one of this client's callbacks, inside a drive.
+ * @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind.
+ * @retval MC_ERR_SHUT_DOWN The client is shutting down.
+ * @retval MC_ERR_POISONED An earlier panic poisoned the client.
+ * @retval MC_ERR_FORKED The handle belongs to the process this one was forked from: create a new client
+ *   in the child.
+ * @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
+ *
+ * The host's loop thread; never blocks.
+ */
+mc_status mc_client_host_poll(mc_client_t client,
+                              int32_t *fds,
+                              uint32_t *events,
+                              size_t cap,
+                              mc_host_wait *wait);
+
+/**
+ * Fills `*wait` with its defaults and its `struct_size`. Call it through the
+ * `mc_host_wait_init(p)` macro, which passes `sizeof *(p)`.
+ *
+ * @param wait The struct to fill.
+ * @param size `sizeof *wait` as the caller was compiled (the macro passes it).
+ * @return MC_OK when filled.
+ * @retval MC_OK Filled.
+ * @retval MC_ERR_NULL_ARGUMENT `wait` is NULL.
+ * @retval MC_ERR_STRUCT_SIZE `size` is not a version of the struct this library knows.
+ *
+ * Any thread; never blocks; touches no client.
+ */
+mc_status mc_host_wait_init_sized(mc_host_wait *wait, size_t size);
 
 /**
  * Creates a tracker: one per player instance, one media session at a time.

@@ -1176,12 +1176,12 @@ mod host_driven {
             (
                 "flush",
                 mc_status::MC_ERR_WOULD_DEADLOCK,
-                "mc_client_flush: MC_ERR_WOULD_DEADLOCK: called from this client's own callback, on the worker it would wait for",
+                "mc_client_flush: MC_ERR_WOULD_DEADLOCK: called from this client's own callback, inside the drive call it would wait for",
             ),
             (
                 "free",
                 mc_status::MC_ERR_WOULD_DEADLOCK,
-                "mc_client_free: MC_ERR_WOULD_DEADLOCK: called from this client's own callback, on the worker it would wait for",
+                "mc_client_free: MC_ERR_WOULD_DEADLOCK: called from this client's own callback, inside the drive call it would wait for",
             ),
             (
                 "drive",

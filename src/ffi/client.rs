@@ -588,14 +588,20 @@ pub extern "C" fn mc_client_new(config: *const mc_client_config, out: *mut mc_cl
     ffi_boundary! { status_of(client_new(config, out)) }
 }
 
+/// Why a flush or free from the client's own callback is refused.
+fn deadlock_text(c: &ClientInner) -> &'static str {
+    if c.host.is_some() {
+        "called from this client's own callback, inside the drive call it would wait for"
+    } else {
+        "called from this client's own callback, on the worker it would wait for"
+    }
+}
+
 fn client_flush(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
     let c = resolve(client)?;
     check_state(&c.shared)?;
     if c.shared.on_worker_thread() {
-        return Err(fail(
-            mc_status::MC_ERR_WOULD_DEADLOCK,
-            "called from this client's own callback, on the worker it would wait for",
-        ));
+        return Err(fail(mc_status::MC_ERR_WOULD_DEADLOCK, deadlock_text(&c)));
     }
     if let Some(host) = &c.host {
         return host.flush(Duration::from_millis(timeout_ms as u64));
@@ -625,7 +631,8 @@ fn client_flush(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
 /// @retval MC_ERR_DELIVERY Done, but some events were dropped since the previous flush (see
 ///   mc_client_stats() for the reasons).
 /// @retval MC_ERR_TIMEOUT Still sending after `timeout_ms`: nothing is lost, the worker goes on.
-/// @retval MC_ERR_WOULD_DEADLOCK Called from one of this client's callbacks, on the worker it would wait for.
+/// @retval MC_ERR_WOULD_DEADLOCK Called from one of this client's callbacks, on the worker (or inside the
+///   drive call) it would wait for.
 /// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
 /// @retval MC_ERR_SHUT_DOWN The client is shutting down.
 /// @retval MC_ERR_POISONED An earlier panic poisoned the client.
@@ -648,10 +655,7 @@ fn client_free(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
     }
     let c = resolve(client)?;
     if c.shared.on_worker_thread() {
-        return Err(fail(
-            mc_status::MC_ERR_WOULD_DEADLOCK,
-            "called from this client's own callback, on the worker it would wait for",
-        ));
+        return Err(fail(mc_status::MC_ERR_WOULD_DEADLOCK, deadlock_text(&c)));
     }
     CLIENTS.remove(client).ok_or_else(|| invalid_handle("client", client))?;
     // Trackers of this client become invalid handles at once.
