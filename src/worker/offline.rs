@@ -162,7 +162,7 @@ impl Offline {
         for e in events {
             if e.event_type == EventType::SessionStart {
                 if let Some(old) = self.open.remove(&tracker) {
-                    self.finish(old, cb);
+                    self.finish(old, now_ms, cb);
                 }
                 match self.store.begin(now_ms) {
                     Ok(id) => {
@@ -180,16 +180,16 @@ impl Offline {
             }
             if matches!(e.event_type, EventType::SessionComplete | EventType::SessionEnd) {
                 self.open.remove(&tracker);
-                self.finish(id, cb);
+                self.finish(id, now_ms, cb);
             }
         }
     }
 
-    fn finish(&mut self, id: SegmentId, cb: &Callbacks) {
+    fn finish(&mut self, id: SegmentId, now_ms: i64, cb: &Callbacks) {
         if let Err(err) = self.store.finish(id) {
             self.disk_failed(cb, "cannot publish a finished session", &err);
         }
-        let evicted = self.store.enforce_caps(crate::clock::wall_now_ms());
+        let evicted = self.store.enforce_caps(now_ms);
         if !evicted.is_empty() {
             self.stats.add(Counter::StoreEvicted, evicted.len() as u64);
             cb.log(LogLevel::Warn, &format!("offline store: {} session(s) evicted by the caps", evicted.len()));
