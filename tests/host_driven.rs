@@ -252,3 +252,115 @@ fn host_driven_fork_gives_the_child_its_own_client() {
         ]
     );
 }
+
+/// The wake-up protocol, seen from the host's side through the C ABI: creation asks to watch
+/// the eventfd and for a first turn; event calls made while the loop waits cost one eventfd
+/// write between them (its counter says how many writes came), playhead updates none; free
+/// takes back every watch and the timer.
+mod wake_ups {
+    use super::*;
+    use media_collection::ffi::client::*;
+    use media_collection::ffi::host::*;
+    use media_collection::ffi::tracker::*;
+    use media_collection::ffi::types::*;
+    use media_collection::status::mc_status;
+    use std::ffi::{CString, c_void};
+    use std::sync::Mutex;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Told {
+        Watch(i32, u32),
+        Timer(i32),
+    }
+
+    static TOLD: Mutex<Vec<Told>> = Mutex::new(Vec::new());
+
+    unsafe extern "C" fn on_watch(_: *mut c_void, fd: i32, events: u32) {
+        TOLD.lock().unwrap().push(Told::Watch(fd, events));
+    }
+    unsafe extern "C" fn on_timer(_: *mut c_void, ms: i32) {
+        TOLD.lock().unwrap().push(Told::Timer(ms));
+    }
+
+    fn told() -> Vec<Told> {
+        std::mem::take(&mut *TOLD.lock().unwrap())
+    }
+
+    /// The eventfd's counter (the writes since the last read), read and reset; 0 when none.
+    fn writes(fd: i32) -> u64 {
+        let mut n = 0u64;
+        let r = unsafe { libc::read(fd, &mut n as *mut u64 as *mut c_void, 8) };
+        if r == 8 { n } else { 0 }
+    }
+
+    #[test]
+    fn event_calls_wake_the_host_once_and_playhead_updates_never() {
+        let collector = Collector::start(Options::default()).expect("collector");
+        let url = CString::new(collector.base_url()).unwrap();
+        let mut c = mc_client_config::defaults();
+        c.endpoint = url.as_ptr();
+        c.tracking_server = c"t.sc.omtrdc.net".as_ptr();
+        c.report_suite = c"rsid".as_ptr();
+        c.org_id = c"ORG@AdobeOrg".as_ptr();
+        c.preroll_window_ms = 0;
+        c.threading = MC_THREADING_HOST;
+        c.watch_callback = Some(on_watch);
+        c.timer_callback = Some(on_timer);
+        let mut client = 0;
+        assert_eq!(mc_client_new(&c, &mut client), mc_status::MC_OK);
+        let first = told();
+        let Some(Told::Watch(wake_fd, MC_WATCH_READ)) = first.first().copied() else { panic!("{first:?}") };
+        assert_eq!(first, [Told::Watch(wake_fd, MC_WATCH_READ), Told::Timer(0)], "the eventfd, and a turn at once");
+        assert_eq!(mc_client_drive(client, wake_fd, MC_WATCH_READ), mc_status::MC_OK);
+        assert_eq!(told(), [Told::Timer(-1)], "nothing scheduled: no timer");
+        assert_eq!(writes(wake_fd), 0);
+
+        let mut t = 0;
+        assert_eq!(mc_tracker_new(client, std::ptr::null(), &mut t), mc_status::MC_OK);
+        let mut m = mc_media_info::defaults();
+        m.id = c"wake-1".as_ptr();
+        m.name = c"Wake".as_ptr();
+        m.length = 60.0;
+        m.content_type = c"vod".as_ptr();
+        assert_eq!(mc_track_session_start(t, &m, std::ptr::null(), 0), mc_status::MC_OK);
+        assert_eq!(mc_track_play(t), mc_status::MC_OK);
+        for i in 0..5 {
+            assert_eq!(mc_update_playhead(t, i as f64), mc_status::MC_OK);
+        }
+        assert_eq!(writes(wake_fd), 1, "three event calls, one write");
+        assert!(told().is_empty(), "no callback outside a drive call");
+
+        // The turn starts the sessionStart: libcurl's socket comes to be watched.
+        assert_eq!(mc_client_drive(client, wake_fd, MC_WATCH_READ), mc_status::MC_OK);
+        for i in 5..10 {
+            assert_eq!(mc_update_playhead(t, i as f64), mc_status::MC_OK);
+        }
+        assert_eq!(writes(wake_fd), 0, "playhead updates never wake the loop");
+        let mut fds = [0i32; 8];
+        let mut events = [0u32; 8];
+        let mut w = mc_host_wait::defaults();
+        for _ in 0..2000 {
+            assert_eq!(mc_client_host_poll(client, fds.as_mut_ptr(), events.as_mut_ptr(), 8, &mut w), mc_status::MC_OK);
+            if w.transfers == 0 && collector.sessions().first().is_some_and(|s| s.events.len() == 2) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+            // Without a poll(): every descriptor is reported ready (libcurl shrugs at a socket
+            // with nothing to read).
+            for i in 0..w.n_fds {
+                assert_eq!(mc_client_drive(client, fds[i], events[i]), mc_status::MC_OK);
+            }
+        }
+        assert_eq!(event_types(&collector.sessions()[0].events), ["sessionStart", "play"]);
+        let sockets: Vec<Told> =
+            told().into_iter().filter(|t| matches!(t, Told::Watch(fd, _) if *fd != wake_fd)).collect();
+        assert!(!sockets.is_empty(), "libcurl's socket was handed to the host");
+
+        assert_eq!(mc_client_free(client, 2000), mc_status::MC_OK);
+        let last = told();
+        assert!(last.contains(&Told::Watch(wake_fd, 0)), "free takes back the eventfd: {last:?}");
+        assert_eq!(last.last(), Some(&Told::Timer(-1)));
+        let sessions = collector.sessions();
+        assert_eq!(event_types(&sessions[0].events), ["sessionStart", "play", "sessionEnd"], "free ended it");
+    }
+}
