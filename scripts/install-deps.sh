@@ -23,6 +23,7 @@ test=(
   cmake meson ninja-build   # external CMake and Meson projects built against an installed prefix
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev   # the GStreamer plugin example
   gstreamer1.0-tools gstreamer1.0-plugins-base           # gst-launch-1.0 and the test sources
+  libuv1-dev             # the host-driven libuv example player
 )
 ci=(
   "${test[@]}"

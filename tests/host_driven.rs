@@ -364,3 +364,40 @@ mod wake_ups {
         assert_eq!(event_types(&sessions[0].events), ["sessionStart", "play", "sessionEnd"], "free ended it");
     }
 }
+
+/// The example libuv player (examples/c/uv_player.c): the watch and timer callbacks on
+/// uv_poll_t and uv_timer_t handles, a complete lint-clean session, one thread. Needs libuv's
+/// development files (libuv1-dev); without them the test says so and passes, except under
+/// CI=true, where it fails.
+#[test]
+fn a_libuv_loop_drives_the_client_through_the_watch_and_timer_callbacks() {
+    let flags = std::process::Command::new("pkg-config").args(["--cflags", "--libs", "libuv"]).output();
+    let flags = match flags {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        _ => {
+            let why = "pkg-config finds no libuv (apt-get install libuv1-dev)";
+            assert!(!std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"), "{why}");
+            println!("SKIPPED: {why}");
+            return;
+        }
+    };
+    let flags: Vec<&str> = flags.split_whitespace().collect();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/c/uv_player.c");
+    let exe = common::build_c("uv_player", &[src.as_path()], &flags);
+    let collector = Collector::start(Options::default()).expect("collector");
+    let url = collector.base_url();
+    let out = common::run_c(&exe, &[("MC_ENDPOINT", url.as_str())], Duration::from_secs(60));
+    assert!(out.status.success(), "uv_player failed: {}", out.status);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("most threads seen: 1\n"), "the loop's thread alone: {stdout}");
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1, "one session");
+    let s = &sessions[0];
+    let types = event_types(&s.events);
+    assert_eq!(types.first(), Some(&"sessionStart"));
+    assert_eq!(types.last(), Some(&"sessionComplete"));
+    assert!(types.contains(&"pauseStart") && types.iter().filter(|t| **t == "ping").count() >= 2, "{types:?}");
+    assert!(stdout.contains(&format!("{} events delivered", s.events.len())), "every event delivered: {stdout}");
+    assert_eq!(s.events[0]["params"]["media.playerName"], "uv-player-example");
+    assert_lint_clean(&collector, &s.sid);
+}
