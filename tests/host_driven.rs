@@ -293,6 +293,36 @@ mod wake_ups {
         if r == 8 { n } else { 0 }
     }
 
+    /// A panic inside a drive call is caught there (never unwinds into the host's loop) and
+    /// poisons that client alone: the host is told to stop watching it, later calls fail fast.
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_panic_in_a_drive_call_poisons_the_client() {
+        let mut c = mc_client_config::defaults();
+        c.endpoint = c"http://127.0.0.1:9".as_ptr();
+        c.tracking_server = c"t.sc.omtrdc.net".as_ptr();
+        c.report_suite = c"rsid".as_ptr();
+        c.org_id = c"ORG@AdobeOrg".as_ptr();
+        c.threading = MC_THREADING_HOST;
+        let mut client = 0;
+        assert_eq!(mc_client_new(&c, &mut client), mc_status::MC_OK);
+        assert_eq!(mc_debug_inject_panic(client, 2), mc_status::MC_OK, "queued for the loop");
+        assert_eq!(mc_client_drive(client, MC_DRIVE_TIMEOUT, 0), mc_status::MC_ERR_PANIC);
+        let text = unsafe { std::ffi::CStr::from_ptr(media_collection::ffi::error::mc_last_error()) };
+        assert_eq!(
+            text.to_str().unwrap(),
+            "mc_client_drive: MC_ERR_PANIC: internal panic caught in the client's loop \
+             (\"worker panic injected by mc_debug_inject_panic\"); the client is poisoned"
+        );
+        assert_eq!(mc_client_drive(client, MC_DRIVE_TIMEOUT, 0), mc_status::MC_ERR_POISONED);
+        let mut t = 0;
+        assert_eq!(mc_tracker_new(client, std::ptr::null(), &mut t), mc_status::MC_ERR_POISONED);
+        let mut st = mc_stats::defaults();
+        assert_eq!(mc_client_stats(client, &mut st), mc_status::MC_OK);
+        assert_eq!(st.panics, 1);
+        assert_eq!(mc_client_free(client, 100), mc_status::MC_OK);
+    }
+
     #[test]
     fn event_calls_wake_the_host_once_and_playhead_updates_never() {
         let collector = Collector::start(Options::default()).expect("collector");

@@ -14,17 +14,18 @@
 //! bound, waiting in `poll()` on the client's own descriptors.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use crate::config::{ClientConfig, HostCallbacks};
 use crate::core::LogLevel;
-use crate::ffi::error::fail;
-use crate::stats::Stats;
+use crate::ffi::error::{fail, quote};
+use crate::stats::{Counter, Stats};
 use crate::status::mc_status;
 
 use super::offline::Offline;
-use super::{Command, Loop, Shared};
+use super::{Command, Loop, POISONED, Shared};
 
 pub use crate::transport::{WATCH_ERROR, WATCH_READ, WATCH_WRITE};
 
@@ -138,8 +139,7 @@ impl Host {
         // A descriptor dropped earlier in the host's iteration (its poll() result is older than
         // the last turn) only takes a turn.
         let ready = if fd == d.wake_fd || d.told.contains_key(&fd) { vec![(fd, revents)] } else { Vec::new() };
-        d.turn(&ready);
-        Ok(())
+        d.turn(&ready)
     }
 
     /// Writes the descriptors to watch into `fds`/`events` (up to their length) and says how
@@ -187,7 +187,7 @@ impl Host {
             if Instant::now() >= deadline {
                 return Err(mc_status::MC_ERR_TIMEOUT);
             }
-            d.wait_and_turn(deadline);
+            d.wait_and_turn(deadline)?;
         }
     }
 
@@ -212,7 +212,9 @@ impl Host {
                 d.stop();
                 return mc_status::MC_ERR_TIMEOUT;
             }
-            d.wait_and_turn(deadline);
+            if let Err(panicked) = d.wait_and_turn(deadline) {
+                return panicked;
+            }
         }
         mc_status::MC_OK
     }
@@ -241,8 +243,32 @@ impl Driver {
         wait
     }
 
-    /// One turn after `ready` descriptors, then the host hears what changed.
-    fn turn(&mut self, ready: &[(i32, u32)]) {
+    /// One turn after `ready` descriptors, then the host hears what changed. A panic in the
+    /// turn is caught here, as the worker thread catches its own: the loop's state may be
+    /// broken, so the client is poisoned (later calls fail fast with MC_ERR_POISONED) and the
+    /// host stops watching it.
+    fn turn(&mut self, ready: &[(i32, u32)]) -> Result<(), mc_status> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.turn_unguarded(ready))) {
+            Ok(()) => Ok(()),
+            Err(payload) => {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".into());
+                let shared = self.lp.shared.clone();
+                shared.stats.incr(Counter::Panics);
+                shared.state.store(POISONED, Ordering::SeqCst);
+                self.stop();
+                Err(fail(
+                    mc_status::MC_ERR_PANIC,
+                    format!("internal panic caught in the client's loop ({}); the client is poisoned", quote(&what)),
+                ))
+            }
+        }
+    }
+
+    fn turn_unguarded(&mut self, ready: &[(i32, u32)]) {
         self.lp.awake();
         for &(fd, revents) in ready {
             if fd == self.wake_fd {
@@ -299,7 +325,7 @@ impl Driver {
 
     /// Waits in `poll()` on the client's own descriptors until one is ready, the loop's next
     /// turn is due or `deadline` (for flush and free, which drive the loop themselves).
-    fn wait_and_turn(&mut self, deadline: Instant) {
+    fn wait_and_turn(&mut self, deadline: Instant) -> Result<(), mc_status> {
         let left = deadline.saturating_duration_since(Instant::now());
         let wait = self.timeout().map_or(left, |t| t.min(left));
         let mut fds: Vec<libc::pollfd> = self
@@ -336,6 +362,6 @@ impl Driver {
                 }
             }
         }
-        self.turn(&ready);
+        self.turn(&ready)
     }
 }
