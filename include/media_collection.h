@@ -1288,7 +1288,7 @@ extern "C" {
  * limit, e.g. "mc_client_new: MC_ERR_OUT_OF_RANGE: config.retry_cap_ms (100) is below
  * config.retry_base_ms (500)". There is no worker yet to carry log lines, so when `config` has a
  * `log_callback` it gets the same line (MC_LOG_ERROR) on the calling thread, before this
- * function returns: the one exception to "callbacks run on the worker thread only".
+ * function returns: the one exception to "callbacks run on the thread that runs the client".
  *
  * Any thread. Blocks until the worker has started (a thread spawn, milliseconds) and, with a
  * store, while the store directory is opened and recovered.

@@ -779,7 +779,8 @@ class ClientConfig {
         return *this;
     }
     /**
-     * Log lines up to `max_level` go to `handler`, on the library's worker thread (and, when
+     * Log lines up to `max_level` go to `handler`, on the library's worker thread (host-driven:
+     * inside Client::drive(), on the loop's thread) (and, when
      * the configuration is refused, the refusal on the thread creating the Client). It must
      * not block for long; an exception it throws is caught and dropped (it must not cross the
      * C boundary).
@@ -793,7 +794,8 @@ class ClientConfig {
         return *this;
     }
     /**
-     * Delivery and rule notices go to `handler`, on the library's worker thread. Same rules as
+     * Delivery and rule notices go to `handler`, on the library's worker thread (host-driven:
+     * inside Client::drive()). Same rules as
      * on_log(). It may call tracker functions, but not Client::flush() or Client::close() on
      * its own client (MC_ERR_WOULD_DEADLOCK) and must not destroy that client.
      * @param handler Receives each notice (valid during the call).
