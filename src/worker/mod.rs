@@ -15,9 +15,10 @@
 //! Downloaded trackers' hits go to the offline store (`offline`), which uploads finished
 //! sessions through the same transport.
 //!
-//! The loop itself (`Loop`) has two drivers: the worker thread here (`Worker`: a turn, then a
-//! sleep in `curl_multi_poll`), and the host's event loop (`host::Host`: a turn per
-//! `mc_client_drive`, the waits left to the host). Both run the same `Loop::step`.
+//! The loop itself (`Loop`) has two drivers: the worker thread here (`Worker`: a step, then a
+//! sleep), and the host's event loop (`host::Host`: a step per `mc_client_drive`, the waits
+//! left to the host, which watches the transport's sockets and eventfd). Both run the same
+//! `Loop::step`.
 
 pub mod host;
 pub mod offline;
