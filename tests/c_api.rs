@@ -7,15 +7,23 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
+use mc_collector::edge::mapping::timestamp_ms;
 use mc_collector::lint::Severity;
-use mc_collector::{Collector, Endpoint, Fault, FaultKind, Options};
+use mc_collector::{Api, Collector, Endpoint, Fault, FaultKind, Options};
 use serde_json::Value;
 
 fn run_program(name: &str, collector: &Collector) {
+    run_program_with(name, collector, &[]);
+}
+
+/// Runs a program with more environment (`MC_BACKEND=edge` for the Media Edge back end).
+fn run_program_with(name: &str, collector: &Collector, env: &[(&str, &str)]) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/c/{name}.c"));
     let exe = common::build_c(name, &[src.as_path()], &[]);
     let url = collector.base_url();
-    let out = common::run_c(&exe, &[("MC_ENDPOINT", url.as_str())], Duration::from_secs(120));
+    let mut vars = vec![("MC_ENDPOINT", url.as_str())];
+    vars.extend_from_slice(env);
+    let out = common::run_c(&exe, &vars, Duration::from_secs(120));
     common::assert_c_passed(&out);
 }
 
@@ -71,6 +79,70 @@ fn events_before_the_session_id_are_held_and_sent_first_in_order() {
     }
     let last_call_ts = ts(&s.events[7]);
     assert!(last_call_ts < start.at_ms + 2000, "the player called before the sid was known");
+    assert_lint_clean(&collector, &s.sid);
+}
+
+/// The same program on Media Edge: the collector's Edge side answers the sessionStart after 2 s;
+/// every event arrives after that answer, in call order, none lost, each on the session's
+/// location hint and naming its session id in the body.
+#[test]
+fn on_media_edge_events_before_the_session_id_are_held_and_sent_first_in_order() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Sessions,
+        kind: FaultKind::Delay(Duration::from_secs(2)),
+        times: Some(1),
+        share: None,
+        after_events: None,
+        lasts: None,
+    });
+    run_program_with("session_queueing", &collector, &[("MC_BACKEND", "edge")]);
+
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1, "one session");
+    let s = &sessions[0];
+    assert_eq!(s.api, Api::Edge);
+    assert_eq!(
+        event_types(&s.events),
+        [
+            "media.sessionStart",
+            "media.play",
+            "media.pauseStart",
+            "media.play",
+            "media.bufferStart",
+            "media.play",
+            "media.bitrateChange",
+            "media.sessionComplete"
+        ]
+    );
+    let playheads: Vec<i64> = s.events.iter().map(|e| e["mediaCollection"]["playhead"].as_i64().unwrap()).collect();
+    assert_eq!(playheads, [0, 0, 3, 3, 5, 5, 5, 7]);
+    let ts: Vec<i64> =
+        s.events.iter().map(|e| timestamp_ms(e["timestamp"].as_str().unwrap()).expect("ISO-8601")).collect();
+    for w in ts.windows(2) {
+        assert!(w[1] > w[0], "timestamps strictly increasing: {ts:?}");
+    }
+    assert_eq!(s.events[6]["mediaCollection"]["qoeDataDetails"]["bitrate"], 1_500_000);
+    assert!(s.events[1..].iter().all(|e| e["mediaCollection"]["sessionID"] == s.sid.as_str()));
+
+    // The sessionStart went first and was answered 2 s later; every event request came after
+    // that answer, on the hint the answer gave, although the player made every call before it.
+    let requests = collector.requests();
+    let start = requests.iter().find(|r| r.path.starts_with("/ee/va/v1/sessionStart")).expect("sessionStart");
+    let hint = s.location_hint.clone().expect("a location hint");
+    let events: Vec<_> = requests.iter().filter(|r| r.seq != start.seq).collect();
+    assert_eq!(events.len(), 7);
+    for r in &events {
+        assert!(
+            r.at_ms >= start.at_ms + 1900,
+            "event request at {} before the answer (start {})",
+            r.at_ms,
+            start.at_ms
+        );
+        assert!(r.path.starts_with(&format!("/ee/{hint}/va/v1/")), "{}", r.path);
+        assert_eq!(r.status, 204);
+    }
+    assert!(ts[7] < start.at_ms + 2000, "the player called before the session id was known");
     assert_lint_clean(&collector, &s.sid);
 }
 

@@ -19,13 +19,22 @@ static inline long harness_env_long(const char *name, long fallback) {
     return (v && *v) ? strtol(v, NULL, 10) : fallback;
 }
 
-/* A config pointing at MC_ENDPOINT with test identifiers. */
+/* A config pointing at MC_ENDPOINT with test identifiers. With MC_BACKEND=edge the client
+ * speaks Media Edge (datastream MC_EDGE_CONFIG_ID, default "ds-test-1") instead of the MC API,
+ * so one program serves both back ends. */
 static inline void harness_config(mc_client_config *c) {
     mc_client_config_init(c);
     c->endpoint = getenv("MC_ENDPOINT");
-    c->tracking_server = "test.sc.omtrdc.net";
-    c->report_suite = "test-rsid";
-    c->org_id = "TESTORG@AdobeOrg";
+    const char *backend = getenv("MC_BACKEND");
+    if (backend && strcmp(backend, "edge") == 0) {
+        const char *ds = getenv("MC_EDGE_CONFIG_ID");
+        c->backend = MC_BACKEND_MEDIA_EDGE;
+        c->edge_config_id = (ds && *ds) ? ds : "ds-test-1";
+    } else {
+        c->tracking_server = "test.sc.omtrdc.net";
+        c->report_suite = "test-rsid";
+        c->org_id = "TESTORG@AdobeOrg";
+    }
     c->ecid = "ecid-0001";
     c->channel = "test-channel";
     c->player_name = "c-harness";

@@ -1,7 +1,8 @@
 /*
- * Session-ID queueing. The collector answers the sessions request after 2 s (a fault set by
- * the Rust test); meanwhile the player keeps calling. Every event must reach the collector after
- * the sessionStart, in call order, none lost. The Rust side asserts on what it received.
+ * Session-ID queueing. The collector answers the sessionStart after 2 s (a fault set by the Rust
+ * test); meanwhile the player keeps calling. Every event must reach the collector after the
+ * sessionStart, in call order, none lost. The Rust side asserts on what it received. Run with
+ * MC_BACKEND=edge for the same case on Media Edge (harness.h).
  */
 #include "media_collection.h"
 #include "mc_check.h"
@@ -42,7 +43,7 @@ int main(void) {
     CHECK_STATUS(mc_update_playhead(t, 7.0), MC_OK);
     CHECK_STATUS(mc_track_complete(t), MC_OK);
 
-    /* Everything was called well before the 201 (2 s): flush waits for it all. */
+    /* Everything was called well before the sessionStart's answer (2 s): flush waits for it all. */
     CHECK_STATUS(mc_client_flush(client, 15000), MC_OK);
     mc_stats st;
     mc_stats_init(&st);
