@@ -200,6 +200,47 @@ fn events_wait_for_the_session_id_and_go_in_order() {
     }
 }
 
+/// §1.3: a client's first sessionStart goes without a location hint; its later sessions start
+/// on the hint the earlier answer gave (and keep it); a new client starts without one.
+#[test]
+fn a_later_session_starts_on_the_hint_the_client_learned() {
+    let mut opts = Options::default();
+    opts.edge.location_hint = "va6".into();
+    let collector = Collector::start(opts).expect("collector");
+    let endpoint = CString::new(collector.base_url()).unwrap();
+    let cfg = edge_config(&endpoint);
+    for client_run in 0..2 {
+        let mut client = 0;
+        assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
+        for _ in 0..2 {
+            let t = start(client, c"edge-hint");
+            assert_eq!(mc_track_play(t), mc_status::MC_OK);
+            assert_eq!(mc_track_complete(t), mc_status::MC_OK);
+            assert_eq!(mc_client_flush(client, 10_000), mc_status::MC_OK, "client {client_run}");
+            assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+        }
+        assert_eq!(mc_client_free(client, 5_000), mc_status::MC_OK);
+    }
+    let sessions = edge_sessions(&collector);
+    assert_eq!(sessions.len(), 4);
+    let start_paths: Vec<&str> = sessions.iter().map(|s| s.requests[0].path.as_str()).collect();
+    for (k, path) in start_paths.iter().enumerate() {
+        let want = if k % 2 == 0 { "/ee/va/v1/sessionStart" } else { "/ee/va6/va/v1/sessionStart" };
+        assert_eq!(*path, want, "session {k}: {start_paths:?}");
+    }
+    for s in &sessions {
+        assert_eq!(types(&s.events), ["media.sessionStart", "media.play", "media.sessionComplete"]);
+        for r in &s.requests {
+            assert_eq!(r.status / 100, 2, "{} answered {}", r.path, r.status);
+        }
+        for r in &s.requests[1..] {
+            assert!(r.path.starts_with("/ee/va6/va/v1/"), "{}", r.path);
+        }
+        let errors: Vec<_> = collector.lint(&s.sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "lint errors: {errors:#?}");
+    }
+}
+
 /// A 404 on an event (the session is gone on the Edge side) restarts the tracker's session as a
 /// resumed one, under the shared restart budget.
 #[test]

@@ -11,10 +11,15 @@
 //!   non-empty session id. 408, 429, 502, 503, 504 are retried (`Retry-After` obeyed by the
 //!   shared gate); 500 is not; 404/410 on an event restart the session.
 //! - The location hint of the sessionStart answer (scope `EdgeNetwork`) is kept for that session
-//!   and put in the path of its later calls; a sessionStart itself goes without one.
+//!   and put in the path of its later calls. The client also remembers the last hint an answer
+//!   gave, for its `ttlSeconds` (1800 when absent), and a later session's sessionStart goes to
+//!   it (§1.3's recommendation, what Adobe's Edge extension does): a client stays on one edge.
+//!   Expiry is measured on the events' own clock (the sessionStart's `ts`), so this stays free
+//!   of clocks; a clock stepped back forgets the hint. Downloaded uploads go without a hint.
 //! - `identityMap` goes in `events[0].xdm` of the sessionStart and of a downloaded upload.
 
 use std::fmt::Write as _;
+use std::sync::{Mutex, PoisonError};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
@@ -40,14 +45,70 @@ pub struct EdgeSettings {
     pub fpid: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+/// A location hint a sessionStart answer gave, and the span of event time it holds for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LearnedHint {
+    hint: String,
+    /// The latest sessionStart `ts` sent before the answer came: the hint is not older.
+    since_ms: i64,
+    until_ms: i64,
+}
+
+/// The hint a client learned, and the `ts` of the latest sessionStart it sent (the hint's age
+/// is counted from there: never later than the answer, so the hint never outlives its ttl).
+#[derive(Debug, Default)]
+struct HintMemory {
+    learned: Option<LearnedHint>,
+    last_start_ms: i64,
+}
+
+#[derive(Debug)]
 pub struct MediaEdge {
     settings: EdgeSettings,
+    /// Held only for a few field reads and writes, never across I/O; one worker uses it.
+    hints: Mutex<HintMemory>,
 }
+
+/// A hint's life when its answer gives no `ttlSeconds` (Adobe's Edge extension's default).
+pub const DEFAULT_HINT_TTL_S: i64 = 1800;
+/// The longest life a hint is given, whatever the answer says.
+const MAX_HINT_TTL_S: i64 = 86_400;
 
 impl MediaEdge {
     pub fn new(settings: EdgeSettings) -> MediaEdge {
-        MediaEdge { settings }
+        MediaEdge { settings, hints: Mutex::new(HintMemory::default()) }
+    }
+
+    fn memory(&self) -> std::sync::MutexGuard<'_, HintMemory> {
+        // The memory is a cache: after a panic elsewhere its contents are still usable.
+        self.hints.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The hint a sessionStart stamped `ts_ms` goes to: the last one learned, while it holds.
+    /// An expired hint (or one from a clock since stepped back) is forgotten.
+    fn start_hint(&self, ts_ms: i64) -> Option<String> {
+        let mut m = self.memory();
+        m.last_start_ms = m.last_start_ms.max(ts_ms);
+        let holds = m.learned.as_ref().is_some_and(|l| (l.since_ms..l.until_ms).contains(&ts_ms));
+        if !holds {
+            m.learned = None;
+        }
+        m.learned.as_ref().map(|l| l.hint.clone())
+    }
+
+    /// Remembers the hint of a sessionStart answer; the hint of the session it opened: the
+    /// answer's, else the one its sessionStart went to.
+    fn learn_hint(&self, answer: Option<&Value>) -> Option<String> {
+        let mut m = self.memory();
+        match answer.and_then(location_hint) {
+            Some((hint, ttl_s)) => {
+                let since_ms = m.last_start_ms;
+                let until_ms = since_ms.saturating_add(ttl_s.saturating_mul(1000));
+                m.learned = (ttl_s > 0).then(|| LearnedHint { hint: hint.clone(), since_ms, until_ms });
+                Some(hint)
+            }
+            None => m.learned.as_ref().map(|l| l.hint.clone()),
+        }
     }
 
     fn path(&self, hint: Option<&str>, event_type: &str) -> String {
@@ -110,7 +171,8 @@ impl Backend for MediaEdge {
         if let Some(ids) = self.identity_map(&event.params) {
             xdm["identityMap"] = ids;
         }
-        HttpRequest { path: self.path(None, edge_type(event.event_type)), body: MediaEdge::envelope(xdm) }
+        let hint = self.start_hint(event.player_time.ts);
+        HttpRequest { path: self.path(hint.as_deref(), edge_type(event.event_type)), body: MediaEdge::envelope(xdm) }
     }
 
     fn event(&self, route: &SessionRoute, event: &Event) -> HttpRequest {
@@ -127,8 +189,9 @@ impl Backend for MediaEdge {
                     return Verdict::Accepted;
                 }
                 let answer = parse_json(body);
+                let hint = self.learn_hint(answer.as_ref());
                 match answer.as_ref().and_then(new_session_id) {
-                    Some(sid) => Verdict::Started(SessionRoute { sid, hint: answer.as_ref().and_then(location_hint) }),
+                    Some(sid) => Verdict::Started(SessionRoute { sid, hint }),
                     None if *status == 207 => Verdict::NotCreated(format!(
                         "HTTP 207 without a session id: {}",
                         answer.as_ref().map_or_else(|| "no JSON body".into(), errors_summary)
@@ -410,13 +473,16 @@ pub(crate) fn new_session_id(answer: &Value) -> Option<String> {
     (!sid.is_empty() && !sid.chars().any(char::is_control)).then(|| sid.to_owned())
 }
 
-/// The `EdgeNetwork` location hint of an answer, when it is a plain path segment.
-pub(crate) fn location_hint(answer: &Value) -> Option<String> {
-    let hint = handles(answer, "locationHint:result").find(|p| p["scope"] == "EdgeNetwork")?["hint"].as_str()?;
+/// The `EdgeNetwork` location hint of an answer, when it is a plain path segment, with its
+/// `ttlSeconds` (the default when absent or not a number, at most a day, never negative).
+pub(crate) fn location_hint(answer: &Value) -> Option<(String, i64)> {
+    let entry = handles(answer, "locationHint:result").find(|p| p["scope"] == "EdgeNetwork")?;
+    let hint = entry["hint"].as_str()?;
     let ok = !hint.is_empty()
         && hint.len() <= 32
         && hint.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    ok.then(|| hint.to_owned())
+    let ttl = entry["ttlSeconds"].as_i64().unwrap_or(DEFAULT_HINT_TTL_S).clamp(0, MAX_HINT_TTL_S);
+    ok.then(|| (hint.to_owned(), ttl))
 }
 
 /// One problem+json object in words: code, title, detail and the named fields (§7.1; `details`

@@ -260,6 +260,65 @@ fn session_start_answers() {
     assert!(why.contains("'bad' referenced in your request does not exist"), "{why}");
 }
 
+fn start_path(e: &MediaEdge, ts: i64) -> String {
+    e.session_start(&hit(EventType::SessionStart, 0.0, ts, json!({"media.id": "m"}))).path
+}
+
+fn answer(sid: &str, hint: &str, ttl: Option<i64>) -> Outcome {
+    let ttl = ttl.map(|t| format!(r#","ttlSeconds":{t}"#)).unwrap_or_default();
+    http(
+        200,
+        &format!(
+            r#"{{"handle":[{{"type":"media-analytics:new-session","payload":[{{"sessionId":"{sid}"}}]}},
+ {{"type":"locationHint:result","payload":[{{"scope":"EdgeNetwork","hint":"{hint}"{ttl}}}]}}]}}"#
+        ),
+    )
+}
+
+/// §1.3: the client's first sessionStart goes without a hint; a later one goes to the hint the
+/// last answer gave while its ttl holds (counted on the events' clock from the sessionStart that
+/// got it); a newer answer replaces it; an expired one, a ttl of 0 or a clock stepped back
+/// leave the next sessionStart without one.
+#[test]
+fn a_later_session_starts_on_the_hint_learned_earlier() {
+    let e = edge();
+    let t0 = 1_700_000_000_000;
+    assert_eq!(start_path(&e, t0), "/ee/va/v1/sessionStart?configId=ds-test-1");
+    assert_eq!(e.classify(&answer("s1", "va6", Some(60)), true), Verdict::Started(open(Some("va6"), "s1")));
+    assert_eq!(start_path(&e, t0 + 59_999), "/ee/va6/va/v1/sessionStart?configId=ds-test-1");
+    // The answer moved the client: the next start follows, and the session keeps its hint.
+    assert_eq!(e.classify(&answer("s2", "or2", None), true), Verdict::Started(open(Some("or2"), "s2")));
+    assert_eq!(start_path(&e, t0 + 70_000), "/ee/or2/va/v1/sessionStart?configId=ds-test-1");
+    // An answer without a hint: the session stays where its sessionStart went.
+    let no_hint = r#"{"handle":[{"type":"media-analytics:new-session","payload":[{"sessionId":"s3"}]}]}"#;
+    assert_eq!(e.classify(&http(200, no_hint), true), Verdict::Started(open(Some("or2"), "s3")));
+    // No ttlSeconds: 1800 s from the latest sessionStart sent before its answer (t0 + 59.999 s).
+    assert_eq!(start_path(&e, t0 + 59_999 + 1_799_999), "/ee/or2/va/v1/sessionStart?configId=ds-test-1");
+    assert_eq!(start_path(&e, t0 + 59_999 + 1_800_000), "/ee/va/v1/sessionStart?configId=ds-test-1");
+    assert_eq!(start_path(&e, t0 + 80_000), "/ee/va/v1/sessionStart?configId=ds-test-1", "expired is forgotten");
+
+    let e = edge();
+    start_path(&e, t0);
+    e.classify(&answer("s1", "va6", Some(0)), true);
+    assert_eq!(start_path(&e, t0 + 1), "/ee/va/v1/sessionStart?configId=ds-test-1", "ttl 0: not kept");
+
+    let e = edge();
+    start_path(&e, t0);
+    e.classify(&answer("s1", "va6", Some(1800)), true);
+    assert_eq!(start_path(&e, t0 - 1), "/ee/va/v1/sessionStart?configId=ds-test-1", "clock stepped back");
+
+    // A 207 that created no session still tells where the client belongs.
+    let e = edge();
+    start_path(&e, t0);
+    let refused = r#"{"handle":[{"type":"locationHint:result","payload":[{"scope":"EdgeNetwork","hint":"irl1"}]}],
+ "errors":[{"status":400,"title":"Invalid request"}]}"#;
+    assert!(matches!(e.classify(&http(207, refused), true), Verdict::NotCreated(_)));
+    assert_eq!(start_path(&e, t0 + 1), "/ee/irl1/va/v1/sessionStart?configId=ds-test-1");
+    // Event answers (204, no body) change nothing.
+    assert_eq!(e.classify(&http(204, ""), false), Verdict::Accepted);
+    assert_eq!(start_path(&e, t0 + 2), "/ee/irl1/va/v1/sessionStart?configId=ds-test-1");
+}
+
 /// §7.2 and §10.12: the Edge retry table, and problem+json bodies in the messages (F5, F6, F7).
 #[test]
 fn retry_table() {
