@@ -389,3 +389,99 @@ fn a_downloaded_session_over_64_kb_is_split_and_nothing_is_lost() {
     let expected: Vec<i64> = (1..=pauses as i64).collect();
     assert_eq!(playheads, expected, "in order");
 }
+
+/// A client with an offline store in `dir` that uploads without a pause between requests.
+fn store_client(endpoint: &CString, dir: &std::path::Path) -> mc_client_t {
+    let dir_c = CString::new(dir.to_string_lossy().into_owned()).unwrap();
+    let mut cfg = edge_config(endpoint);
+    cfg.store_dir = dir_c.as_ptr();
+    cfg.upload_min_gap_ms = 0;
+    cfg.upload_backoff_base_ms = 50;
+    cfg.network_return_window_ms = 0;
+    let mut client = 0;
+    assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
+    client
+}
+
+/// The accepted `/downloaded` uploads (their parts, in arrival order).
+fn accepted_uploads(c: &Collector) -> Vec<mc_collector::RequestRecord> {
+    c.requests().into_iter().filter(|r| r.path.ends_with("/va/v1/downloaded") && r.status / 100 == 2).collect()
+}
+
+/// A session cut into parts, stopped after its first part went through (the collector fails the
+/// later ones): the next client on the same store uploads only the parts not yet acknowledged,
+/// so the collector gets every event exactly once, in order, and no part twice.
+#[test]
+fn a_split_downloaded_session_stopped_between_parts_resumes_after_the_acknowledged_ones() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    // The first upload passes, the next 998 fail (share 0.999: the n-th request is hit when
+    // floor(n * 0.999) grows, which it does from the 2nd on).
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Downloaded,
+        kind: FaultKind::Status { status: 503, headers: Vec::new(), body: None },
+        times: None,
+        share: Some(0.999),
+        after_events: None,
+        lasts: None,
+    });
+    let endpoint = CString::new(collector.base_url()).unwrap();
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("edge-store-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let pauses = 700; // three parts
+    let client = store_client(&endpoint, &dir);
+    let mut tcfg = mc_tracker_config::defaults();
+    tcfg.downloaded = true;
+    let mut t = 0;
+    assert_eq!(mc_tracker_new(client, &tcfg, &mut t), mc_status::MC_OK);
+    let mut media = mc_media_info::defaults();
+    media.id = c"edge-offline-resume".as_ptr();
+    media.name = c"Offline show".as_ptr();
+    media.content_type = c"vod".as_ptr();
+    media.length = 3600.0;
+    assert_eq!(mc_track_session_start(t, &media, std::ptr::null(), 0), mc_status::MC_OK);
+    assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    for i in 0..pauses {
+        assert_eq!(mc_update_playhead(t, i as f64 + 1.0), mc_status::MC_OK);
+        assert_eq!(mc_track_pause(t), mc_status::MC_OK);
+        assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    }
+    assert_eq!(mc_track_complete(t), mc_status::MC_OK);
+    assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+    let uploads = |c: &Collector| c.requests().iter().filter(|r| r.path.ends_with("/va/v1/downloaded")).count();
+    assert!(collector.wait_until(Duration::from_secs(20), |c| uploads(c) >= 3), "the first part and two failures");
+    assert_eq!(mc_client_free(client, 2_000), mc_status::MC_OK);
+    let first_run = accepted_uploads(&collector);
+    assert_eq!(first_run.len(), 1, "one part went through before the stop");
+
+    collector.clear_faults();
+    let client = store_client(&endpoint, &dir);
+    let expected = 2 * pauses + 3;
+    let delivered = |c: &Collector| {
+        c.sessions().iter().filter(|s| s.api == Api::Edge && s.downloaded).map(|s| s.events.len()).sum::<usize>()
+    };
+    // Every event, plus the sessionStart copy that begins each part after the first.
+    let parts_done = |c: &Collector| delivered(c) >= expected + accepted_uploads(c).len() - 1;
+    assert!(collector.wait_until(Duration::from_secs(20), parts_done), "the other parts");
+    assert_eq!(mc_client_free(client, 5_000), mc_status::MC_OK);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let accepted = accepted_uploads(&collector);
+    assert!(accepted.len() >= 3, "{} parts", accepted.len());
+    assert_eq!(accepted[0].body, first_run[0].body, "the first part went once, before the stop");
+    let sessions: Vec<_> = collector.sessions().into_iter().filter(|s| s.api == Api::Edge && s.downloaded).collect();
+    assert_eq!(sessions.len(), accepted.len(), "one session per accepted part, none twice");
+    let mut playheads = Vec::new();
+    for (k, s) in sessions.iter().enumerate() {
+        assert_eq!(s.events[0]["eventType"], "media.sessionStart");
+        assert_eq!(s.events[0]["mediaCollection"]["sessionDetails"]["hasResume"], k > 0, "part {k}");
+        for e in s.events.iter().filter(|e| e["eventType"] == "media.pauseStart") {
+            playheads.push(e["mediaCollection"]["playhead"].as_i64().unwrap_or(-1));
+        }
+        let errors: Vec<_> = collector.lint(&s.sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "part {k}: lint errors: {errors:#?}");
+    }
+    let expected_playheads: Vec<i64> = (1..=pauses as i64).collect();
+    assert_eq!(playheads, expected_playheads, "every pause exactly once, in order");
+}

@@ -24,7 +24,7 @@ use std::sync::{Mutex, PoisonError};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
-use super::{Backend, HttpRequest, SessionRoute, Verdict};
+use super::{Backend, HttpRequest, SessionRoute, UploadPart, Verdict, resumed_start};
 use crate::core::Outcome;
 use crate::hit::{Event, EventType};
 
@@ -222,13 +222,20 @@ impl Backend for MediaEdge {
 
     /// One `media.downloaded` request per part. A session whose request would pass 64 KB is cut
     /// between events; every part after the first begins with a copy of the sessionStart marked
-    /// `hasResume: true`, 1 ms before the part's first event, so each part is a valid session of
-    /// its own and no event is left out.
-    fn downloaded(&self, batch: &[Value], _path: &str) -> Vec<HttpRequest> {
-        let events: Vec<Event> = batch.iter().filter_map(|v| serde_json::from_value(v.clone()).ok()).collect();
-        let Some(start) = events.first().filter(|e| e.event_type == EventType::SessionStart) else {
+    /// `hasResume: true`, 1 ms before the part's first event ([`resumed_start`]), so each part
+    /// is a valid session of its own and no event is left out. With `acked` events already
+    /// taken, the first part is such a later part.
+    fn downloaded(&self, batch: &[Value], acked: usize, _path: &str) -> Vec<UploadPart> {
+        // Indexed like `batch`, so that part sizes count the batch's events (a record that is
+        // not a hit, which the store cannot hold, would be passed over but still counted).
+        let events: Vec<Option<Event>> = batch.iter().map(|v| serde_json::from_value(v.clone()).ok()).collect();
+        let Some(start) = events.first().and_then(Option::as_ref).filter(|e| e.event_type == EventType::SessionStart)
+        else {
             return Vec::new();
         };
+        if acked >= batch.len() {
+            return Vec::new();
+        }
         let mut head = json!({ "eventType": "media.downloaded" });
         if let Some(ids) = self.identity_map(&start.params) {
             head["identityMap"] = ids;
@@ -240,28 +247,38 @@ impl Backend for MediaEdge {
             MediaEdge::envelope(xdm)
         };
         let empty_size = build(&[]).len();
-        let mut parts: Vec<Vec<Value>> = Vec::new();
+        let item_size = |item: &Value| serde_json::to_vec(item).map_or(0, |v| v.len()) + 1;
+        let mut parts: Vec<UploadPart> = Vec::new();
+        // The items of the part being filled, how many batch events they carry, and its size.
         let mut current: Vec<Value> = Vec::new();
+        let mut taken = 0;
         let mut size = empty_size;
-        for e in &events {
+        for e in &events[acked..] {
+            let Some(e) = e else {
+                taken += 1;
+                continue;
+            };
             let item = MediaEdge::downloaded_item(e);
-            let item_size = serde_json::to_vec(&item).map_or(0, |v| v.len()) + 1;
+            let cut = current.len() > 1 && size + item_size(&item) > MAX_REQUEST_BYTES;
             // A part holds its start and at least one event before it is cut.
-            if current.len() > 1 && size + item_size > MAX_REQUEST_BYTES {
-                parts.push(std::mem::take(&mut current));
-                let mut resumed = start.clone();
-                resumed.params.insert("media.resume".into(), json!(true));
-                resumed.player_time.playhead = e.player_time.playhead;
-                resumed.player_time.ts = e.player_time.ts - 1;
-                let resumed = MediaEdge::downloaded_item(&resumed);
-                size = empty_size + serde_json::to_vec(&resumed).map_or(0, |v| v.len()) + 1;
+            if cut || current.is_empty() && acked > 0 {
+                if cut {
+                    parts.push(UploadPart {
+                        request: HttpRequest { path: path.clone(), body: build(&current) },
+                        events: taken,
+                    });
+                    (current, taken) = (Vec::new(), 0);
+                }
+                let resumed = MediaEdge::downloaded_item(&resumed_start(start, e));
+                size = empty_size + item_size(&resumed);
                 current.push(resumed);
             }
-            size += item_size;
+            size += item_size(&item);
             current.push(item);
+            taken += 1;
         }
-        parts.push(current);
-        parts.iter().map(|items| HttpRequest { path: path.clone(), body: build(items) }).collect()
+        parts.push(UploadPart { request: HttpRequest { path, body: build(&current) }, events: taken });
+        parts
     }
 }
 

@@ -372,11 +372,12 @@ fn f14_downloaded_session() {
         stored(EventType::Ping, 20.0, 1_758_901_965_000, json!({})),
         stored(EventType::SessionComplete, 30.0, 1_758_901_988_000, json!({})),
     ];
-    let parts = edge().downloaded(&batch, "/api/v1/downloaded");
+    let parts = edge().downloaded(&batch, 0, "/api/v1/downloaded");
     assert_eq!(parts.len(), 1);
-    assert_eq!(parts[0].path, "/ee/va/v1/downloaded?configId=ds-test-1");
+    assert_eq!(parts[0].events, 4);
+    assert_eq!(parts[0].request.path, "/ee/va/v1/downloaded?configId=ds-test-1");
     assert_eq!(
-        body(&parts[0]),
+        body(&parts[0].request),
         inner(json!({"eventType":"media.downloaded",
          "identityMap":{"FPID":[{"id":"fpid-0001","authenticatedState":"ambiguous","primary":true}]},
          "mediaDownloadedEvents":[
@@ -401,11 +402,12 @@ fn downloaded_session_over_64_kb_is_split_without_loss() {
         batch.push(stored(EventType::Ping, f64::from(i), 1_000_000 + i64::from(i) * 1000, json!({})));
     }
     batch.push(stored(EventType::SessionComplete, 7200.0, 1_000_000 + i64::from(n + 1) * 1000, json!({})));
-    let parts = edge().downloaded(&batch, "/api/v1/downloaded");
+    let parts = edge().downloaded(&batch, 0, "/api/v1/downloaded");
     assert!(parts.len() >= 3, "{} parts", parts.len());
+    assert_eq!(parts.iter().map(|p| p.events).sum::<usize>(), batch.len(), "the parts' events add up");
     let mut pings = Vec::new();
     let mut last_ts = String::new();
-    for (k, p) in parts.iter().enumerate() {
+    for (k, p) in parts.iter().map(|p| &p.request).enumerate() {
         assert!(p.body.len() <= MAX_REQUEST_BYTES, "part {k}: {} bytes", p.body.len());
         let items = body(p)["events"][0]["xdm"]["mediaDownloadedEvents"].as_array().cloned().unwrap_or_default();
         assert_eq!(items[0]["mediaEventType"], "media.sessionStart", "part {k} starts a session");
@@ -427,7 +429,37 @@ fn downloaded_session_over_64_kb_is_split_without_loss() {
     }
     let expected: Vec<Value> = (1..=n).map(|i| json!(i)).collect();
     assert_eq!(pings, expected, "every ping once, in order");
-    let last = body(parts.last().expect("a part"));
+    let last = body(&parts.last().expect("a part").request);
     let items = last["events"][0]["xdm"]["mediaDownloadedEvents"].as_array().cloned().unwrap_or_default();
     assert_eq!(items.last().map(|i| i["mediaEventType"].clone()), Some(json!("media.sessionComplete")));
+}
+
+/// After a restart with the first parts acknowledged, the upload covers the rest: the same parts
+/// as before from there on, the first of them beginning with the resumed sessionStart; nothing
+/// when every event was acknowledged.
+#[test]
+fn downloaded_session_resumes_after_the_acknowledged_parts() {
+    let start = json!({"media.id": "big", "media.length": 7200, "media.contentType": "VOD",
+                       "media.playerName": "p", "media.channel": "c", "media.resume": false});
+    let mut batch = vec![stored(EventType::SessionStart, 0.0, 1_000_000, start)];
+    for i in 1..=3000 {
+        batch.push(stored(EventType::Ping, f64::from(i), 1_000_000 + i64::from(i) * 1000, json!({})));
+    }
+    batch.push(stored(EventType::SessionComplete, 7200.0, 1_000_000 + 3001 * 1000, json!({})));
+    let whole = edge().downloaded(&batch, 0, "");
+    assert!(whole.len() >= 3);
+    let acked = whole[0].events;
+    let rest = edge().downloaded(&batch, acked, "");
+    assert_eq!(rest, whole[1..].to_vec(), "the parts not yet acknowledged, unchanged");
+    assert_eq!(rest.iter().map(|p| p.events).sum::<usize>(), batch.len() - acked);
+    // From any event on: the first part begins with the resumed sessionStart 1 ms before it.
+    let rest = edge().downloaded(&batch, 10, "");
+    let items = body(&rest[0].request)["events"][0]["xdm"]["mediaDownloadedEvents"].clone();
+    assert_eq!(items[0]["mediaEventType"], "media.sessionStart");
+    assert_eq!(items[0]["mediaCollection"]["sessionDetails"]["hasResume"], true);
+    assert_eq!(items[0]["mediaCollection"]["playhead"], 10);
+    assert_eq!(items[0]["mediaEventTimestamp"], "1970-01-01T00:16:49.999Z");
+    assert_eq!(items[1]["mediaCollection"]["playhead"], 10);
+    assert_eq!(rest.iter().map(|p| p.events).sum::<usize>(), batch.len() - 10);
+    assert!(edge().downloaded(&batch, batch.len(), "").is_empty(), "nothing left");
 }

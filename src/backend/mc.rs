@@ -5,7 +5,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 
 use serde_json::Value;
 
-use super::{Backend, HttpRequest, SessionRoute, Verdict};
+use super::{Backend, HttpRequest, SessionRoute, UploadPart, Verdict, resumed_start};
 use crate::core::Outcome;
 use crate::hit::Event;
 
@@ -64,9 +64,24 @@ impl Backend for MediaCollection {
     }
 
     /// One JSON array of the hits to the configured path (`/api/v1/downloaded`, or the
-    /// deprecated `/api/v1/sessions`).
-    fn downloaded(&self, batch: &[Value], path: &str) -> Vec<HttpRequest> {
-        vec![HttpRequest { path: path.to_owned(), body: serde_json::to_vec(batch).unwrap_or_default() }]
+    /// deprecated `/api/v1/sessions`). The MC API takes a session whole, so `acked` is 0 unless
+    /// the store was half uploaded to Media Edge by an earlier run: then the rest goes as a
+    /// resumed session, as on Edge.
+    fn downloaded(&self, batch: &[Value], acked: usize, path: &str) -> Vec<UploadPart> {
+        let rest = batch.get(acked..).unwrap_or_default();
+        if rest.is_empty() {
+            return Vec::new();
+        }
+        let mut items = Vec::with_capacity(rest.len() + 1);
+        if acked > 0 {
+            let parse = |v: &Value| serde_json::from_value::<Event>(v.clone()).ok();
+            if let (Some(start), Some(next)) = (batch.first().and_then(parse), parse(&rest[0])) {
+                items.push(serde_json::to_value(resumed_start(&start, &next)).unwrap_or_default());
+            }
+        }
+        items.extend_from_slice(rest);
+        let body = serde_json::to_vec(&items).unwrap_or_default();
+        vec![UploadPart { request: HttpRequest { path: path.to_owned(), body }, events: rest.len() }]
     }
 }
 
@@ -95,6 +110,34 @@ pub fn parse_location(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// The MC API takes a session whole: one array of every hit; after events a Media Edge run
+    /// had acknowledged, the rest as a resumed session.
+    #[test]
+    fn downloaded_batch_whole_or_the_rest_resumed() {
+        let batch = vec![
+            json!({"playerTime": {"playhead": 0.0, "ts": 1000}, "eventType": "sessionStart", "params": {"media.id": "m"}}),
+            json!({"playerTime": {"playhead": 0.0, "ts": 2000}, "eventType": "play"}),
+            json!({"playerTime": {"playhead": 5.0, "ts": 7000}, "eventType": "sessionComplete"}),
+        ];
+        let parts = MediaCollection.downloaded(&batch, 0, "/api/v1/downloaded");
+        assert_eq!(parts.len(), 1);
+        assert_eq!((parts[0].events, parts[0].request.path.as_str()), (3, "/api/v1/downloaded"));
+        assert_eq!(serde_json::from_slice::<Value>(&parts[0].request.body).unwrap(), json!(batch));
+        let parts = MediaCollection.downloaded(&batch, 2, "/api/v1/downloaded");
+        assert_eq!(parts[0].events, 1);
+        let sent: Value = serde_json::from_slice(&parts[0].request.body).unwrap();
+        assert_eq!(
+            sent,
+            json!([
+                {"playerTime": {"playhead": 5.0, "ts": 6999}, "eventType": "sessionStart",
+                 "params": {"media.id": "m", "media.resume": true}},
+                batch[2]
+            ])
+        );
+        assert!(MediaCollection.downloaded(&batch, 3, "/api/v1/downloaded").is_empty());
+    }
 
     #[test]
     fn location_relative_absolute_and_garbage() {

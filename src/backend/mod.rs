@@ -41,6 +41,14 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
 }
 
+/// One request of a downloaded session's upload, and how many of the session's events it
+/// carries (not counting the sessionStart copy a later part begins with).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadPart {
+    pub request: HttpRequest,
+    pub events: usize,
+}
+
 /// What a response means for the request that got it (each back end's retry table).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -69,9 +77,24 @@ pub trait Backend: Debug + Send + Sync {
     fn event(&self, route: &SessionRoute, event: &Event) -> HttpRequest;
     /// What `outcome` means; `starting` when the request was a sessionStart.
     fn classify(&self, outcome: &Outcome, starting: bool) -> Verdict;
-    /// The upload(s) of one finished downloaded session (`batch`: its hits from sessionStart to
-    /// the end, as the offline store kept them). `path` is the configured upload path (MC only).
-    fn downloaded(&self, batch: &[Value], path: &str) -> Vec<HttpRequest>;
+    /// The upload of one finished downloaded session (`batch`: its hits from sessionStart to the
+    /// end, as the offline store kept them), in one or more parts sent in order. The first
+    /// `acked` events already reached the back end (parts acknowledged before a restart): the
+    /// upload covers the rest and begins as a later part does, with the sessionStart again
+    /// ([`resumed_start`]). The parts' `events` add up to `batch.len() - acked`; none when
+    /// nothing is left. `path` is the configured upload path (MC only).
+    fn downloaded(&self, batch: &[Value], acked: usize, path: &str) -> Vec<UploadPart>;
+}
+
+/// The sessionStart a later part of a split downloaded session begins with: the session's own,
+/// marked resumed, at the playhead of the part's first event and 1 ms before it, so that each
+/// part is a valid session of its own.
+pub fn resumed_start(start: &Event, next: &Event) -> Event {
+    let mut resumed = start.clone();
+    resumed.params.insert("media.resume".into(), Value::Bool(true));
+    resumed.player_time.playhead = next.player_time.playhead;
+    resumed.player_time.ts = next.player_time.ts - 1;
+    resumed
 }
 
 /// The back end `config` names.

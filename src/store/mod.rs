@@ -25,6 +25,10 @@
 //! <id:020>.seg.tmp                        a segment being created (its header written, not yet renamed)
 //! <id:020>.<attempts>.<next_ms>.ready     a finished session; the upload backoff lives in the name,
 //!                                         so one atomic rename persists it
+//! <id:020>.<attempts>.<next_ms>.<acked>.ready
+//!                                         the same, after a back end acknowledged the first <acked>
+//!                                         events of a session it takes in parts (Media Edge's
+//!                                         64 KB cap): a restart uploads only the rest
 //! quarantine/<n:010>.<reason>.<name>      rejected or damaged files, the oldest deleted beyond the cap
 //! ```
 //!
@@ -55,7 +59,9 @@
 //! [`Store::append`] returns Ok. Durable records survive a kill or power loss, given storage
 //! that honours fdatasync. Delivery is **at least once**: a session is deleted only after its
 //! upload got a 2xx, so the one duplicate possible is a batch whose 2xx arrived but whose delete
-//! did not complete before a crash.
+//! did not complete before a crash. A session uploaded in parts records each acknowledged part
+//! (one rename, then a directory fsync) before the next goes, so the same holds per part: only
+//! a part whose 2xx arrived but whose record did not complete can go twice.
 //!
 //! # Disk errors
 //!
@@ -203,6 +209,8 @@ pub struct Ready {
     pub attempts: u32,
     pub next_attempt_ms: i64,
     pub bytes: u64,
+    /// How many of the session's events a back end has acknowledged (uploads in parts).
+    pub acked: u64,
 }
 
 struct OpenSegment {
@@ -227,7 +235,8 @@ struct Published {
     attempts: u32,
     next_attempt_ms: i64,
     bytes: u64,
-    /// The name on disk, which can lag `attempts`/`next_attempt_ms` after a failed rename.
+    acked: u64,
+    /// The name on disk, which can lag `attempts`/`next_attempt_ms`/`acked` after a failed rename.
     name: String,
 }
 
@@ -250,7 +259,15 @@ fn segment_name(id: SegmentId) -> String {
 }
 
 fn ready_name(id: SegmentId, attempts: u32, next_attempt_ms: i64) -> String {
-    format!("{id:020}.{attempts}.{next_attempt_ms}.ready")
+    ready_name_acked(id, attempts, next_attempt_ms, 0)
+}
+
+/// Without acknowledged events the name has no `acked` field (the name older versions read).
+fn ready_name_acked(id: SegmentId, attempts: u32, next_attempt_ms: i64, acked: u64) -> String {
+    match acked {
+        0 => format!("{id:020}.{attempts}.{next_attempt_ms}.ready"),
+        _ => format!("{id:020}.{attempts}.{next_attempt_ms}.{acked}.ready"),
+    }
 }
 
 fn parse_id(s: &str) -> Option<SegmentId> {
@@ -263,7 +280,8 @@ fn parse_id(s: &str) -> Option<SegmentId> {
 /// What a file name in the store directory says it is.
 enum Entry {
     Segment(SegmentId),
-    Ready(SegmentId, u32, i64),
+    /// id, attempts, next attempt (ms), acknowledged events.
+    Ready(SegmentId, u32, i64, u64),
     Temp(SegmentId),
 }
 
@@ -277,10 +295,15 @@ fn parse_name(name: &str) -> Option<Entry> {
     let stem = name.strip_suffix(".ready")?;
     let mut parts = stem.split('.');
     let (id, attempts, next) = (parts.next()?, parts.next()?, parts.next()?);
+    let acked = match parts.next() {
+        Some(a) if !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()) => a.parse().ok()?,
+        Some(_) => return None,
+        None => 0,
+    };
     if parts.next().is_some() {
         return None;
     }
-    Some(Entry::Ready(parse_id(id)?, attempts.parse().ok()?, next.parse().ok()?))
+    Some(Entry::Ready(parse_id(id)?, attempts.parse().ok()?, next.parse().ok()?, acked))
 }
 
 /// Keeps a quarantine reason usable in a file name.
@@ -357,8 +380,8 @@ impl Store {
                     }
                 }
                 Some(Entry::Segment(id)) => self.recover_file(&name, id, None, &mut rec),
-                Some(Entry::Ready(id, attempts, next)) => {
-                    self.recover_file(&name, id, Some((attempts, next)), &mut rec)
+                Some(Entry::Ready(id, attempts, next, acked)) => {
+                    self.recover_file(&name, id, Some((attempts, next, acked)), &mut rec)
                 }
                 None => {}
             }
@@ -370,8 +393,9 @@ impl Store {
         Ok(rec)
     }
 
-    /// Checks one segment (`backoff` is None for an unfinished one) and keeps its good prefix.
-    fn recover_file(&mut self, name: &str, id: SegmentId, backoff: Option<(u32, i64)>, rec: &mut Recovery) {
+    /// Checks one segment (`backoff`: attempts, next attempt and acknowledged events; None for an
+    /// unfinished one) and keeps its good prefix.
+    fn recover_file(&mut self, name: &str, id: SegmentId, backoff: Option<(u32, i64, u64)>, rec: &mut Recovery) {
         self.last_id = self.last_id.max(id);
         if self.open.contains_key(&id) || self.ready.contains_key(&id) {
             return self.quarantine_counted(name, "duplicate", rec);
@@ -477,8 +501,8 @@ impl Store {
                 rec.orphaned.push(id);
                 rec.sessions_recovered += 1;
             }
-            Some((attempts, next_attempt_ms)) => {
-                let p = Published { created_ms, attempts, next_attempt_ms, bytes: good, name: name.to_string() };
+            Some((attempts, next_attempt_ms, acked)) => {
+                let p = Published { created_ms, attempts, next_attempt_ms, bytes: good, acked, name: name.to_string() };
                 self.ready.insert(id, p);
                 rec.sessions_recovered += 1;
             }
@@ -654,7 +678,8 @@ impl Store {
             self.open.insert(id, seg);
             return Err(StoreError::Disk(e));
         }
-        let p = Published { created_ms: seg.created_ms, attempts: 0, next_attempt_ms: 0, bytes: seg.len, name };
+        let p =
+            Published { created_ms: seg.created_ms, attempts: 0, next_attempt_ms: 0, bytes: seg.len, acked: 0, name };
         self.ready.insert(id, p);
         fsync_dir(&self.cfg.dir).map_err(disk)?;
         synced.map_err(disk)
@@ -708,6 +733,7 @@ impl Store {
                 attempts: p.attempts,
                 next_attempt_ms: p.next_attempt_ms,
                 bytes: p.bytes,
+                acked: p.acked,
             })
             .collect();
         out.sort_by_key(|r| (r.created_ms, r.id));
@@ -784,7 +810,22 @@ impl Store {
         let p = self.ready.get_mut(&id).ok_or(StoreError::NotFound)?;
         p.attempts = attempts;
         p.next_attempt_ms = next_attempt_ms;
-        let name = ready_name(id, attempts, next_attempt_ms);
+        self.rename_ready(id)
+    }
+
+    /// Persists that a back end acknowledged the first `acked` events of a session it takes in
+    /// parts (an atomic rename, then a directory fsync), so that a restart sends only the rest.
+    /// Memory is updated even if the disk is not.
+    pub fn record_acked(&mut self, id: SegmentId, acked: u64) -> Result<(), StoreError> {
+        let p = self.ready.get_mut(&id).ok_or(StoreError::NotFound)?;
+        p.acked = acked;
+        self.rename_ready(id)
+    }
+
+    /// Gives a finished session's file the name its upload state calls for.
+    fn rename_ready(&mut self, id: SegmentId) -> Result<(), StoreError> {
+        let p = self.ready.get_mut(&id).ok_or(StoreError::NotFound)?;
+        let name = ready_name_acked(id, p.attempts, p.next_attempt_ms, p.acked);
         if name == p.name {
             return Ok(());
         }

@@ -116,7 +116,7 @@ fn round_trip() {
     s.finish(id).unwrap();
     assert!(s.open_segments().is_empty());
     let size = fs::metadata(dir.join(ready_name(id, 0, 0))).unwrap().len();
-    let expected = Ready { id, created_ms: NOW, attempts: 0, next_attempt_ms: 0, bytes: size };
+    let expected = Ready { id, created_ms: NOW, attempts: 0, next_attempt_ms: 0, bytes: size, acked: 0 };
     assert_eq!(s.ready(), vec![expected.clone()]);
     assert_eq!(s.read(id).unwrap(), payloads(3));
     assert!(matches!(s.finish(id), Err(StoreError::NotFound)));
@@ -673,6 +673,36 @@ fn upload_attempts_survive_a_restart() {
     assert_eq!((r[0].attempts, r[0].next_attempt_ms), (3, NOW + 15_000));
     assert_eq!((r[1].attempts, r[1].next_attempt_ms), (1, -7));
     assert_eq!(s.read(ids[0]).unwrap(), vec![vec![b'x'; 100]]);
+}
+
+/// The events a back end acknowledged of a session it takes in parts survive a restart, beside
+/// the backoff (each kept when the other changes); a name without the field means none.
+#[test]
+fn acknowledged_parts_survive_a_restart() {
+    let t = TempDir::new("acked");
+    let dir = t.store();
+    let (mut s, _) = open(&dir);
+    let ids = finished_sessions(&mut s, &[NOW, NOW + 1]);
+    s.record_acked(ids[0], 180).unwrap();
+    assert!(dir.join(ready_name_acked(ids[0], 0, 0, 180)).exists());
+    s.record_attempt(ids[0], 2, NOW + 30_000).unwrap();
+    assert!(dir.join(ready_name_acked(ids[0], 2, NOW + 30_000, 180)).exists(), "the backoff keeps it");
+    s.record_acked(ids[0], 361).unwrap();
+    let open_id = s.begin(NOW).unwrap();
+    assert!(matches!(s.record_acked(open_id, 1), Err(StoreError::NotFound)));
+    drop(s);
+    let (mut s, rec) = open(&dir);
+    assert_eq!(rec.quarantined, 0);
+    let r = s.ready();
+    assert_eq!((r[0].attempts, r[0].next_attempt_ms, r[0].acked), (2, NOW + 30_000, 361));
+    assert_eq!((r[1].attempts, r[1].acked), (0, 0));
+    assert_eq!(s.read(ids[0]).unwrap(), vec![vec![b'x'; 100]]);
+    s.delete(ids[0]).unwrap();
+    assert!(!dir.join(ready_name_acked(ids[0], 2, NOW + 30_000, 361)).exists());
+    // Names the store does not write are not its own: left alone, not read.
+    for odd in [format!("{:020}.0.0..ready", 5), format!("{:020}.0.0.x.ready", 6), format!("{:020}.0.0.1.2.ready", 7)] {
+        assert!(parse_name(&odd).is_none(), "{odd}");
+    }
 }
 
 #[test]

@@ -2,7 +2,11 @@
 //! (`crate::store`), one segment per session; finished sessions are uploaded one at a time,
 //! oldest first, each as one JSON array (`sessionStart` first), at least `min_gap` apart.
 //!
-//! Outcomes (DESIGN's retry table): 2xx → deleted; 400 (or another 4xx) → quarantined, never
+//! A back end that takes a session in parts (Media Edge's 64 KB cap) gets them in order; each
+//! acknowledged part is recorded in the store before the next goes, so a restart (after a crash
+//! or a stop) uploads only the parts not yet acknowledged.
+//!
+//! Outcomes (DESIGN's retry table): 2xx → deleted (a part: recorded); 400 (or another 4xx) → quarantined, never
 //! retried; network error, 408, 429, 5xx → kept, retried after 15 s × 2ⁿ ±20 % (capped at 1 h,
 //! `Retry-After` honoured and clamped), the attempt count persisted; given up (quarantined) once
 //! the session is older than the give-up age. Uploads go through the core's endpoint gate like
@@ -15,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::backend::{Backend, BackendConfig, HttpRequest, Verdict};
+use crate::backend::{Backend, BackendConfig, UploadPart, Verdict};
 use crate::config::Callbacks;
 use crate::core::backoff::XorShift;
 use crate::core::{LogLevel, Outcome, TrackerId, parse_retry_after};
@@ -54,11 +58,12 @@ struct InFlight {
 
 /// The session being uploaded: the requests still to go (the head is in flight or next). A
 /// back end that splits a session (Media Edge's 64 KB cap) sends the parts in order; a part
-/// that went through is not sent again by this process.
+/// that went through is recorded (`acked`) and not sent again, by this process or the next.
 struct Upload {
     segment: SegmentId,
-    parts: VecDeque<HttpRequest>,
-    events: u64,
+    parts: VecDeque<UploadPart>,
+    /// The session's events the back end has acknowledged, this process's parts included.
+    acked: u64,
 }
 
 pub struct Offline {
@@ -252,7 +257,7 @@ impl Offline {
                     self.upload = Some(u);
                     return None;
                 }
-                if let Some(part) = u.parts.front().cloned() {
+                if let Some(part) = u.parts.front().map(|p| p.request.clone()) {
                     self.in_flight = Some(InFlight { request, segment: u.segment });
                     self.upload = Some(u);
                     return Some((part.path, part.body));
@@ -277,22 +282,46 @@ impl Offline {
                 continue;
             };
             let events = batch.len() as u64;
-            let parts: VecDeque<HttpRequest> = self.backend.downloaded(&batch, self.cfg.path).into();
-            let Some(first) = parts.front().cloned() else {
+            let acked = usize::try_from(r.acked).unwrap_or(usize::MAX);
+            if acked >= batch.len() {
+                // Every part went through before a restart; only the delete was missing.
+                cb.log(LogLevel::Info, "offline: every part of a stored session was acknowledged before: deleted");
+                self.uploaded(r.id, cb);
+                continue;
+            }
+            let parts: VecDeque<UploadPart> = self.backend.downloaded(&batch, acked, self.cfg.path).into();
+            let Some(first) = parts.front().map(|p| p.request.clone()) else {
                 self.quarantine(r.id, "no upload request", cb);
                 continue;
             };
-            if parts.len() > 1 {
+            if acked > 0 {
+                cb.log(
+                    LogLevel::Info,
+                    &format!(
+                        "offline: resuming a session of {events} events after the {acked} acknowledged before, in {} \
+                         request(s)",
+                        parts.len()
+                    ),
+                );
+            } else if parts.len() > 1 {
                 cb.log(
                     LogLevel::Info,
                     &format!("offline: a session of {events} events goes up in {} requests (size cap)", parts.len()),
                 );
             }
             self.in_flight = Some(InFlight { request, segment: r.id });
-            self.upload = Some(Upload { segment: r.id, parts, events });
+            self.upload = Some(Upload { segment: r.id, parts, acked: r.acked });
             return Some((first.path, first.body));
         }
         None
+    }
+
+    /// A session whose every event the back end acknowledged: deleted and counted.
+    fn uploaded(&mut self, id: SegmentId, cb: &Callbacks) {
+        if let Err(e) = self.store.delete(id) {
+            self.disk_failed(cb, "cannot delete an uploaded session", &e);
+        }
+        self.stats.incr(Counter::BatchesUploaded);
     }
 
     /// An upload was started and has not finished yet.
@@ -329,8 +358,14 @@ impl Offline {
         let (retryable, status, retry_after) = match &outcome {
             Outcome::Http { status, .. } if (200..300).contains(status) => {
                 let Some(mut u) = self.upload.take().filter(|u| u.segment == f.segment) else { return };
-                u.parts.pop_front();
+                let Some(part) = u.parts.pop_front() else { return };
+                u.acked += part.events as u64;
+                self.stats.add(Counter::EventsDelivered, part.events as u64);
                 if !u.parts.is_empty() {
+                    // Recorded before the next part goes: a restart sends only the rest.
+                    if let Err(e) = self.store.record_acked(f.segment, u.acked) {
+                        self.disk_failed(cb, "cannot record an uploaded part", &e);
+                    }
                     cb.log(
                         LogLevel::Info,
                         &format!("offline: uploaded a part of a session ({status}), {} to go", u.parts.len()),
@@ -338,12 +373,8 @@ impl Offline {
                     self.upload = Some(u);
                     return;
                 }
-                if let Err(e) = self.store.delete(f.segment) {
-                    self.disk_failed(cb, "cannot delete an uploaded session", &e);
-                }
-                self.stats.incr(Counter::BatchesUploaded);
-                self.stats.add(Counter::EventsDelivered, u.events);
-                cb.log(LogLevel::Info, &format!("offline: uploaded a session of {} events ({status})", u.events));
+                self.uploaded(f.segment, cb);
+                cb.log(LogLevel::Info, &format!("offline: uploaded a session of {} events ({status})", u.acked));
                 return;
             }
             // The back end's retry table, as for an event of an open session.
