@@ -462,3 +462,92 @@ fn a_forked_child_does_not_hold_the_parents_store_lock() {
     common::assert_c_passed(&common::run_c(&exe("fork_store"), &env, Duration::from_secs(60)));
     assert!(collector.requests().is_empty(), "nothing to send");
 }
+
+/// Media Edge takes a big session in parts. The uploader is SIGKILLed after the first part went
+/// through (the collector fails the later ones); the next run on the same store uploads only the
+/// parts not yet acknowledged: every event reaches the collector exactly once, in order, each
+/// part a lint-clean session, the first part not repeated.
+#[test]
+fn on_media_edge_a_kill_between_parts_uploads_only_the_parts_not_yet_acknowledged() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    // The first upload passes, the next 998 fail (share 0.999: the n-th request is hit when
+    // floor(n * 0.999) grows, which it does from the 2nd on).
+    collector.add_fault(Fault {
+        endpoint: Endpoint::Downloaded,
+        kind: FaultKind::Status { status: 503, headers: Vec::new(), body: None },
+        times: None,
+        share: Some(0.999),
+        after_events: None,
+        lasts: None,
+    });
+    let url = collector.base_url();
+    let store = store_dir("edge-kill");
+    let uploader = exe("kill_uploader");
+    let run = |final_run: bool| {
+        let mut c = Command::new(&uploader);
+        c.env("MC_ENDPOINT", &url).env("MC_STORE_DIR", &store).env("MC_BACKEND", "edge").env("MC_PAUSES", "700");
+        if final_run {
+            c.env("MC_FINAL", "1");
+        }
+        c.stdout(Stdio::null()).spawn().expect("spawn the uploader")
+    };
+    let uploads =
+        |c: &Collector| c.requests().into_iter().filter(|r| r.path.ends_with("/va/v1/downloaded")).collect::<Vec<_>>();
+    let accepted = |c: &Collector| uploads(c).into_iter().filter(|r| r.status / 100 == 2).collect::<Vec<_>>();
+
+    let mut child = run(false);
+    let seen = collector.wait_until(Duration::from_secs(30), |c| uploads(c).len() >= 3);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        seen,
+        "the first part and two failures: {:?}",
+        uploads(&collector).iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let first_run = accepted(&collector);
+    assert_eq!(first_run.len(), 1, "one part went through before the kill");
+
+    collector.clear_faults();
+    let mut child = run(true);
+    let pauses = |c: &Collector| {
+        c.sessions()
+            .iter()
+            .filter(|s| s.downloaded)
+            .flat_map(|s| s.events.clone())
+            .filter(|e| e["eventType"] == "media.pauseStart")
+            .count()
+    };
+    let done = collector.wait_until(Duration::from_secs(30), |c| {
+        pauses(c) >= 700
+            && c.sessions()
+                .iter()
+                .filter(|s| s.downloaded)
+                .any(|s| s.events.last().is_some_and(|e| e["eventType"] == "media.sessionComplete"))
+    });
+    // Anything sent twice would have arrived by now too.
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&store);
+    assert!(done, "the other parts");
+
+    let accepted = accepted(&collector);
+    assert!(accepted.len() >= 3, "{} parts", accepted.len());
+    assert_eq!(accepted[0].body, first_run[0].body, "the first part went once, before the kill");
+    let sessions: Vec<_> = collector.sessions().into_iter().filter(|s| s.downloaded).collect();
+    assert_eq!(sessions.len(), accepted.len(), "one session per accepted part, none twice");
+    let mut playheads = Vec::new();
+    for (k, s) in sessions.iter().enumerate() {
+        assert_eq!(s.events[0]["eventType"], "media.sessionStart");
+        assert_eq!(s.events[0]["mediaCollection"]["sessionDetails"]["hasResume"], k > 0, "part {k}");
+        playheads.extend(
+            s.events
+                .iter()
+                .filter(|e| e["eventType"] == "media.pauseStart")
+                .map(|e| e["mediaCollection"]["playhead"].as_i64().unwrap_or(-1)),
+        );
+        let errors: Vec<_> = collector.lint(&s.sid).into_iter().filter(|f| f.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "part {k}: {errors:#?}");
+    }
+    assert_eq!(playheads, (1..=700).collect::<Vec<i64>>(), "every pause exactly once, in order");
+}
