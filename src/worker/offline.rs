@@ -511,6 +511,24 @@ mod tests {
         assert!(spread >= 15_000, "20 devices spread over {spread} ms of the 30 s window: {waits:?}");
     }
 
+    /// A session whose every event was acknowledged before a restart (the process died between
+    /// the last part's 2xx and the delete) is deleted, not sent again.
+    #[test]
+    fn a_session_acknowledged_whole_before_a_restart_is_deleted_not_sent() {
+        let now_ms = 1_700_000_100_000;
+        let cb = Callbacks::default();
+        let (mut o, dir) = offline_with("acked", 1, 1);
+        let id = o.store.ready()[0].id;
+        // The stored sessionStart and the sessionEnd the batch closes it with.
+        o.store.record_acked(id, 2).unwrap();
+        o.set_network(true, now_ms, &cb);
+        let at_ms = o.store.ready()[0].next_attempt_ms;
+        assert!(o.poll_upload(1, Instant::now(), at_ms, &cb).is_none(), "nothing to send");
+        assert_eq!(o.ready_count(), 0, "deleted");
+        assert_eq!(o.stats.get(Counter::BatchesUploaded), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     fn rec(v: Value) -> Vec<u8> {
         serde_json::to_vec(&v).unwrap()
     }
