@@ -70,7 +70,7 @@ pub struct MediaEdge {
 }
 
 /// A hint's life when its answer gives no `ttlSeconds` (Adobe's Edge extension's default).
-pub const DEFAULT_HINT_TTL_S: i64 = 1800;
+const DEFAULT_HINT_TTL_S: i64 = 1800;
 /// The longest life a hint is given, whatever the answer says.
 const MAX_HINT_TTL_S: i64 = 86_400;
 
