@@ -1,5 +1,6 @@
 //! The C harness for the tracker rules: a full session, a 410 mid-session and calls in the
-//! wrong order, asserted on what the collector received (tests/c/README.md).
+//! wrong order, asserted on what the collector received (tests/c/README.md). The full session
+//! and the SDK-parity program also run on Media Edge (`MC_BACKEND=edge`).
 
 mod common;
 
@@ -84,6 +85,77 @@ fn a_full_session_with_ads_chapters_buffering_and_a_pause() {
     assert_eq!(ad_start["params"]["media.ad.advertiser"], "Acme");
     assert_eq!(ad_start["params"]["media.ad.playerName"], "c-harness");
     assert_eq!(ad_start["customMetadata"]["creative"], "blue");
+    assert_lint_clean(&collector, &s.sid);
+}
+
+/// The same program on Media Edge: the same hits as Edge events, the metadata in
+/// `sessionDetails`/`advertisingDetails` and `{name, value}` items, granular pings in the ads, a
+/// ping while paused, every call after the sessionStart on the session's location hint.
+#[test]
+fn on_media_edge_a_full_session_with_ads_chapters_buffering_and_a_pause() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let exe = build("full_session");
+    let url = collector.base_url();
+    let out = common::run_c(&exe, &[("MC_ENDPOINT", url.as_str()), ("MC_BACKEND", "edge")], Duration::from_secs(120));
+    common::assert_c_passed(&out);
+
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    let expected: Vec<String> = [
+        "sessionStart",
+        "adBreakStart",
+        "adStart",
+        "play",
+        "adComplete",
+        "adStart",
+        "play",
+        "adComplete",
+        "adBreakComplete",
+        "play",
+        "chapterStart",
+        "play",
+        "bufferStart",
+        "play",
+        "adBreakStart",
+        "adStart",
+        "play",
+        "adComplete",
+        "adBreakComplete",
+        "play",
+        "pauseStart",
+        "play",
+        "chapterComplete",
+        "sessionComplete",
+    ]
+    .iter()
+    .map(|t| format!("media.{t}"))
+    .collect();
+    let got: Vec<String> = types(&s.events).into_iter().filter(|t| t != "media.ping").collect();
+    assert_eq!(got, expected);
+    let start = &s.events[0]["mediaCollection"];
+    assert_eq!(start["sessionDetails"]["name"], "full-session");
+    assert_eq!(start["sessionDetails"]["show"], "Show");
+    assert_eq!(start["sessionDetails"]["episode"], "7");
+    assert_eq!(start["sessionDetails"]["hasResume"], false);
+    assert_eq!(start["customMetadata"], serde_json::json!([{"name": "custom", "value": "yes"}]));
+    assert_eq!(s.events[0]["identityMap"]["ECID"][0]["id"], "ecid-0001");
+    let first_ad = s.events.iter().position(|e| e["eventType"] == "media.adStart").unwrap();
+    let first_ad_end = s.events.iter().position(|e| e["eventType"] == "media.adComplete").unwrap();
+    let ad_pings = s.events[first_ad..first_ad_end].iter().filter(|e| e["eventType"] == "media.ping").count();
+    assert!(ad_pings >= 2, "granular pings inside the ad: {ad_pings}");
+    let pause = s.events.iter().position(|e| e["eventType"] == "media.pauseStart").unwrap();
+    assert_eq!(s.events[pause + 1]["eventType"], "media.ping", "pings go on while paused");
+    let ad = &s.events[first_ad]["mediaCollection"];
+    assert_eq!(ad["advertisingDetails"]["name"], "ad-1");
+    assert_eq!(ad["advertisingDetails"]["advertiser"], "Acme");
+    assert_eq!(ad["advertisingDetails"]["playerName"], "c-harness");
+    assert_eq!(ad["customMetadata"], serde_json::json!([{"name": "creative", "value": "blue"}]));
+    let hint = s.location_hint.clone().expect("a location hint");
+    for r in &s.requests[1..] {
+        assert!(r.path.starts_with(&format!("/ee/{hint}/va/v1/")), "{}", r.path);
+        assert_eq!(r.status, 204, "{}", r.path);
+    }
     assert_lint_clean(&collector, &s.sid);
 }
 
@@ -203,5 +275,64 @@ fn qoe_at_each_call_and_bad_metadata_entries_dropped_as_in_adobes_sdk() {
     assert!(ad.get("customMetadata").is_none(), "{ad}");
     let chapter = s.events.iter().find(|e| e["eventType"] == "chapterStart").unwrap();
     assert_eq!(chapter["customMetadata"], serde_json::json!({"chapterKey": "chapterValue"}));
+    assert_lint_clean(&collector, &s.sid);
+}
+
+/// The same program on Media Edge: each bitrateChange carries the QoE of its call as
+/// `qoeDataDetails` (empty when none was set: Edge requires the object), the valid metadata
+/// entries arrive as `{name, value}` items, the standard ones in their XDM fields.
+#[test]
+fn on_media_edge_qoe_at_each_call_and_bad_metadata_entries_dropped() {
+    let collector = Collector::start(Options::default()).expect("collector");
+    let exe = build("sdk_parity");
+    let url = collector.base_url();
+    let out = common::run_c(&exe, &[("MC_ENDPOINT", url.as_str()), ("MC_BACKEND", "edge")], Duration::from_secs(60));
+    common::assert_c_passed(&out);
+
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1, "the bad entries did not stop the start; the second start was ignored");
+    let s = &sessions[0];
+    let got: Vec<String> = types(&s.events).into_iter().filter(|t| t != "media.ping").collect();
+    let expected: Vec<String> = [
+        "sessionStart",
+        "play",
+        "bitrateChange",
+        "bitrateChange",
+        "bitrateChange",
+        "bitrateChange",
+        "adBreakStart",
+        "adStart",
+        "play",
+        "adComplete",
+        "adBreakComplete",
+        "play",
+        "chapterStart",
+        "chapterComplete",
+        "sessionComplete",
+    ]
+    .iter()
+    .map(|t| format!("media.{t}"))
+    .collect();
+    assert_eq!(got, expected);
+    let start = &s.events[0]["mediaCollection"];
+    let mut custom = start["customMetadata"].as_array().cloned().unwrap_or_default();
+    custom.sort_by_key(|m| m["name"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(
+        custom,
+        [
+            serde_json::json!({"name": "emptyValue", "value": ""}),
+            serde_json::json!({"name": "vAlid_keY.12", "value": "value1"})
+        ]
+    );
+    assert_eq!(start["sessionDetails"]["show"], "Show");
+    let qoe = |bitrate: i64| serde_json::json!({"bitrate": bitrate, "droppedFrames": 2, "framesPerSecond": 3, "timeToStart": 4});
+    let changes: Vec<&Value> = s.events.iter().filter(|e| e["eventType"] == "media.bitrateChange").collect();
+    let details: Vec<&Value> = changes.iter().map(|e| &e["mediaCollection"]["qoeDataDetails"]).collect();
+    assert_eq!(details, [&serde_json::json!({}), &qoe(1), &qoe(1), &qoe(2)]);
+    let ad = &s.events.iter().find(|e| e["eventType"] == "media.adStart").unwrap()["mediaCollection"];
+    assert_eq!(ad["advertisingDetails"]["advertiser"], "Acme");
+    assert!(ad.get("customMetadata").is_none(), "{ad}");
+    let chapter = &s.events.iter().find(|e| e["eventType"] == "media.chapterStart").unwrap()["mediaCollection"];
+    assert_eq!(chapter["customMetadata"], serde_json::json!([{"name": "chapterKey", "value": "chapterValue"}]));
     assert_lint_clean(&collector, &s.sid);
 }
