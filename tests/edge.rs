@@ -485,3 +485,108 @@ fn a_split_downloaded_session_stopped_between_parts_resumes_after_the_acknowledg
     let expected_playheads: Vec<i64> = (1..=pauses as i64).collect();
     assert_eq!(playheads, expected_playheads, "every pause exactly once, in order");
 }
+
+/// Collects the reasons of the event callback's request failures (userdata: a `Mutex<Vec<String>>`).
+unsafe extern "C" fn request_failures(userdata: *mut std::ffi::c_void, event: *const mc_event) {
+    // SAFETY: the library passes a valid event for the call; userdata is the test's Mutex.
+    let (e, list) = unsafe { (&*event, &*(userdata as *const std::sync::Mutex<Vec<String>>)) };
+    if e.kind == MC_EVENT_REQUEST_FAILED && !e.reason.is_null() {
+        // SAFETY: a non-NULL reason is a NUL-terminated string valid during the call.
+        let reason = unsafe { CStr::from_ptr(e.reason) }.to_string_lossy().into_owned();
+        list.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(reason);
+    }
+}
+
+/// media-edge.md §4.2 and §7: a sessionStart answered 207 without a session id, 200 without the
+/// new-session handle (a datastream without Media Analytics) or problem+json 400 (an unknown
+/// datastream) fails the start for good: tried once, nothing else sent for the session, its
+/// events counted as `session_not_created`, and the reason in words in the event callback.
+#[test]
+fn session_start_answers_without_a_session_fail_the_start_and_say_why() {
+    const F3: &str = r#"{"requestId":"d4be","handle":[{"type":"locationHint:result","payload":[{"scope":"EdgeNetwork","hint":"or2","ttlSeconds":1800}]}],
+ "errors":[{"type":"https://ns.adobe.com/aep/errors/va-edge-0400-400","status":400,"title":"Invalid request",
+ "report":{"eventIndex":0,"details":[{"name":"$.xdm.mediaCollection.sessionDetails.name","reason":"Missing required field"}]}}]}"#;
+    struct Case {
+        what: &'static str,
+        datastream: &'static CStr,
+        fault: Option<Fault>,
+        known: Vec<String>,
+        without_media: Vec<String>,
+        reason: &'static [&'static str],
+    }
+    let cases = [
+        Case {
+            what: "207 without a session id",
+            datastream: c"ds-test-1",
+            fault: Some(Fault {
+                endpoint: Endpoint::Sessions,
+                kind: FaultKind::Status {
+                    status: 207,
+                    headers: vec![("Content-Type".into(), "application/json".into())],
+                    body: Some(F3.into()),
+                },
+                times: Some(1),
+                share: None,
+                after_events: None,
+                lasts: None,
+            }),
+            known: Vec::new(),
+            without_media: Vec::new(),
+            reason: &[
+                "HTTP 207 without a session id",
+                "$.xdm.mediaCollection.sessionDetails.name Missing required field",
+            ],
+        },
+        Case {
+            what: "200 without the new-session handle",
+            datastream: c"ds-no-media",
+            fault: None,
+            known: Vec::new(),
+            without_media: vec!["ds-no-media".into()],
+            reason: &["without a media-analytics:new-session handle", "ds-no-media"],
+        },
+        Case {
+            what: "problem+json 400",
+            datastream: c"ds-unknown",
+            fault: None,
+            known: vec!["ds-test-1".into()],
+            without_media: Vec::new(),
+            reason: &["HTTP 400", "EXEG-0003-400"],
+        },
+    ];
+    for case in cases {
+        let mut opts = Options::default();
+        opts.edge.datastreams = case.known;
+        opts.edge.datastreams_without_media = case.without_media;
+        let collector = Collector::start(opts).expect("collector");
+        if let Some(f) = case.fault {
+            collector.add_fault(f);
+        }
+        let endpoint = CString::new(collector.base_url()).unwrap();
+        let reasons = std::sync::Mutex::new(Vec::<String>::new());
+        let mut cfg = edge_config(&endpoint);
+        cfg.edge_config_id = case.datastream.as_ptr();
+        cfg.event_callback = Some(request_failures);
+        cfg.event_userdata = &reasons as *const _ as *mut std::ffi::c_void;
+        let mut client = 0;
+        assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
+        let t = start(client, c"edge-refused");
+        assert_eq!(mc_track_play(t), mc_status::MC_OK);
+        assert_eq!(mc_track_complete(t), mc_status::MC_OK);
+        // The held events were given up: the flush says so.
+        assert_eq!(mc_client_flush(client, 10_000), mc_status::MC_ERR_DELIVERY, "{}", case.what);
+        let mut st = mc_stats::defaults();
+        assert_eq!(mc_client_stats(client, &mut st), mc_status::MC_OK);
+        assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+        assert_eq!(mc_client_free(client, 5_000), mc_status::MC_OK);
+
+        let requests = collector.requests();
+        let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["/ee/va/v1/sessionStart"], "{}: tried once, nothing else sent", case.what);
+        assert!(collector.sessions().is_empty(), "{}: no session", case.what);
+        assert!(st.session_not_created >= 1, "{}: counted", case.what);
+        let reasons = reasons.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let said = reasons.iter().find(|r| case.reason.iter().all(|w| r.contains(w)));
+        assert!(said.is_some(), "{}: the callback says {:?}, expected {:?}", case.what, reasons, case.reason);
+    }
+}
