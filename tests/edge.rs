@@ -590,3 +590,56 @@ fn session_start_answers_without_a_session_fail_the_start_and_say_why() {
         assert!(said.is_some(), "{}: the callback says {:?}, expected {:?}", case.what, reasons, case.reason);
     }
 }
+
+/// Edge's retry table end to end (media-edge.md §7.2, §10.12): an event answered 502 is sent
+/// again and arrives; one answered 500 is not retried: dropped and counted (`rejected_400`), and
+/// the session goes on.
+#[test]
+fn an_event_answered_502_is_retried_and_one_answered_500_is_not() {
+    for (status, retried) in [(502u16, true), (500, false)] {
+        let collector = Collector::start(Options::default()).expect("collector");
+        collector.add_fault(Fault {
+            endpoint: Endpoint::Events,
+            kind: FaultKind::Status { status, headers: Vec::new(), body: None },
+            times: Some(1),
+            share: None,
+            after_events: Some(1),
+            lasts: None,
+        });
+        let endpoint = CString::new(collector.base_url()).unwrap();
+        let mut cfg = edge_config(&endpoint);
+        cfg.retry_base_ms = 20;
+        let mut client = 0;
+        assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
+        let t = start(client, c"edge-retry");
+        assert_eq!(mc_track_play(t), mc_status::MC_OK);
+        assert_eq!(mc_update_playhead(t, 3.0), mc_status::MC_OK);
+        assert_eq!(mc_track_pause(t), mc_status::MC_OK);
+        assert_eq!(mc_track_complete(t), mc_status::MC_OK);
+        let flushed = mc_client_flush(client, 10_000);
+        let mut st = mc_stats::defaults();
+        assert_eq!(mc_client_stats(client, &mut st), mc_status::MC_OK);
+        assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+        assert_eq!(mc_client_free(client, 5_000), mc_status::MC_OK);
+
+        let s = &edge_sessions(&collector)[0];
+        let statuses: Vec<(String, u16)> =
+            s.requests.iter().map(|r| (r.path.rsplit('/').next().unwrap_or_default().to_owned(), r.status)).collect();
+        let pause = |st: u16| ("pauseStart".to_owned(), st);
+        if retried {
+            assert_eq!(flushed, mc_status::MC_OK);
+            assert_eq!(
+                types(&s.events),
+                ["media.sessionStart", "media.play", "media.pauseStart", "media.sessionComplete"]
+            );
+            assert!(statuses.contains(&pause(502)) && statuses.contains(&pause(204)), "{statuses:?}");
+            assert_eq!(st.rejected_400, 0);
+        } else {
+            assert_eq!(flushed, mc_status::MC_ERR_DELIVERY, "a dropped event");
+            assert_eq!(types(&s.events), ["media.sessionStart", "media.play", "media.sessionComplete"]);
+            assert_eq!(statuses.iter().filter(|(p, _)| p == "pauseStart").count(), 1, "not retried: {statuses:?}");
+            assert!(statuses.contains(&pause(500)), "{statuses:?}");
+            assert_eq!(st.rejected_400, 1);
+        }
+    }
+}
