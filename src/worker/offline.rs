@@ -6,12 +6,12 @@
 //! acknowledged part is recorded in the store before the next goes, so a restart (after a crash
 //! or a stop) uploads only the parts not yet acknowledged.
 //!
-//! Outcomes (DESIGN's retry table): 2xx → deleted (a part: recorded); 400 (or another 4xx) → quarantined, never
-//! retried; network error, 408, 429, 5xx → kept, retried after 15 s × 2ⁿ ±20 % (capped at 1 h,
-//! `Retry-After` honoured and clamped), the attempt count persisted; given up (quarantined) once
-//! the session is older than the give-up age. Uploads go through the core's endpoint gate like
-//! every request (the worker asks `Core::may_upload`), so a `Retry-After` or an outage pauses
-//! them too.
+//! Outcomes (DESIGN's retry table): 2xx → deleted (a part but the last: recorded); 400 (or
+//! another 4xx) → quarantined, never retried; network error, 408, 429, 5xx → kept, retried
+//! after 15 s × 2ⁿ ±20 % (capped at 1 h, `Retry-After` honoured and clamped), the attempt
+//! count persisted; given up (quarantined) once the session is older than the give-up age.
+//! Uploads go through the core's endpoint gate like every request (the worker asks
+//! `Core::may_upload`), so a `Retry-After` or an outage pauses them too.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -284,8 +284,10 @@ impl Offline {
             let events = batch.len() as u64;
             let acked = usize::try_from(r.acked).unwrap_or(usize::MAX);
             if acked >= batch.len() {
-                // Every part went through before a restart; only the delete was missing.
-                cb.log(LogLevel::Info, "offline: every part of a stored session was acknowledged before: deleted");
+                // Nothing left to send. (The last part is followed by the delete, not by a record,
+                // so only a record written otherwise says this; a dying process leaves the count
+                // before its last part, which then goes again.)
+                cb.log(LogLevel::Info, "offline: every event of a stored session was acknowledged before: deleted");
                 self.uploaded(r.id, cb);
                 continue;
             }
@@ -511,8 +513,8 @@ mod tests {
         assert!(spread >= 15_000, "20 devices spread over {spread} ms of the 30 s window: {waits:?}");
     }
 
-    /// A session whose every event was acknowledged before a restart (the process died between
-    /// the last part's 2xx and the delete) is deleted, not sent again.
+    /// A stored session whose record says every event was acknowledged is deleted, not sent
+    /// again.
     #[test]
     fn a_session_acknowledged_whole_before_a_restart_is_deleted_not_sent() {
         let now_ms = 1_700_000_100_000;
