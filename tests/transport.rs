@@ -331,6 +331,32 @@ fn three_transfers_run_concurrently() {
     assert_eq!(server.accepts(), 3);
 }
 
+/// A transport dropped with transfers on the wire (a worker that panicked mid-transfer) removes
+/// them while libcurl's socket callback can still run: removing a handle makes libcurl tell that
+/// callback to forget the socket. Dropped after the multi handle, it ran on freed memory: this
+/// test died of SIGSEGV, and so, now and then, did a player whose worker panicked.
+#[test]
+fn dropping_a_transport_with_transfers_on_the_wire_is_safe() {
+    let server = Server::start(|_| Reply::Hang);
+    let mut t = transport(&server.url());
+    for id in [1, 2, 3] {
+        t.start(id, "/api/v1/sessions", b"{}".to_vec()).unwrap();
+    }
+    let started = Instant::now();
+    while server.requests().len() < 3 {
+        assert!(started.elapsed() < Duration::from_secs(5), "the requests never arrived");
+        assert!(t.perform().is_empty(), "the server never answers");
+        t.wait(Some(Duration::from_millis(50)));
+    }
+    assert_eq!(t.in_flight(), 3);
+    drop(t);
+    // The process goes on, and a new transport works against the same server's address space.
+    let answered = canned("204 No Content", &[]);
+    let mut again = transport(&answered.url());
+    again.start(4, "/api/v1/sessions", b"{}".to_vec()).unwrap();
+    assert_eq!(one(&mut again), http(204));
+}
+
 #[test]
 fn a_silent_server_times_out() {
     let server = Server::start(|_| Reply::Hang);

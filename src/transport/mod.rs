@@ -202,6 +202,12 @@ pub struct Transport {
 
 impl Drop for Transport {
     fn drop(&mut self) {
+        // Transfers still running (a worker that panicked mid-transfer) are removed while the
+        // multi handle and its socket callback still live: fields drop in declaration order, and
+        // an `Easy2Handle` dropped after `multi` would run that callback on freed memory.
+        for run in std::mem::take(&mut self.running).into_values() {
+            let _ = self.multi.remove2(run.handle);
+        }
         self.wake.close();
     }
 }
