@@ -16,11 +16,11 @@
 mod common;
 
 use std::ffi::CString;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::host_loop::{HostLoop, VirtualClock, WALL0};
 use mc_collector::edge::mapping::timestamp_ms;
-use mc_collector::{Api, Collector, Options, SessionRecord, Severity};
+use mc_collector::{Api, Collector, Endpoint, Fault, FaultKind, Options, SessionRecord, Severity};
 use media_collection::ffi::client::*;
 use media_collection::ffi::tracker::*;
 use media_collection::ffi::types::*;
@@ -76,12 +76,14 @@ use Do::*;
 
 /// How a scenario's tracker is set up: `preroll` is §7's "pw=default" (the 250-ms window), else
 /// "pw=0"; `granular` asks for 1-s pings inside ads; `seeks_in_ad`: the scenario moves the
-/// playhead inside an ad, which the collector's lint warns about.
+/// playhead inside an ad, which the collector's lint warns about; `answer_delay_ms`: the
+/// collector holds every answer this long (real time).
 #[derive(Clone, Copy, Default)]
 struct Setup {
     preroll: bool,
     granular: bool,
     seeks_in_ad: bool,
+    answer_delay_ms: u64,
 }
 
 /// An expected hit: (MC event type, playhead, scenario ms), as written in tracker.md §7.
@@ -251,6 +253,10 @@ fn expected_timestamps(hits: &[Hit]) -> Vec<i64> {
 fn replay(setup: Setup, calls: &[Do], hits: &[Hit]) -> Run {
     let began = Instant::now();
     let collector = Collector::start(Options::default()).expect("collector");
+    if setup.answer_delay_ms > 0 {
+        let late = FaultKind::Delay(Duration::from_millis(setup.answer_delay_ms));
+        collector.add_fault(Fault::every(Endpoint::Any, late));
+    }
     let endpoint = cstr(&collector.base_url());
     let player = cstr(PLAYER);
     let clock = VirtualClock::new();
@@ -407,6 +413,15 @@ fn s1_vod_play_pause_resume_complete() {
         run.session.events[1..].iter().all(|e| e["mediaCollection"]["sessionID"] == run.session.sid.as_str()),
         "every later event names the session"
     );
+}
+
+#[test]
+fn s1_with_every_answer_late_gives_the_same_session() {
+    // Real time spent waiting for the back end moves no clock of the client's: every answer
+    // 150 ms late changes no hit, no playhead and no timestamp.
+    let run = replay(Setup { answer_delay_ms: 150, ..Setup::default() }, &s1_calls(Complete), S1_HITS);
+    let faults: Vec<Option<&str>> = run.session.requests.iter().map(|r| r.fault.as_deref()).collect();
+    assert_eq!(faults, [Some("delay 150 ms"); 8], "every answer was held");
 }
 
 #[test]
