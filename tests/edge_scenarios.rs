@@ -248,8 +248,8 @@ fn expected_timestamps(hits: &[Hit]) -> Vec<i64> {
 /// collector and checks what its Edge side received: one session whose events are `hits` (type
 /// and integer playhead) in order, each at its scenario instant to the millisecond and delivered
 /// before the clock moved past it, one request per event, every one accepted, every call after
-/// the sessionStart on the session's location hint, no QoE unless the scenario set some, and no
-/// lint finding.
+/// the sessionStart on the session's location hint, no QoE unless the scenario set some, the
+/// client's counters, no lint error and only the lint warnings the scenario's own calls earn.
 fn replay(setup: Setup, calls: &[Do], hits: &[Hit]) -> Run {
     let began = Instant::now();
     let collector = Collector::start(Options::default()).expect("collector");
