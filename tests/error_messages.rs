@@ -110,6 +110,24 @@ fn client_rows() -> Vec<(&'static str, Mutate, mc_status, &'static str)> {
         ),
         (
             "endpoint",
+            |c| c.endpoint = c"http://h:70000".as_ptr(),
+            MC_ERR_INVALID_URL,
+            "config.endpoint (\"http://h:70000\"): not a URL (invalid port number)",
+        ),
+        (
+            "endpoint",
+            |c| c.endpoint = c"https://b\xc3\xbccher.example".as_ptr(),
+            MC_ERR_INVALID_URL,
+            "config.endpoint (\"https://bücher.example\"): the host must be ASCII: write an international domain name in its xn-- form",
+        ),
+        (
+            "endpoint",
+            |c| c.endpoint = c"http://h/a/../b".as_ptr(),
+            MC_ERR_INVALID_URL,
+            "config.endpoint (\"http://h/a/../b\"): not a URL (a . or .. segment in the path)",
+        ),
+        (
+            "endpoint",
             |c| c.endpoint = c"http://h\r\n".as_ptr(),
             MC_ERR_INVALID_URL,
             "config.endpoint (\"http://h\\r\\n\"): contains a control character",

@@ -18,6 +18,7 @@ use crate::ffi::types::*;
 use crate::stats::{COUNTERS, Counter, Stats};
 use crate::status::mc_status;
 use crate::store::{Durability, Store, StoreConfig, StoreError};
+use crate::transport::base_url::BadUrl;
 use crate::worker::host::Host;
 use crate::worker::offline::{Offline, Privacy, UploadConfig};
 use crate::worker::{self, Command, Shared, Worker};
@@ -107,22 +108,14 @@ fn base_url(endpoint: &str) -> Result<String, mc_status> {
     if endpoint.chars().any(|c| c.is_control()) {
         return Err(bad("contains a control character"));
     }
-    let url = url::Url::parse(endpoint).map_err(|e| bad(&format!("not a URL ({e})")))?;
-    let scheme = url.scheme();
-    if scheme != "http" && scheme != "https" {
-        return Err(bad(&format!("the scheme must be http or https, not {scheme}")));
-    }
-    // Credentials, queries and fragments have no place in a base URL (and would leak into logs).
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("credentials do not belong in the endpoint"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("a query or fragment does not belong in the endpoint"));
-    }
-    let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| bad("no host"))?;
-    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    let path = url.path().trim_end_matches('/');
-    Ok(format!("{scheme}://{host}{port}{path}"))
+    crate::transport::base_url::parse(endpoint).map_err(|e| match e {
+        BadUrl::NotAUrl(why) => bad(&format!("not a URL ({why})")),
+        BadUrl::Scheme(scheme) => bad(&format!("the scheme must be http or https, not {scheme}")),
+        BadUrl::NonAsciiHost => bad("the host must be ASCII: write an international domain name in its xn-- form"),
+        // Credentials, queries and fragments have no place in a base URL (and would leak into logs).
+        BadUrl::Credentials => bad("credentials do not belong in the endpoint"),
+        BadUrl::QueryOrFragment => bad("a query or fragment does not belong in the endpoint"),
+    })
 }
 
 unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> {

@@ -19,6 +19,7 @@
 //! `curl::multi::Multi` is not `Send`, so a `Transport` must be created on the thread that
 //! uses it.
 
+pub(crate) mod base_url;
 mod response;
 mod sockets;
 mod wake;
@@ -32,6 +33,7 @@ use std::time::{Duration, Instant};
 use curl::easy::{Easy2, List};
 use curl::multi::{Easy2Handle, Events, Multi, Socket};
 
+use base_url::BadUrl;
 use response::{Abort, Overflow, Sink};
 pub use sockets::{WATCH_ERROR, WATCH_READ, WATCH_WRITE};
 use wake::WakeFd;
@@ -638,18 +640,16 @@ fn completion_of(easy: &mut Easy2<Sink>, result: Result<(), curl::Error>) -> Com
 
 /// `base_url` must be an absolute http(s) URL that a path can be appended to.
 fn checked_base_url(raw: &str) -> Result<String, String> {
-    let trimmed = raw.trim().trim_end_matches('/');
-    let parsed = url::Url::parse(trimmed).map_err(|e| format!("transport: base_url {raw:?}: {e}"))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("transport: base_url {raw:?}: only http and https are allowed"));
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(format!("transport: base_url {raw:?}: no host"));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(format!("transport: base_url {raw:?}: a query or fragment cannot take a path"));
-    }
-    Ok(trimmed.to_owned())
+    base_url::parse(raw).map_err(|e| {
+        let why = match e {
+            BadUrl::NotAUrl(why) => why,
+            BadUrl::Scheme(_) => "only http and https are allowed",
+            BadUrl::NonAsciiHost => "the host must be ASCII (an international name in its xn-- form)",
+            BadUrl::Credentials => "credentials do not belong in a base URL",
+            BadUrl::QueryOrFragment => "a query or fragment cannot take a path",
+        };
+        format!("transport: base_url {raw:?}: {why}")
+    })
 }
 
 /// Restricts protocols with the string option (7.85+), or the deprecated bitmask on an older
