@@ -846,13 +846,18 @@ fn section_footprint(b: &mut Bench) {
         (b.lib.clone(), b.lib.with_extension("so"))
     } else {
         let lto_dir = b.out.join("lto");
-        let mut cmd = Process::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "--release", "--quiet", "--lib", "-p", "media-collection", "--manifest-path"])
-            .arg(b.repo.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&lto_dir);
-        profile(&mut cmd);
-        run_tool(&mut cmd, "building the library with LTO");
+        // One crate type per build: Cargo does not apply LTO to a crate that is also an rlib
+        // (as Cargo.toml lists it, for the tests), so `cargo build` would measure it without.
+        for crate_type in ["staticlib", "cdylib"] {
+            let mut cmd = Process::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+            cmd.args(["rustc", "--release", "--quiet", "--lib", "-p", "media-collection", "--crate-type", crate_type])
+                .arg("--manifest-path")
+                .arg(b.repo.join("Cargo.toml"))
+                .arg("--target-dir")
+                .arg(&lto_dir);
+            profile(&mut cmd);
+            run_tool(&mut cmd, &format!("building the {crate_type} with LTO"));
+        }
         (lto_dir.join("release/libmedia_collection.a"), lto_dir.join("release/libmedia_collection.so"))
     };
     let stub_a = stub_dir.join("release/libmc_footprint_stub.a");
