@@ -178,6 +178,21 @@ pub extern "C" fn mc_last_error() -> *const c_char {
     }
 }
 
+/// `v` as a message shows it: whole numbers without a `.0`, others in the shortest form that
+/// reads back exactly (serde_json's), NaN and infinities by name. Not `{v}`: std's float
+/// printing is about 16 KiB of code that these messages alone would pull into the library.
+pub(crate) fn number_text(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        (if v > 0.0 { "inf" } else { "-inf" }).into()
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        (v as i64).to_string()
+    } else {
+        serde_json::Number::from_f64(v).map(|n| n.to_string()).unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +219,22 @@ mod tests {
         enter("x::mc_x::here");
         leave(fail(mc_status::MC_ERR_TOO_LONG, "x".repeat(10_000)));
         assert_eq!(last_message().len(), MAX_MESSAGE);
+    }
+
+    #[test]
+    fn numbers_in_messages() {
+        for (v, want) in [
+            (-1.0, "-1"),
+            (-2.0, "-2"),
+            (-0.5, "-0.5"),
+            (-1e300, "-1e+300"),
+            (-123456.25, "-123456.25"),
+            (-(0.1 + 0.2), "-0.30000000000000004"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(number_text(v), want, "{v:?}");
+        }
     }
 }

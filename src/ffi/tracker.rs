@@ -68,7 +68,10 @@ fn finite_non_negative(v: f64, field: &str) -> Result<f64, mc_status> {
     if v.is_finite() && v >= 0.0 {
         Ok(v)
     } else {
-        Err(fail(mc_status::MC_ERR_INVALID_ARGUMENT, format!("{field} ({v}) must be a finite number >= 0")))
+        Err(fail(
+            mc_status::MC_ERR_INVALID_ARGUMENT,
+            format!("{field} ({}) must be a finite number >= 0", crate::ffi::error::number_text(v)),
+        ))
     }
 }
 
