@@ -518,7 +518,9 @@ typedef struct {
   uint32_t struct_size;
   /**
    * Base URL of the MC API: `https://<namespace>.hb-api.omtrdc.net`, with an optional port and
-   * path prefix. http is accepted for local testing. Required.
+   * path prefix. http is accepted for local testing. The host is ASCII (an international
+   * domain name in its `xn--` form); credentials, a query, a fragment and `.`/`..` path
+   * segments are refused. Required.
    */
   const char *endpoint;
   /**

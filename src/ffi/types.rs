@@ -175,7 +175,9 @@ pub struct mc_client_config {
     /// Size of this struct in bytes (its version), set by `mc_client_config_init`: leave it as set.
     pub struct_size: u32,
     /// Base URL of the MC API: `https://<namespace>.hb-api.omtrdc.net`, with an optional port and
-    /// path prefix. http is accepted for local testing. Required.
+    /// path prefix. http is accepted for local testing. The host is ASCII (an international
+    /// domain name in its `xn--` form); credentials, a query, a fragment and `.`/`..` path
+    /// segments are refused. Required.
     pub endpoint: *const c_char,
     /// `analytics.trackingServer`. Required.
     pub tracking_server: *const c_char,
