@@ -117,7 +117,9 @@ pub(crate) struct Delivery {
     stats: Arc<Stats>,
     rng: XorShift,
     /// In creation order (keys only grow), so requests go out oldest session first.
-    sessions: BTreeMap<SessionKey, Session>,
+    /// Boxed, as the trackers are: a B-tree node stays small, and the map shares its code with
+    /// the other (u64, Box<_>) maps (docs/performance.md, Footprint).
+    sessions: BTreeMap<SessionKey, Box<Session>>,
     /// The keys of the sessions that are `ready`, so a turn does not scan every session. Public
     /// operations on one session unindex it first and index it again after (`reindexed`).
     ready: BTreeSet<SessionKey>,
@@ -219,7 +221,7 @@ impl Delivery {
             // still counted.
             match self.sessions.entry(key) {
                 Entry::Vacant(v) => {
-                    v.insert(session);
+                    v.insert(Box::new(session));
                     match refused {
                         Some(reason) => self.drop_event(notices, tracker, t, reason),
                         None => self.held += 1,
