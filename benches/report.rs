@@ -898,14 +898,25 @@ fn section_footprint(b: &mut Bench) {
         Verdict::Info,
     );
     let own = ours.saturating_sub(stub);
-    // The goal for a set-top box's few spare megabytes; 200 KiB stays the stretch goal.
-    b.judged(
-        "our own code (library - stub), static",
-        kib(own),
-        "stub baseline".into(),
-        "<= 400 KiB (stretch: 200 KiB)",
-        own <= 400 * 1024,
-    );
+    // The goal for a set-top box's few spare megabytes; 200 KiB stays the stretch goal. It is
+    // set for the small profile: the quick run's release build is not what it judges.
+    if b.quick {
+        b.row(
+            "our own code (library - stub), static",
+            kib(own),
+            "stub baseline".into(),
+            "not judged: release build (quick)",
+            Verdict::Info,
+        );
+    } else {
+        b.judged(
+            "our own code (library - stub), static",
+            kib(own),
+            "stub baseline".into(),
+            "<= 400 KiB (stretch: 200 KiB)",
+            own <= 400 * 1024,
+        );
+    }
     let strip = |src: &Path, name: &str| -> u64 {
         let dst = b.out.join(name);
         run_tool(Process::new("strip").arg("-o").arg(&dst).arg(src), "strip");
