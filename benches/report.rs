@@ -1139,7 +1139,9 @@ fn main() {
     // Under CI a missing tool fails the run at once, never a silent skip.
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-        for (tool, arg) in [(cc.as_str(), "--version"), ("strace", "-V"), ("strip", "--version")] {
+        for (tool, arg) in
+            [(cc.as_str(), "--version"), ("strace", "-V"), ("strip", "--version"), ("taskset", "--version")]
+        {
             let ok = Process::new(tool).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status();
             if !ok.is_ok_and(|s| s.success()) {
                 eprintln!("benchmarks: `{tool}` is missing (CI=true); scripts/install-deps.sh installs it");

@@ -3,8 +3,10 @@
 # the same run, and the verdict against its goal. `--quick` (CI, about 2 minutes) runs each
 # section briefly so the benches keep building and running; without it the full run takes about
 # 40 minutes (a 30-minute RSS soak; MC_BENCH_SOAK_SECS shortens it). MC_BENCH_ONLY=api,latency,
-# throughput,idle,footprint,store runs some sections. Needs cc, strace and strip
-# (scripts/install-deps.sh); under CI=true a missing one fails the run. Missed goals do not fail
+# throughput,pinned,idle,footprint,store runs some sections (pinned: the one-session and ping
+# figures again on one core, with taskset). `--quick` prints the figures it runs too briefly to
+# judge as "not judged (quick)". Needs cc, strace, strip and taskset (scripts/install-deps.sh);
+# under CI=true a missing one fails the run. Missed goals do not fail
 # the run; a figure that could not be measured does. The table is also written to
 # target/bench/report.md; criterion's output goes to target/criterion. Last, the fleet simulator
 # (README, Reliability: "Fleet simulation"): every scenario at 100 000 players, or with --quick the

@@ -4,7 +4,7 @@
 #   install-deps.sh test   what `make test` needs: the above, plus the C/C++ harnesses, the TLS,
 #                          valgrind, install (CMake, Meson) and GStreamer tests
 #   install-deps.sh ci     what .ci/run needs: the above, plus the API reference (doxygen) and
-#                          the benchmarks (strace, strip)
+#                          the benchmarks (strace, strip, taskset)
 # Named by the README and by .ci/run. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -30,6 +30,7 @@ ci=(
   doxygen                # the API reference (make docs)
   strace                 # benchmarks: show the player's calls make no syscalls
   binutils               # strip, for the footprint benchmark
+  util-linux             # taskset, for the one-core benchmark (essential: normally present)
 )
 
 case "$purpose" in
