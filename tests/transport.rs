@@ -575,3 +575,29 @@ fn https_really_speaks_tls() {
         other => panic!("expected a TLS failure, got {other:?}"),
     }
 }
+
+/// A transfer that only libcurl's timer moves on (a silent server, 200 ms timeout) ends at that
+/// timer round after round, well before the 1 s guard of `wait` would end it: the transport
+/// keeps libcurl's timer across `socket_action` calls.
+#[test]
+fn libcurls_timer_ends_a_silent_transfer_on_time_every_round() {
+    let server = Server::start(|_| Reply::Hang);
+    let mut cfg = config(&server.url());
+    cfg.request_timeout = Duration::from_millis(200);
+    let mut t = Transport::new(cfg).unwrap();
+    for round in 0..6 {
+        t.start(round, "/api/v1/sessions", b"{}".to_vec()).unwrap();
+        let started = Instant::now();
+        let mut done = Vec::new();
+        while done.is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(3), "no timeout");
+            done = t.perform();
+            if done.is_empty() {
+                t.wait(None);
+            }
+        }
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_millis(600), "round {round}: the timeout came after {elapsed:?}");
+        assert!(matches!(&done[..], [(id, Completion::Network { timed_out: true, .. })] if *id == round));
+    }
+}

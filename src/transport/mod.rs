@@ -400,21 +400,22 @@ impl Transport {
         // a trip through `wait`.
         let mut due = std::mem::take(&mut self.timed_out);
         for _ in 0..4 {
-            {
-                let mut w = lock(&self.watch);
-                if w.timer.is_some_and(|t| t <= Instant::now()) {
-                    // libcurl sets the next one (if any) from inside the call below.
-                    w.timer = None;
-                    due = true;
-                }
-            }
-            if !due {
+            let timer = lock(&self.watch).timer.filter(|t| *t <= Instant::now());
+            if !due && timer.is_none() {
                 break;
             }
             due = false;
             if let Err(e) = self.multi.timeout() {
                 result = Err(e);
                 break;
+            }
+            // libcurl reports its timer in whole milliseconds and calls the timer callback again
+            // only when its next deadline changes: should a timer taken as due not have expired
+            // yet by libcurl's clock, it is still the next one after the call and is not
+            // reported again. Keep it, 1 ms on, rather than spin on it or lose it.
+            let mut w = lock(&self.watch);
+            if timer.is_some() && w.timer == timer {
+                w.timer = Some(Instant::now() + Duration::from_millis(1));
             }
         }
         if self.abort.triggered() {
