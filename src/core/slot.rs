@@ -1,12 +1,8 @@
 //! The per-tracker slot the player's thread writes without blocking: playhead and QoE.
 //! `mc_update_playhead` and `mc_update_qoe` only store here; they never touch the channel or
 //! wake the worker. Event commands carry a snapshot; pings read the slot when they fire.
-//!
-//! The worker writes one thing here: how many of the tracker's requests are on the wire. While
-//! one is, an event call of the tracker does not wake the worker: the call's hit cannot be sent
-//! before that request's response, and the response wakes the worker anyway.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicU64, Ordering, fence};
 
 /// Quality of experience as the player last reported it. Sent as integers (truncated), as
 /// Adobe's SDK does.
@@ -31,8 +27,6 @@ pub struct TrackerSlot {
     seq: AtomicU64,
     qoe: [AtomicU64; 4],
     qoe_set: AtomicU64,
-    /// Requests of this tracker handed to the transport and not finished yet.
-    on_the_wire: AtomicU32,
 }
 
 impl Default for TrackerSlot {
@@ -48,25 +42,7 @@ impl TrackerSlot {
             seq: AtomicU64::new(0),
             qoe: Default::default(),
             qoe_set: AtomicU64::new(0),
-            on_the_wire: AtomicU32::new(0),
         }
-    }
-
-    /// The worker handed one of the tracker's requests to the transport.
-    pub fn request_started(&self) {
-        self.on_the_wire.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// One of them finished (answered, failed or aborted). SeqCst with `request_on_the_wire`
-    /// and the worker's look at the queue before it sleeps: a call that saw a request on the
-    /// wire and skipped the wake-up is queued before the worker's last look.
-    pub fn request_finished(&self) {
-        let _ = self.on_the_wire.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
-    }
-
-    /// True while a request of the tracker is on the wire.
-    pub fn request_on_the_wire(&self) -> bool {
-        self.on_the_wire.load(Ordering::SeqCst) > 0
     }
 
     pub fn set_playhead(&self, seconds: f64) {

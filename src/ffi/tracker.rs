@@ -107,7 +107,7 @@ fn track_dropping(
     // the player has moved on.
     let snap = Snapshot { at: t.shared.clock.stamp(&t.shared.stats), playhead: t.slot.playhead(), qoe: t.slot.qoe() };
     let dropped_metadata = (!dropped.is_empty()).then(|| dropped.into_boxed_slice());
-    match t.shared.send_call(Command::Call { id: handle, snap, call, dropped_metadata }, &t.slot) {
+    match t.shared.send_event(Command::Call { id: handle, snap, call, dropped_metadata }) {
         Ok(()) => {
             t.queued.fetch_add(1, Ordering::Relaxed);
             t.shared.stats.incr(Counter::CallsAccepted);

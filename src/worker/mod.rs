@@ -134,26 +134,9 @@ impl Shared {
     /// Queues an event command; drops and counts it when the queue is full. At most one
     /// non-blocking wake-up, and only when the worker sleeps.
     pub fn send_event(&self, cmd: Command) -> Result<(), mc_status> {
-        self.send_event_waking(cmd, true)
-    }
-
-    /// `send_event` for a tracker's call: no wake-up while a request of the tracker is on the
-    /// wire (see `TrackerSlot::request_on_the_wire`); its response wakes the worker, which then
-    /// handles the call.
-    pub fn send_call(&self, cmd: Command, slot: &TrackerSlot) -> Result<(), mc_status> {
-        self.send_event_waking(cmd, false).inspect(|()| {
-            if !slot.request_on_the_wire() {
-                self.wake_if_sleeping();
-            }
-        })
-    }
-
-    fn send_event_waking(&self, cmd: Command, wake: bool) -> Result<(), mc_status> {
         match self.events.try_send(cmd) {
             Ok(()) => {
-                if wake {
-                    self.wake_if_sleeping();
-                }
+                self.wake_if_sleeping();
                 Ok(())
             }
             Err(TrySendError::Full(_)) => {
@@ -351,10 +334,6 @@ pub(crate) struct Loop {
     inbox: Inbox,
     /// Live trackers and how many of their commands were handled.
     trackers: HashMap<TrackerId, u64>,
-    /// Each tracker's slot, to count its requests on the wire (`TrackerSlot::request_started`).
-    slots: HashMap<TrackerId, Arc<TrackerSlot>>,
-    /// The slot of each tracker request on the wire, by request id.
-    on_the_wire: HashMap<u64, Arc<TrackerSlot>>,
     /// Removals that arrived before the commands queued ahead of them: (queued, at).
     removals: HashMap<TrackerId, (u64, Stamp)>,
     offline: Option<Offline>,
@@ -458,8 +437,6 @@ impl Loop {
             callbacks: config.callbacks,
             inbox,
             trackers: HashMap::new(),
-            slots: HashMap::new(),
-            on_the_wire: HashMap::new(),
             removals: HashMap::new(),
             offline,
             next_upload_id: UPLOAD_ID_BIT,
@@ -547,7 +524,6 @@ impl Loop {
         if self.trackers.get(&id).copied().unwrap_or(0) >= queued {
             self.removals.remove(&id);
             self.trackers.remove(&id);
-            self.slots.remove(&id);
             self.core.remove_tracker(id, at);
         }
     }
@@ -556,7 +532,6 @@ impl Loop {
         match cmd {
             Command::AddTracker { id, config, slot } => {
                 self.trackers.insert(id, 1);
-                self.slots.insert(id, slot.clone());
                 self.core.add_tracker(id, config, slot);
                 self.remove_when_due(id);
             }
@@ -637,19 +612,11 @@ impl Loop {
                     let what = format!("{}: POST {} {}", TrackerName(req.tracker), req.path, req.event_type.as_str());
                     self.requests_logged.insert(req.id, (what, Instant::now()));
                 }
-                match self.transport.start(req.id, &req.path, req.body) {
-                    Ok(()) => {
-                        if let Some(slot) = self.slots.get(&req.tracker) {
-                            slot.request_started();
-                            self.on_the_wire.insert(req.id, slot.clone());
-                        }
-                    }
-                    Err(message) => {
-                        let now = self.now();
-                        let o = Outcome::Network { message, timed_out: false };
-                        self.log_request_end(req.id, &o);
-                        self.core.handle_response(req.id, now, o);
-                    }
+                if let Err(message) = self.transport.start(req.id, &req.path, req.body) {
+                    let now = self.now();
+                    let o = Outcome::Network { message, timed_out: false };
+                    self.log_request_end(req.id, &o);
+                    self.core.handle_response(req.id, now, o);
                 }
             }
             // Shutting down, no upload starts: the batch stays stored for the next client. Uploads
@@ -695,9 +662,6 @@ impl Loop {
     /// Routes a finished transfer to its owner: an upload, or the core.
     fn complete(&mut self, id: u64, now: Stamp, o: Outcome) {
         self.log_request_end(id, &o);
-        if let Some(slot) = self.on_the_wire.remove(&id) {
-            slot.request_finished();
-        }
         if id & UPLOAD_ID_BIT != 0 {
             if let Some(off) = self.offline.as_mut() {
                 if off.owns(id) {
