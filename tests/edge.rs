@@ -311,24 +311,7 @@ fn downloaded_session(name: &str, pauses: usize) -> (Collector, Vec<mc_collector
     cfg.upload_min_gap_ms = 0;
     let mut client = 0;
     assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
-    let mut tcfg = mc_tracker_config::defaults();
-    tcfg.downloaded = true;
-    let mut t = 0;
-    assert_eq!(mc_tracker_new(client, &tcfg, &mut t), mc_status::MC_OK);
-    let mut media = mc_media_info::defaults();
-    media.id = c"edge-offline".as_ptr();
-    media.name = c"Offline show".as_ptr();
-    media.content_type = c"vod".as_ptr();
-    media.length = 3600.0;
-    assert_eq!(mc_track_session_start(t, &media, std::ptr::null(), 0), mc_status::MC_OK);
-    assert_eq!(mc_track_play(t), mc_status::MC_OK);
-    for i in 0..pauses {
-        assert_eq!(mc_update_playhead(t, i as f64 + 1.0), mc_status::MC_OK);
-        assert_eq!(mc_track_pause(t), mc_status::MC_OK);
-        assert_eq!(mc_track_play(t), mc_status::MC_OK);
-    }
-    assert_eq!(mc_track_complete(t), mc_status::MC_OK);
-    assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+    record_downloaded_session(client, c"edge-offline", pauses);
     let expected = 2 * pauses + 3;
     let delivered = |c: &Collector| {
         c.sessions().iter().filter(|s| s.api == Api::Edge && s.downloaded).map(|s| s.events.len()).sum::<usize>()
@@ -390,6 +373,29 @@ fn a_downloaded_session_over_64_kb_is_split_and_nothing_is_lost() {
     assert_eq!(playheads, expected, "in order");
 }
 
+/// Records a downloaded session on `client`: start, play, `pauses` pause/play pairs one second
+/// apart, complete (2 × pauses + 3 hits).
+fn record_downloaded_session(client: mc_client_t, id: &CStr, pauses: usize) {
+    let mut tcfg = mc_tracker_config::defaults();
+    tcfg.downloaded = true;
+    let mut t = 0;
+    assert_eq!(mc_tracker_new(client, &tcfg, &mut t), mc_status::MC_OK);
+    let mut media = mc_media_info::defaults();
+    media.id = id.as_ptr();
+    media.name = c"Offline show".as_ptr();
+    media.content_type = c"vod".as_ptr();
+    media.length = 3600.0;
+    assert_eq!(mc_track_session_start(t, &media, std::ptr::null(), 0), mc_status::MC_OK);
+    assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    for i in 0..pauses {
+        assert_eq!(mc_update_playhead(t, i as f64 + 1.0), mc_status::MC_OK);
+        assert_eq!(mc_track_pause(t), mc_status::MC_OK);
+        assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    }
+    assert_eq!(mc_track_complete(t), mc_status::MC_OK);
+    assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+}
+
 /// A client with an offline store in `dir` that uploads without a pause between requests.
 fn store_client(endpoint: &CString, dir: &std::path::Path) -> mc_client_t {
     let dir_c = CString::new(dir.to_string_lossy().into_owned()).unwrap();
@@ -431,24 +437,7 @@ fn a_split_downloaded_session_stopped_between_parts_resumes_after_the_acknowledg
 
     let pauses = 700; // three parts
     let client = store_client(&endpoint, &dir);
-    let mut tcfg = mc_tracker_config::defaults();
-    tcfg.downloaded = true;
-    let mut t = 0;
-    assert_eq!(mc_tracker_new(client, &tcfg, &mut t), mc_status::MC_OK);
-    let mut media = mc_media_info::defaults();
-    media.id = c"edge-offline-resume".as_ptr();
-    media.name = c"Offline show".as_ptr();
-    media.content_type = c"vod".as_ptr();
-    media.length = 3600.0;
-    assert_eq!(mc_track_session_start(t, &media, std::ptr::null(), 0), mc_status::MC_OK);
-    assert_eq!(mc_track_play(t), mc_status::MC_OK);
-    for i in 0..pauses {
-        assert_eq!(mc_update_playhead(t, i as f64 + 1.0), mc_status::MC_OK);
-        assert_eq!(mc_track_pause(t), mc_status::MC_OK);
-        assert_eq!(mc_track_play(t), mc_status::MC_OK);
-    }
-    assert_eq!(mc_track_complete(t), mc_status::MC_OK);
-    assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+    record_downloaded_session(client, c"edge-offline-resume", pauses);
     let uploads = |c: &Collector| c.requests().iter().filter(|r| r.path.ends_with("/va/v1/downloaded")).count();
     assert!(collector.wait_until(Duration::from_secs(20), |c| uploads(c) >= 3), "the first part and two failures");
     assert_eq!(mc_client_free(client, 2_000), mc_status::MC_OK);
