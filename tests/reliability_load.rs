@@ -157,3 +157,62 @@ fn tracker_churn_leaves_no_tracker_behind() {
         sessions.len()
     );
 }
+
+/// The player's thread is never preempted by the worker it wakes: the worker runs in the
+/// kernel's batch class (no wake-up preemption), while the thread that created the client keeps
+/// its own policy. Its events are still delivered.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_worker_thread_never_preempts_the_player_on_wake_up() {
+    use media_collection::ffi::client::*;
+    use media_collection::ffi::tracker::*;
+    use media_collection::ffi::types::*;
+    use media_collection::status::mc_status;
+
+    let collector = Collector::start(Options::default()).expect("collector");
+    let endpoint = std::ffi::CString::new(collector.base_url()).unwrap();
+    let mut cfg: mc_client_config = unsafe { std::mem::zeroed() };
+    mc_client_config_init_sized(&mut cfg, std::mem::size_of_val(&cfg));
+    cfg.endpoint = endpoint.as_ptr();
+    cfg.tracking_server = c"batch.sc.omtrdc.net".as_ptr();
+    cfg.report_suite = c"batch".as_ptr();
+    cfg.org_id = c"BATCH@AdobeOrg".as_ptr();
+    cfg.preroll_window_ms = 0;
+    let mut client = 0;
+    assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
+
+    // Every worker thread of this process (another test of this file may run one too).
+    let workers: Vec<libc::pid_t> = std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|tid: &libc::pid_t| {
+            std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
+                .is_ok_and(|c| c.starts_with("media-collecti")) // the kernel keeps 15 bytes
+        })
+        .collect();
+    assert!(!workers.is_empty(), "no thread named media-collection (comm media-collectio)");
+    for tid in workers {
+        let policy = unsafe { libc::sched_getscheduler(tid) };
+        // -1: the thread (another test's client) ended meanwhile.
+        assert!(policy == libc::SCHED_BATCH || policy == -1, "worker {tid}: policy {policy}, not SCHED_BATCH");
+    }
+    assert_eq!(unsafe { libc::sched_getscheduler(0) }, libc::SCHED_OTHER, "the caller's policy changed");
+
+    let mut t = 0;
+    assert_eq!(mc_tracker_new(client, std::ptr::null(), &mut t), mc_status::MC_OK);
+    let mut m: mc_media_info = unsafe { std::mem::zeroed() };
+    mc_media_info_init_sized(&mut m, std::mem::size_of_val(&m));
+    m.id = c"batch-1".as_ptr();
+    m.name = c"Batch".as_ptr();
+    m.content_type = c"vod".as_ptr();
+    m.length = 60.0;
+    assert_eq!(mc_track_session_start(t, &m, std::ptr::null(), 0), mc_status::MC_OK);
+    assert_eq!(mc_track_play(t), mc_status::MC_OK);
+    assert_eq!(mc_track_session_end(t), mc_status::MC_OK);
+    assert_eq!(mc_tracker_free(t), mc_status::MC_OK);
+    assert_eq!(mc_client_free(client, 10_000), mc_status::MC_OK);
+    let sessions = collector.sessions();
+    assert_eq!(sessions.len(), 1);
+    let types: Vec<_> = sessions[0].events.iter().map(|e| e["eventType"].as_str().unwrap_or("?")).collect();
+    assert_eq!(types, ["sessionStart", "play", "sessionEnd"]);
+}

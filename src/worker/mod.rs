@@ -299,6 +299,20 @@ fn block_sigpipe() {
     }
 }
 
+/// Puts this thread in the kernel's batch class: when a player's call wakes it, it runs on an
+/// idle core or when the player's thread yields or uses up its slice, and never preempts the
+/// thread that woke it. Without this the woken worker (which slept, so the scheduler favours
+/// it) often takes the caller's core before the call returns, and the call pays for the
+/// worker's whole turn. Telemetry can wait a scheduler tick; a decoder cannot. Best effort: a
+/// sandbox that forbids the call leaves the default policy.
+fn never_preempt_the_player() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    unsafe {
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_BATCH, &param);
+    }
+}
+
 fn outcome(c: Completion, body: Vec<u8>) -> Outcome {
     match c {
         Completion::Http { status, location, retry_after } => Outcome::Http { status, location, retry_after, body },
@@ -355,6 +369,7 @@ fn run(
     ready: Sender<Result<(), String>>,
 ) {
     block_sigpipe();
+    never_preempt_the_player();
     WORKER_OF.with(|w| w.set(Arc::as_ptr(&shared) as usize));
     let mut lp = match Loop::new(shared.clone(), config, offline, inbox) {
         Ok(lp) => lp,
