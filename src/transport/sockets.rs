@@ -28,8 +28,14 @@ impl Transport {
         w.sockets.iter().map(|(&fd, &events)| (fd, interest(events))).collect()
     }
 
-    /// How long until libcurl's own timer expires; None when it has none.
+    /// How long until libcurl's own timer expires; None when it has none, or when no transfer
+    /// is in flight: `perform` then does not drive libcurl, so a timer left over from the last
+    /// transfer would stay due and the host would spin on a timeout of 0 (the worker's `wait`
+    /// ignores it likewise).
     pub fn socket_timer(&self) -> Option<Duration> {
+        if self.running.is_empty() {
+            return None;
+        }
         lock(&self.watch).timer.map(|t| t.saturating_duration_since(Instant::now()))
     }
 
