@@ -620,6 +620,25 @@ fn latency_cpu_rows(b: &mut Bench, r: &Results, label: &str) {
         "<= 1.2x",
         wakeups / 2.0 <= 1.2,
     );
+    // Host-driven (MC_THREADING_HOST): the player's thread runs the client's loop, so the event
+    // costs no thread hop, as in the raw loop; its CPU is that thread's, call to delivery.
+    let host = r["host.cpu_per_event_ns"];
+    let ratio = host / raw.max(1.0);
+    b.judged_full(
+        &format!("host-driven: player thread CPU per delivered event{label}"),
+        format!("{} ({ratio:.2}x)", ns(host)),
+        format!("raw client CPU/req {}", ns(raw)),
+        "<= 1.2x",
+        ratio <= 1.2,
+    );
+    let (h50, r50) = (r["host.p50_ns"], r["raw.p50_ns"]);
+    b.judged(
+        &format!("host-driven: call -> 2xx p50{label}"),
+        ns(h50),
+        format!("raw POST RTT p50 {}", ns(r50)),
+        "<= RTT + 100 us",
+        h50 <= r50 + 100_000.0,
+    );
 }
 
 // ---- 3. Throughput and scale ---------------------------------------------------------------
@@ -691,6 +710,27 @@ fn throughput_one(b: &mut Bench, scale: &Path, raw: &Path, n: u64, delay: u64, s
         "raw/ours >= 0.8",
         eff >= 0.8,
     );
+    if n == 1 {
+        // The same session host-driven (MC_THREADING_HOST): one thread feeds the calls and runs
+        // the client's loop, so no event crosses threads; its CPU is the whole thread's.
+        let c = collector(delay);
+        let host = b
+            .run_prog(&[&scale, &"throughput-host", &n.to_string(), &secs], &c.base_url(), Duration::from_secs(600))
+            .results;
+        let ch = host["tp.worker_cpu_s_per_1000"];
+        let eff = cr / ch.max(1e-12);
+        if host["tp.events"] == 0.0 {
+            b.failed(format!("host-driven: CPU s per 1000 events, {label}"), "no event delivered in the window");
+            return;
+        }
+        b.judged_full(
+            &format!("host-driven: CPU s per 1000 events, {label}"),
+            format!("{ch:.4} (eff {eff:.2}x)"),
+            format!("raw multi {cr:.4}"),
+            "raw/ours >= 0.8",
+            eff >= 0.8,
+        );
+    }
     if ours["tp.lost_total"] > 0.0 || theirs["raw.failed"] > 0.0 {
         b.row(
             format!("lost / failed, {label}"),

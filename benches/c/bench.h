@@ -5,6 +5,7 @@
 #define MC_BENCH_H
 
 #include <dirent.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,32 @@ static inline mc_media_info *bench_media(const char *id) {
     m->content_type = "vod";
     m->preroll_wait_ms = 0; /* no pre-roll window: the play goes out at once */
     return m;
+}
+
+/* One pass of a plain poll() loop driving a host-driven client (as examples/c/poll_player.c):
+ * waits at most `max_wait_ms` (or the client's own timeout, if sooner). 0 on an error. */
+static inline int bench_host_turn(mc_client_t c, int max_wait_ms) {
+    int32_t fds[16];
+    uint32_t evs[16];
+    mc_host_wait w;
+    mc_host_wait_init(&w);
+    if (mc_client_host_poll(c, fds, evs, 16, &w) != MC_OK) return 0;
+    struct pollfd p[16];
+    for (size_t i = 0; i < w.n_fds; i++) {
+        p[i].fd = fds[i];
+        p[i].events = (short)(((evs[i] & MC_WATCH_READ) ? POLLIN : 0) | ((evs[i] & MC_WATCH_WRITE) ? POLLOUT : 0));
+        p[i].revents = 0;
+    }
+    int timeout = w.timeout_ms < 0 || w.timeout_ms > max_wait_ms ? max_wait_ms : w.timeout_ms;
+    int n = poll(p, w.n_fds, timeout);
+    if (n == 0) return w.timeout_ms == timeout ? mc_client_drive(c, MC_DRIVE_TIMEOUT, 0) == MC_OK : 1;
+    for (size_t i = 0; i < w.n_fds && n > 0; i++) {
+        if (!p[i].revents) continue;
+        uint32_t r = ((p[i].revents & POLLIN) ? MC_WATCH_READ : 0) | ((p[i].revents & POLLOUT) ? MC_WATCH_WRITE : 0) |
+                     ((p[i].revents & (POLLERR | POLLHUP)) ? MC_WATCH_ERROR : 0);
+        if (mc_client_drive(c, p[i].fd, r) != MC_OK) return 0;
+    }
+    return 1;
 }
 
 static inline int bench_check(mc_status s, const char *what) {

@@ -3,6 +3,9 @@
  *   scale throughput N SECS          every session kept busy with bursts of calls (pause and
  *                                    play in turn, one hit each), SECS measured once all N
  *                                    sessions have their sid
+ *   scale throughput-host N SECS     the same with a host-driven client (MC_THREADING_HOST):
+ *                                    this one thread feeds the calls and runs the client's
+ *                                    loop (poll(), mc_client_drive); its CPU is the "worker" CPU
  *   scale pings N INTERVAL_MS SECS   sessions started evenly over one ping interval, then left
  *                                    playing: pings only, SECS measured
  *   scale idle N SECS                wake-ups with no session, then RSS and wake-ups with N
@@ -23,10 +26,12 @@ static mc_tracker_t *trackers;
 static pid_t worker;
 
 static uint32_t queue_capacity = 8192;
+static int host_driven;
 
 static int make_client(uint32_t ping_ms) {
     mc_client_config *cfg = bench_config();
     cfg->queue_capacity = queue_capacity;
+    if (host_driven) cfg->threading = MC_THREADING_HOST;
     cfg->ping_interval_ms = ping_ms;
     cfg->content_start_delay_ms = 1;
     if (!bench_check(mc_client_new(cfg, &client), "mc_client_new")) return 0;
@@ -94,7 +99,10 @@ static int wait_sessions(uint64_t n, long timeout_ms) {
                     (unsigned long long)n);
             return 0;
         }
-        bench_sleep_ns(5000000);
+        if (!host_driven)
+            bench_sleep_ns(5000000);
+        else if (!bench_host_turn(client, 5))
+            return fprintf(stderr, "driving the client: %s\n", mc_last_error()), 0;
     }
     return 1;
 }
@@ -108,7 +116,8 @@ static int throughput(long n, double secs) {
     for (long i = 0; i < n; i++)
         if (!start_session(i)) return 1;
     if (!wait_sessions((uint64_t)n, 120000)) return 1;
-    worker = bench_worker_tid();
+    /* Host-driven, the "worker" is this thread. */
+    worker = host_driven ? bench_gettid() : bench_worker_tid();
     /* Enough queued that no session waits for the feeder, few enough to stay under the caps. */
     uint64_t backlog = (uint64_t)(n * 4 < 64 ? 64 : n * 4);
     uint64_t issued = 0, base = bench_stats(client).events_delivered;
@@ -122,14 +131,18 @@ static int throughput(long n, double secs) {
             measuring = 1;
         }
         uint64_t done = bench_stats(client).events_delivered - base;
-        while (issued - done < backlog) {
+        /* Not `issued - done`: the start's own events, delivered after `base` was read, count too. */
+        while (issued < done + backlog) {
             mc_status s = paused[next] ? mc_track_play(trackers[next]) : mc_track_pause(trackers[next]);
             if (s != MC_OK) return bench_check(s, "feeding"), 1;
             paused[next] = !paused[next];
             issued++;
             next = (next + 1) % n;
         }
-        bench_sleep_ns(200000);
+        if (!host_driven)
+            bench_sleep_ns(200000);
+        else if (!bench_host_turn(client, 200))
+            return fprintf(stderr, "driving the client: %s\n", mc_last_error()), 1;
     }
     report_window("tp", a, snap());
     mc_client_free(client, 500);
@@ -325,13 +338,17 @@ static int upload(long n, long gap_ms) {
 
 int main(int argc, char **argv) {
     if (argc < 4 || !getenv("MC_ENDPOINT")) {
-        fprintf(stderr, "usage: MC_ENDPOINT=URL scale throughput|pings|idle|soak N [INTERVAL_MS] SECS\n");
+        fprintf(stderr, "usage: MC_ENDPOINT=URL scale throughput|throughput-host|pings|idle|soak N [INTERVAL_MS] SECS\n");
         return 2;
     }
     bench_tight_timers();
     long n = atol(argv[2]);
     if (n < 1) return 2;
     if (strcmp(argv[1], "throughput") == 0) return throughput(n, atof(argv[3]));
+    if (strcmp(argv[1], "throughput-host") == 0) {
+        host_driven = 1;
+        return throughput(n, atof(argv[3]));
+    }
     if (strcmp(argv[1], "idle") == 0) return idle(n, atof(argv[3]));
     if (strcmp(argv[1], "upload") == 0) return upload(n, atol(argv[3]));
     if (argc < 5) return 2;
