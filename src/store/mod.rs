@@ -73,6 +73,7 @@
 
 mod format;
 mod fsutil;
+mod sort;
 #[cfg(test)]
 mod tests;
 
@@ -368,7 +369,7 @@ impl Store {
         let mut names: Vec<String> =
             fs::read_dir(&self.cfg.dir).map_err(disk)?.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
         // Sorted, a `.ready` comes before a `.seg` of the same id, so a duplicate keeps the former.
-        names.sort();
+        sort::sort(&mut names);
         for name in names {
             match parse_name(&name) {
                 Some(Entry::Temp(id)) => {
@@ -391,7 +392,7 @@ impl Store {
         let _ = fsync_dir(&self.cfg.dir);
         let _ = fsync_dir(&self.qdir);
         self.trim_quarantine();
-        rec.orphaned.sort_unstable();
+        sort::sort(&mut rec.orphaned);
         Ok(rec)
     }
 
@@ -604,7 +605,7 @@ impl Store {
         if names.len() <= self.cfg.max_quarantined {
             return;
         }
-        names.sort();
+        sort::sort(&mut names);
         let excess = names.len() - self.cfg.max_quarantined;
         for (_, name) in names.into_iter().take(excess) {
             let path = self.qdir.join(name);
@@ -738,7 +739,7 @@ impl Store {
                 acked: p.acked,
             })
             .collect();
-        out.sort_by_key(|r| (r.created_ms, r.id));
+        sort::sort_by(&mut out, |a, b| (a.created_ms, a.id).cmp(&(b.created_ms, b.id)));
         out
     }
 

@@ -25,7 +25,13 @@ impl Transport {
             (if events & libc::POLLIN != 0 { WATCH_READ } else { 0 })
                 | (if events & libc::POLLOUT != 0 { WATCH_WRITE } else { 0 })
         };
-        w.sockets.iter().map(|(&fd, &events)| (fd, interest(events))).collect()
+        // Inserted one by one: collecting into a B-tree sorts first, a copy of the sort for
+        // this one pair type (docs/performance.md, Footprint).
+        let mut watched = BTreeMap::new();
+        for (&fd, &events) in &w.sockets {
+            watched.insert(fd, interest(events));
+        }
+        watched
     }
 
     /// How long until libcurl's own timer expires; None when it has none, or when no transfer

@@ -139,11 +139,12 @@ pub(crate) fn session_start(
         p.insert("visitor.aamLocationHint".into(), json!(v));
     }
     if !identity.customer_ids.is_empty() {
-        let ids: Map<String, Value> = identity
-            .customer_ids
-            .iter()
-            .map(|c| (c.id_type.clone(), json!({ "id": c.id, "authState": c.auth_state })))
-            .collect();
+        // Inserted one by one (a later id of the same type wins, as with collect): collecting
+        // into the map would sort first, with a copy of the sort for this one pair type.
+        let mut ids = Map::new();
+        for c in &identity.customer_ids {
+            ids.insert(c.id_type.clone(), json!({ "id": c.id, "authState": c.auth_state }));
+        }
         p.insert("visitor.customerIDs".into(), Value::Object(ids));
     }
     if let Some(v) = non_empty(&identity.app_installation_id) {
