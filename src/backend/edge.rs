@@ -228,7 +228,7 @@ impl Backend for MediaEdge {
     fn downloaded(&self, batch: &[Value], acked: usize, _path: &str) -> Vec<UploadPart> {
         // Indexed like `batch`, so that part sizes count the batch's events (a record that is
         // not a hit, which the store cannot hold, would be passed over but still counted).
-        let events: Vec<Option<Event>> = batch.iter().map(|v| serde_json::from_value(v.clone()).ok()).collect();
+        let events: Vec<Option<Event>> = batch.iter().map(Event::from_value).collect();
         let Some(start) = events.first().and_then(Option::as_ref).filter(|e| e.event_type == EventType::SessionStart)
         else {
             return Vec::new();

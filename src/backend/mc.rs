@@ -74,7 +74,7 @@ impl Backend for MediaCollection {
         }
         let mut items = Vec::with_capacity(rest.len() + 1);
         if acked > 0 {
-            let parse = |v: &Value| serde_json::from_value::<Event>(v.clone()).ok();
+            let parse = Event::from_value;
             if let (Some(start), Some(next)) = (batch.first().and_then(parse), parse(&rest[0])) {
                 items.push(serde_json::to_value(resumed_start(&start, &next)).unwrap_or_default());
             }

@@ -5,11 +5,11 @@
 //! store keeps. Each back end (`crate::backend`) turns a hit into its own request; for the MC API
 //! that is this JSON as it stands.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The 20 event types of the MC API (Media Edge sends states through `statesUpdate` only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum EventType {
     SessionStart,
@@ -35,6 +35,35 @@ pub enum EventType {
 }
 
 impl EventType {
+    /// Every event type.
+    pub const ALL: [EventType; 20] = [
+        EventType::SessionStart,
+        EventType::Play,
+        EventType::Ping,
+        EventType::BufferStart,
+        EventType::PauseStart,
+        EventType::BitrateChange,
+        EventType::Error,
+        EventType::AdBreakStart,
+        EventType::AdBreakComplete,
+        EventType::AdStart,
+        EventType::AdComplete,
+        EventType::AdSkip,
+        EventType::ChapterStart,
+        EventType::ChapterComplete,
+        EventType::ChapterSkip,
+        EventType::SessionComplete,
+        EventType::SessionEnd,
+        EventType::StateStart,
+        EventType::StateEnd,
+        EventType::StatesUpdate,
+    ];
+
+    /// The event type named `name` in the JSON (`as_str`'s inverse).
+    pub fn from_name(name: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::SessionStart => "sessionStart",
@@ -87,14 +116,14 @@ impl EventType {
 }
 
 /// `playerTime`: playhead in seconds, ts in ms since the epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PlayerTime {
     pub playhead: f64,
     pub ts: i64,
 }
 
 /// One hit. Empty maps are omitted from its JSON, as Adobe's SDK does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     #[serde(rename = "playerTime")]
     pub player_time: PlayerTime,
@@ -119,8 +148,70 @@ impl Event {
         }
     }
 
+    /// The hit `v` holds, as `to_json` wrote it (a stored hit read back); None when it is not
+    /// one: `playerTime` and `eventType` are required, the three maps may be absent but must be
+    /// objects when present, unknown fields are passed over, as a derived `Deserialize` reads
+    /// it. Written out by hand because the derived reader costs about 11 KiB of code for the
+    /// one use, a downloaded session's upload (docs/performance.md, Footprint).
+    pub fn from_value(v: &Value) -> Option<Event> {
+        let map = |key: &str| match v.get(key) {
+            None => Some(Map::new()),
+            Some(Value::Object(m)) => Some(m.clone()),
+            Some(_) => None,
+        };
+        let time = v.get("playerTime")?;
+        Some(Event {
+            player_time: PlayerTime { playhead: time.get("playhead")?.as_f64()?, ts: time.get("ts")?.as_i64()? },
+            event_type: EventType::from_name(v.get("eventType")?.as_str()?)?,
+            params: map("params")?,
+            qoe_data: map("qoeData")?,
+            custom_metadata: map("customMetadata")?,
+        })
+    }
+
     pub fn to_json(&self) -> Vec<u8> {
         // Serializing these types cannot fail: keys are strings and numbers are finite.
         serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_hit_reads_back_as_it_was_written() {
+        let mut e = Event::new(EventType::AdStart, 12.5, 1_700_000_000_123);
+        e.params.insert("media.ad.id".into(), json!("ad-1"));
+        e.qoe_data.insert("media.qoe.bitrate".into(), json!(4_500_000));
+        e.custom_metadata.insert("show".into(), json!("x"));
+        let v: Value = serde_json::from_slice(&e.to_json()).unwrap();
+        assert_eq!(Event::from_value(&v), Some(e));
+        for t in EventType::ALL {
+            let e = Event::new(t, 0.0, 1);
+            let v: Value = serde_json::from_slice(&e.to_json()).unwrap();
+            assert_eq!(Event::from_value(&v), Some(e), "{}", t.as_str());
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_hit_reads_as_none() {
+        let good = json!({ "playerTime": { "playhead": 1, "ts": 5 }, "eventType": "play", "extra": 1 });
+        assert_eq!(Event::from_value(&good), Some(Event::new(EventType::Play, 1.0, 5)));
+        let bad = [
+            json!("play"),
+            json!({ "eventType": "play" }),
+            json!({ "playerTime": { "playhead": 1 }, "eventType": "play" }),
+            json!({ "playerTime": { "playhead": 1, "ts": 1.5 }, "eventType": "play" }),
+            json!({ "playerTime": { "playhead": "1", "ts": 1 }, "eventType": "play" }),
+            json!({ "playerTime": { "playhead": 1, "ts": 1 }, "eventType": "Play" }),
+            json!({ "playerTime": { "playhead": 1, "ts": 1 }, "eventType": "play", "params": [] }),
+            json!({ "playerTime": { "playhead": 1, "ts": 1 }, "eventType": "play", "qoeData": null }),
+        ];
+        for v in bad {
+            assert_eq!(Event::from_value(&v), None, "{v}");
+        }
     }
 }
