@@ -602,8 +602,11 @@ fn client_flush(client: mc_client_t, timeout_ms: u32) -> Result<(), mc_status> {
     let (tx, rx) = crossbeam_channel::bounded(1);
     c.shared.send_control(Command::Flush { reply: tx })?;
     match rx.recv_timeout(Duration::from_millis(timeout_ms as u64)) {
-        Ok(mc_status::MC_OK) => Ok(()),
-        Ok(status) => Err(status),
+        // A flush is answered with a status (an `Err` reply is the worker's start only).
+        Ok(reply) => match reply.unwrap_or(mc_status::MC_ERR_SHUT_DOWN) {
+            mc_status::MC_OK => Ok(()),
+            status => Err(status),
+        },
         Err(crossbeam_channel::RecvTimeoutError::Timeout) => Err(mc_status::MC_ERR_TIMEOUT),
         Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
             Err(check_state(&c.shared).err().unwrap_or(mc_status::MC_ERR_SHUT_DOWN))

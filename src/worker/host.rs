@@ -178,7 +178,9 @@ impl Host {
         let mut d = self.lock_driver()?;
         let _in_loop = self.shared.enter_loop();
         loop {
-            if let Ok(status) = rx.try_recv() {
+            if let Ok(reply) = rx.try_recv() {
+                // A flush is answered with a status (an `Err` reply is the worker's start only).
+                let status = reply.unwrap_or(mc_status::MC_ERR_SHUT_DOWN);
                 return if status == mc_status::MC_OK { Ok(()) } else { Err(status) };
             }
             if d.stopped {

@@ -67,11 +67,11 @@ pub enum Command {
         queued: u64,
     },
     Flush {
-        reply: Sender<mc_status>,
+        reply: Sender<Reply>,
     },
     Shutdown {
         deadline: Instant,
-        done: Sender<()>,
+        done: Sender<Reply>,
     },
     Log {
         level: LogLevel,
@@ -237,6 +237,11 @@ impl Drop for LoopGuard {
 }
 
 /// A running worker: the shared state and what `mc_client_free` waits on.
+/// What the worker answers a thread waiting on it: the status of a flush or a shutdown, or why
+/// it could not start. One type for every answer, so that the channel code is there once
+/// (each channel type is a copy of crossbeam's code; docs/performance.md, Footprint).
+pub type Reply = Result<mc_status, String>;
+
 pub struct Worker {
     pub shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -247,14 +252,14 @@ impl Worker {
     pub fn start(config: ClientConfig, stats: Arc<Stats>, offline: Option<Offline>) -> Result<Worker, mc_status> {
         let (shared, inbox) = Shared::new(&config, stats, offline.is_some());
         let callbacks = config.callbacks;
-        let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), String>>(1);
+        let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Reply>(1);
         let s = shared.clone();
         let thread = std::thread::Builder::new()
             .name("media-collection".into())
             .spawn(move || run(s, config, offline, inbox, ready_tx))
             .map_err(|_| mc_status::MC_ERR_INIT)?;
         match ready_rx.recv() {
-            Ok(Ok(())) => Ok(Worker { shared, thread: Some(thread) }),
+            Ok(Ok(_)) => Ok(Worker { shared, thread: Some(thread) }),
             Ok(Err(message)) => {
                 callbacks.log(LogLevel::Error, &format!("cannot start the HTTP transport: {message}"));
                 let _ = thread.join();
@@ -276,7 +281,7 @@ impl Worker {
         // The worker aborts transfers at the deadline; allow it a moment to wind down.
         let grace = Duration::from_millis(200);
         match done_rx.recv_timeout(timeout + grace) {
-            Ok(()) | Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+            Ok(_) | Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
                 if let Some(t) = self.thread.take() {
                     let _ = t.join();
                 }
@@ -352,22 +357,16 @@ pub(crate) struct Loop {
     removals: HashMap<TrackerId, (u64, Stamp)>,
     offline: Option<Offline>,
     next_upload_id: u64,
-    flushes: Vec<Sender<mc_status>>,
+    flushes: Vec<Sender<Reply>>,
     drops_at_last_flush: u64,
-    shutdown: Option<(Instant, Sender<()>)>,
+    shutdown: Option<(Instant, Sender<Reply>)>,
     /// At DEBUG only: what each request in flight is and when it started, for its log line.
     requests_logged: HashMap<u64, (String, Instant)>,
     /// Lines logged once the loop runs (`take_startup_lines`).
     startup: Vec<(LogLevel, String)>,
 }
 
-fn run(
-    shared: Arc<Shared>,
-    config: ClientConfig,
-    offline: Option<Offline>,
-    inbox: Inbox,
-    ready: Sender<Result<(), String>>,
-) {
+fn run(shared: Arc<Shared>, config: ClientConfig, offline: Option<Offline>, inbox: Inbox, ready: Sender<Reply>) {
     block_sigpipe();
     never_preempt_the_player();
     WORKER_OF.with(|w| w.set(Arc::as_ptr(&shared) as usize));
@@ -380,7 +379,7 @@ fn run(
     };
     let _ = shared.waker.set(lp.transport.waker());
     let _ = shared.thread.set(std::thread::current());
-    let _ = ready.send(Ok(()));
+    let _ = ready.send(Ok(mc_status::MC_OK));
     for (level, line) in lp.take_startup_lines() {
         lp.callbacks.log(level, &line);
     }
@@ -726,7 +725,7 @@ impl Loop {
         };
         self.drops_at_last_flush = now_drops;
         for f in self.flushes.drain(..) {
-            let _ = f.send(status);
+            let _ = f.send(Ok(status));
         }
     }
 
@@ -742,10 +741,10 @@ impl Loop {
         }
         self.deliver_notices();
         for f in self.flushes.drain(..) {
-            let _ = f.send(mc_status::MC_ERR_SHUT_DOWN);
+            let _ = f.send(Ok(mc_status::MC_ERR_SHUT_DOWN));
         }
         if let Some((_, done)) = self.shutdown.take() {
-            let _ = done.send(());
+            let _ = done.send(Ok(mc_status::MC_OK));
         }
     }
 
