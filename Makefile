@@ -44,6 +44,9 @@ demo-downloaded: deps-demo target/demo/downloaded
 
 test: deps-test
 	$(CARGO) test --workspace --all-targets
+	# The library without its optional features (README, Build): it builds, and its unit tests
+	# pass, the refusals of what was left out included.
+	$(CARGO) test --lib --no-default-features
 
 # Every benchmark figure next to its same-run reference (docs/performance.md); about 45 minutes
 # (a 30-minute RSS soak: MC_BENCH_SOAK_SECS shortens it). `scripts/bench.sh --quick` is the

@@ -715,6 +715,7 @@ typedef struct {
    * that group or others can write is tightened to 0700 when the process owns it, and refused
    * with MC_ERR_STORE_UNSAFE when it belongs to another user or is a shared sticky directory
    * (/tmp). NULL = no store, and downloaded trackers are refused with MC_ERR_NO_STORE.
+   * A library built without its `offline` feature refuses a store with MC_ERR_UNSUPPORTED.
    */
   const char *store_dir;
   /**
@@ -839,7 +840,8 @@ typedef struct {
    * Which back end the client reports to: `MC_BACKEND_MEDIA_COLLECTION` (default) or
    * `MC_BACKEND_MEDIA_EDGE`. With Media Edge, `endpoint` is the edge domain (NULL =
    * `https://edge.adobedc.net`; a first-party domain is allowed), `edge_config_id` is
-   * required, and `tracking_server`, `report_suite`, `org_id` are not used.
+   * required, and `tracking_server`, `report_suite`, `org_id` are not used. A library built
+   * without its `edge` feature refuses Media Edge with MC_ERR_UNSUPPORTED.
    */
   uint32_t backend;
   /**
@@ -1285,6 +1287,9 @@ extern "C" {
  * @retval MC_ERR_TOO_MANY_HANDLES Over a million objects of this kind are alive.
  * @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
  * @retval MC_ERR_INIT The worker thread, the wake-up eventfd or the HTTP transport could not start.
+ * @retval MC_ERR_UNSUPPORTED The library was built without the feature the configuration asks
+ *   for: `backend` is MC_BACKEND_MEDIA_EDGE without the `edge` feature, or `store_dir` is set
+ *   without the `offline` feature.
  *
  * Every refusal is described by mc_last_error(), which names the field, its value and the
  * limit, e.g. "mc_client_new: MC_ERR_OUT_OF_RANGE: config.retry_cap_ms (100) is below
@@ -1567,6 +1572,8 @@ mc_status mc_host_wait_init_sized(mc_host_wait *wait, size_t size);
  * @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
  * @retval MC_ERR_TOO_LONG A string or an array is over its cap.
  * @retval MC_ERR_NO_STORE `config->downloaded` is set but the client has no `store_dir`.
+ * @retval MC_ERR_UNSUPPORTED `config->downloaded` is set and the library was built without its
+ *   `offline` feature (no offline store).
  * @retval MC_ERR_OPTED_OUT The user opted out (mc_client_set_privacy()).
  * @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
  * @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted

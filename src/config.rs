@@ -8,6 +8,15 @@ use crate::clock::CallerClock;
 use crate::core::{CoreConfig, LogLevel, Notice, TrackerId};
 use crate::ffi::types::{mc_event_callback, mc_log_callback, mc_timer_callback, mc_watch_callback};
 
+/// The user's privacy choice (`mc_client_set_privacy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Privacy {
+    OptedIn,
+    OptedOut,
+    /// Uploads wait until the user opts in.
+    Unknown,
+}
+
 /// HTTP settings for the transport.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpConfig {

@@ -9,6 +9,7 @@ pub mod ffi;
 pub mod hit;
 pub mod stats;
 pub mod status;
+#[cfg(feature = "offline")]
 pub mod store;
 pub mod transport;
 pub mod worker;

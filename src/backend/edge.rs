@@ -29,7 +29,7 @@ use crate::core::Outcome;
 use crate::hit::{Event, EventType};
 
 /// Adobe's edge domain; a first-party domain may replace it.
-pub const DEFAULT_DOMAIN: &str = "edge.adobedc.net";
+pub use super::EDGE_DEFAULT_DOMAIN as DEFAULT_DOMAIN;
 /// A Media Edge request may be at most 64 KB (larger: 413), which matters for `/downloaded`.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 

@@ -5,6 +5,7 @@
 //! the things listed in [`Backend`] differ per back end, and delivery reaches them through this
 //! trait alone, so it names no type of either back end.
 
+#[cfg(feature = "edge")]
 pub mod edge;
 pub mod mc;
 
@@ -16,13 +17,17 @@ use serde_json::Value;
 use crate::core::Outcome;
 use crate::hit::Event;
 
+/// Adobe's edge domain, Media Edge's endpoint when none is configured.
+pub const EDGE_DEFAULT_DOMAIN: &str = "edge.adobedc.net";
+
 /// Which back end a client reports to.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum BackendConfig {
     /// Adobe's Media Collection API (the default).
     #[default]
     MediaCollection,
-    /// Adobe's Media Edge API (Edge Network), for one datastream.
+    /// Adobe's Media Edge API (Edge Network), for one datastream (the `edge` feature).
+    #[cfg(feature = "edge")]
     MediaEdge(edge::EdgeSettings),
 }
 
@@ -101,6 +106,7 @@ pub fn resumed_start(start: &Event, next: &Event) -> Event {
 pub fn new(config: &BackendConfig) -> Arc<dyn Backend> {
     match config {
         BackendConfig::MediaCollection => Arc::new(mc::MediaCollection),
+        #[cfg(feature = "edge")]
         BackendConfig::MediaEdge(settings) => Arc::new(edge::MediaEdge::new(settings.clone())),
     }
 }

@@ -129,6 +129,7 @@ extern "C" fn after_fork_in_parent() {
 extern "C" fn after_fork_in_child() {
     HELD_ACROSS_FORK.with(|h| h.borrow_mut().clear());
     FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
+    #[cfg(feature = "offline")]
     crate::store::release_inherited_locks();
 }
 

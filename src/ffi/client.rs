@@ -6,6 +6,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use crate::backend::BackendConfig;
+use crate::backend::EDGE_DEFAULT_DOMAIN as EDGE_DOMAIN;
+#[cfg(feature = "edge")]
 use crate::backend::edge::EdgeSettings;
 use crate::clock::CallerClock;
 use crate::config::{Callbacks, ClientConfig, HostCallbacks, HttpConfig, Threading};
@@ -17,10 +19,13 @@ use crate::ffi::strings::{MAX_NAME, no_control_chars, opt_str, req_nonempty, req
 use crate::ffi::types::*;
 use crate::stats::{COUNTERS, Counter, Stats};
 use crate::status::mc_status;
+#[cfg(feature = "offline")]
 use crate::store::{Durability, Store, StoreConfig, StoreError};
 use crate::transport::base_url::BadUrl;
 use crate::worker::host::Host;
-use crate::worker::offline::{Offline, Privacy, UploadConfig};
+#[cfg(feature = "offline")]
+use crate::worker::offline::UploadConfig;
+use crate::worker::offline::{Offline, Privacy};
 use crate::worker::{self, Command, Shared, Worker};
 
 /// The library version, as in Cargo.toml.
@@ -85,6 +90,7 @@ fn count(value: u32, min: u32, max: u32, field: &str) -> Result<usize, mc_status
     }
 }
 
+#[cfg(feature = "offline")]
 fn range64(value: u64, min: u64, max: u64, field: &str, unit: &str) -> Result<u64, mc_status> {
     if (min..=max).contains(&value) { Ok(value) } else { Err(out_of_range(field, value, min, max, unit)) }
 }
@@ -118,11 +124,32 @@ fn base_url(endpoint: &str) -> Result<String, mc_status> {
     })
 }
 
+/// MC_ERR_UNSUPPORTED for MC_BACKEND_MEDIA_EDGE in a build without the back end.
+fn no_edge() -> mc_status {
+    fail(
+        mc_status::MC_ERR_UNSUPPORTED,
+        "config.backend (1) is MC_BACKEND_MEDIA_EDGE: this build has no Media Edge back end: it was built \
+         without the `edge` feature",
+    )
+}
+
+#[cfg(feature = "edge")]
+fn edge_backend(config_id: String, fpid: Option<String>) -> Result<BackendConfig, mc_status> {
+    Ok(BackendConfig::MediaEdge(EdgeSettings { config_id, fpid }))
+}
+
+/// Not reached: `build_config` refuses MC_BACKEND_MEDIA_EDGE first in a build without it.
+#[cfg(not(feature = "edge"))]
+fn edge_backend(_: String, _: Option<String>) -> Result<BackendConfig, mc_status> {
+    Err(no_edge())
+}
+
 unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> {
     let opt = |p: *const c_char, field: &str| unsafe { opt_str(p, MAX_NAME, format_args!("config.{field}")) };
     let edge = match c.backend {
         MC_BACKEND_MEDIA_COLLECTION => false,
-        MC_BACKEND_MEDIA_EDGE => true,
+        MC_BACKEND_MEDIA_EDGE if cfg!(feature = "edge") => true,
+        MC_BACKEND_MEDIA_EDGE => return Err(no_edge()),
         other => {
             return Err(fail(
                 mc_status::MC_ERR_OUT_OF_RANGE,
@@ -135,7 +162,7 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
     // Fields one back end does not use: refused when required and absent, noted once when set.
     let mut unused: Vec<&str> = Vec::new();
     let endpoint = if edge {
-        opt(c.endpoint, "endpoint")?.unwrap_or_else(|| format!("https://{}", crate::backend::edge::DEFAULT_DOMAIN))
+        opt(c.endpoint, "endpoint")?.unwrap_or_else(|| format!("https://{EDGE_DOMAIN}"))
     } else {
         unsafe { req_nonempty(c.endpoint, MAX_NAME, "config.endpoint") }?
     };
@@ -162,7 +189,7 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
             ));
         };
         no_control_chars(&config_id, "config.edge_config_id")?;
-        BackendConfig::MediaEdge(EdgeSettings { config_id, fpid: opt(c.fpid, "fpid")? })
+        edge_backend(config_id, opt(c.fpid, "fpid")?)?
     } else {
         opt(c.edge_config_id, "edge_config_id")?.is_some().then(|| unused.push("edge_config_id"));
         opt(c.fpid, "fpid")?.is_some().then(|| unused.push("fpid"));
@@ -322,6 +349,7 @@ unsafe fn build_config(c: &mc_client_config) -> Result<ClientConfig, mc_status> 
     }
     let changed = unsafe { c.non_defaults() };
     let target = match &backend {
+        #[cfg(feature = "edge")]
         BackendConfig::MediaEdge(s) => format!("Media Edge datastream {}", quote(&s.config_id)),
         BackendConfig::MediaCollection => {
             format!("tracking server {}, report suite {}", identity.tracking_server, identity.report_suite)
@@ -403,8 +431,36 @@ fn threading(c: &mc_client_config) -> Result<(Threading, Option<CallerClock>), m
     }
 }
 
+/// The offline store's and the uploader's settings.
+#[cfg(feature = "offline")]
+type OfflineConfig = (StoreConfig, UploadConfig);
+/// Nothing: a build without the `offline` feature refuses a `store_dir`.
+#[cfg(not(feature = "offline"))]
+type OfflineConfig = std::convert::Infallible;
+
+/// A build without the `offline` feature: MC_ERR_UNSUPPORTED when `store_dir` is set.
+#[cfg(not(feature = "offline"))]
+unsafe fn offline_config(c: &mc_client_config) -> Result<Option<OfflineConfig>, mc_status> {
+    match unsafe { opt_str(c.store_dir, MAX_NAME, "config.store_dir") }? {
+        None => Ok(None),
+        Some(dir) => Err(fail(
+            mc_status::MC_ERR_UNSUPPORTED,
+            format!(
+                "config.store_dir ({}): this build has no offline store: it was built without the `offline` feature",
+                quote(&dir)
+            ),
+        )),
+    }
+}
+
+#[cfg(not(feature = "offline"))]
+fn open_offline(config: OfflineConfig, _: bool, _: &Arc<Stats>, _: &BackendConfig) -> Result<Offline, mc_status> {
+    match config {}
+}
+
 /// The offline store's and the uploader's settings, or None without a store directory.
-unsafe fn offline_config(c: &mc_client_config) -> Result<Option<(StoreConfig, UploadConfig)>, mc_status> {
+#[cfg(feature = "offline")]
+unsafe fn offline_config(c: &mc_client_config) -> Result<Option<OfflineConfig>, mc_status> {
     let Some(dir) = (unsafe { opt_str(c.store_dir, MAX_NAME, "config.store_dir") })? else {
         return Ok(None);
     };
@@ -445,9 +501,9 @@ unsafe fn offline_config(c: &mc_client_config) -> Result<Option<(StoreConfig, Up
 /// Opens the store on the caller's thread, so a locked or unusable directory is a status.
 /// Sessions an earlier process left unfinished are published for upload (the upload closes
 /// them with a trailing sessionEnd).
+#[cfg(feature = "offline")]
 fn open_offline(
-    store: StoreConfig,
-    upload: UploadConfig,
+    (store, upload): OfflineConfig,
     online: bool,
     stats: &Arc<Stats>,
     backend: &BackendConfig,
@@ -508,7 +564,7 @@ fn client_new_from(c: &mc_client_config, out: *mut mc_client_t) -> Result<(), mc
     install_fork_guard();
     let stats = Arc::new(Stats::new());
     let offline = match offline_cfg {
-        Some((store, upload)) => Some(open_offline(store, upload, !c.offline_at_start, &stats, &cfg.core.backend)?),
+        Some(o) => Some(open_offline(o, !c.offline_at_start, &stats, &cfg.core.backend)?),
         None => None,
     };
     let inner = match cfg.threading {
@@ -567,6 +623,9 @@ fn client_new_from(c: &mc_client_config, out: *mut mc_client_t) -> Result<(), mc
 /// @retval MC_ERR_TOO_MANY_HANDLES Over a million objects of this kind are alive.
 /// @retval MC_ERR_PANIC An internal panic was caught; the client is poisoned.
 /// @retval MC_ERR_INIT The worker thread, the wake-up eventfd or the HTTP transport could not start.
+/// @retval MC_ERR_UNSUPPORTED The library was built without the feature the configuration asks
+///   for: `backend` is MC_BACKEND_MEDIA_EDGE without the `edge` feature, or `store_dir` is set
+///   without the `offline` feature.
 ///
 /// Every refusal is described by mc_last_error(), which names the field, its value and the
 /// limit, e.g. "mc_client_new: MC_ERR_OUT_OF_RANGE: config.retry_cap_ms (100) is below
@@ -935,6 +994,62 @@ mod tests {
         c
     }
 
+    #[cfg(not(all(feature = "edge", feature = "offline")))]
+    fn last_error() -> String {
+        unsafe { std::ffi::CStr::from_ptr(crate::ffi::error::mc_last_error()) }.to_string_lossy().into_owned()
+    }
+
+    /// A build without the `edge` feature refuses Media Edge at mc_client_new, and says why.
+    #[cfg(not(feature = "edge"))]
+    #[test]
+    fn a_build_without_media_edge_refuses_it_and_says_why() {
+        let mut c = required();
+        c.backend = MC_BACKEND_MEDIA_EDGE;
+        c.edge_config_id = c"ds-1".as_ptr();
+        let mut out: mc_client_t = 0;
+        assert_eq!(mc_client_new(&c, &mut out), mc_status::MC_ERR_UNSUPPORTED);
+        assert_eq!(out, 0, "written only on success");
+        assert_eq!(
+            last_error(),
+            "mc_client_new: MC_ERR_UNSUPPORTED: config.backend (1) is MC_BACKEND_MEDIA_EDGE: this build has no Media \
+             Edge back end: it was built without the `edge` feature"
+        );
+    }
+
+    /// A build without the `offline` feature refuses a store directory at mc_client_new and a
+    /// downloaded tracker at mc_tracker_new, and says why; a client without a store works.
+    #[cfg(not(feature = "offline"))]
+    #[test]
+    fn a_build_without_the_offline_store_refuses_it_and_says_why() {
+        let mut c = required();
+        c.store_dir = c"/var/lib/player/mc".as_ptr();
+        let mut client: mc_client_t = 0;
+        assert_eq!(mc_client_new(&c, &mut client), mc_status::MC_ERR_UNSUPPORTED);
+        assert_eq!(client, 0, "written only on success");
+        assert_eq!(
+            last_error(),
+            "mc_client_new: MC_ERR_UNSUPPORTED: config.store_dir (\"/var/lib/player/mc\"): this build has no offline \
+             store: it was built without the `offline` feature"
+        );
+        c.store_dir = std::ptr::null();
+        assert_eq!(mc_client_new(&c, &mut client), mc_status::MC_OK);
+        let mut t = mc_tracker_config::defaults();
+        t.downloaded = true;
+        let mut tracker: mc_tracker_t = 0;
+        assert_eq!(crate::ffi::tracker::mc_tracker_new(client, &t, &mut tracker), mc_status::MC_ERR_UNSUPPORTED);
+        assert_eq!(tracker, 0, "written only on success");
+        assert_eq!(
+            last_error(),
+            "mc_tracker_new: MC_ERR_UNSUPPORTED: config.downloaded is true but this build has no offline store: it \
+             was built without the `offline` feature"
+        );
+        t.downloaded = false;
+        assert_eq!(crate::ffi::tracker::mc_tracker_new(client, &t, &mut tracker), mc_status::MC_OK);
+        assert_eq!(crate::ffi::tracker::mc_tracker_free(tracker), mc_status::MC_OK);
+        assert_eq!(mc_client_free(client, 0), mc_status::MC_OK);
+    }
+
+    #[cfg(feature = "edge")]
     #[test]
     fn each_back_end_notes_the_other_ones_fields_as_ignored() {
         let mut c = required();

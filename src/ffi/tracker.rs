@@ -136,6 +136,13 @@ fn tracker_new(client: mc_client_t, config: *const mc_tracker_config, out: *mut 
         player_name: unsafe { opt_str(cfg.player_name, MAX_NAME, "config.player_name") }?,
         downloaded: cfg.downloaded,
     };
+    if config.downloaded && !cfg!(feature = "offline") {
+        return Err(fail(
+            mc_status::MC_ERR_UNSUPPORTED,
+            "config.downloaded is true but this build has no offline store: it was built without the `offline` \
+             feature",
+        ));
+    }
     if config.downloaded && !c.shared.has_store {
         // Downloaded content needs the offline store: `store_dir` in the client configuration.
         return Err(fail(
@@ -171,6 +178,8 @@ fn tracker_new(client: mc_client_t, config: *const mc_tracker_config, out: *mut 
 /// @retval MC_ERR_INVALID_UTF8 A string is not valid UTF-8.
 /// @retval MC_ERR_TOO_LONG A string or an array is over its cap.
 /// @retval MC_ERR_NO_STORE `config->downloaded` is set but the client has no `store_dir`.
+/// @retval MC_ERR_UNSUPPORTED `config->downloaded` is set and the library was built without its
+///   `offline` feature (no offline store).
 /// @retval MC_ERR_OPTED_OUT The user opted out (mc_client_set_privacy()).
 /// @retval MC_ERR_INVALID_HANDLE The handle is 0, freed or of another kind, or its client was freed.
 /// @retval MC_ERR_QUEUE_FULL The queue to the worker is full: the call was dropped and counted

@@ -284,6 +284,7 @@ pub struct mc_client_config {
     /// that group or others can write is tightened to 0700 when the process owns it, and refused
     /// with MC_ERR_STORE_UNSAFE when it belongs to another user or is a shared sticky directory
     /// (/tmp). NULL = no store, and downloaded trackers are refused with MC_ERR_NO_STORE.
+    /// A library built without its `offline` feature refuses a store with MC_ERR_UNSUPPORTED.
     pub store_dir: *const c_char,
     /// When stored events are synced to disk: `MC_DURABILITY_ON_CLOSE` (default: at session end
     /// and on `mc_client_flush`), `MC_DURABILITY_INTERVAL` (every `store_sync_interval_ms`) or
@@ -360,7 +361,8 @@ pub struct mc_client_config {
     /// Which back end the client reports to: `MC_BACKEND_MEDIA_COLLECTION` (default) or
     /// `MC_BACKEND_MEDIA_EDGE`. With Media Edge, `endpoint` is the edge domain (NULL =
     /// `https://edge.adobedc.net`; a first-party domain is allowed), `edge_config_id` is
-    /// required, and `tracking_server`, `report_suite`, `org_id` are not used.
+    /// required, and `tracking_server`, `report_suite`, `org_id` are not used. A library built
+    /// without its `edge` feature refuses Media Edge with MC_ERR_UNSUPPORTED.
     pub backend: u32,
     /// Media Edge: the datastream id, sent as `configId` on every request. Required with
     /// `MC_BACKEND_MEDIA_EDGE`; ignored (one log line) with the MC API.

@@ -21,6 +21,10 @@
 //! `Loop::step`.
 
 pub mod host;
+#[cfg(not(feature = "offline"))]
+#[path = "no_offline.rs"]
+pub mod offline;
+#[cfg(feature = "offline")]
 pub mod offline;
 
 use std::collections::HashMap;

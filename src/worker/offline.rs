@@ -42,14 +42,7 @@ pub struct UploadConfig {
     pub network_return_window: Duration,
 }
 
-/// The user's privacy choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Privacy {
-    OptedIn,
-    OptedOut,
-    /// Uploads wait until the user opts in.
-    Unknown,
-}
+pub use crate::config::Privacy;
 
 struct InFlight {
     request: u64,
