@@ -982,24 +982,35 @@ fn section_footprint(b: &mut Bench) {
         .arg(&stub_dir);
     profile(&mut cmd);
     run_tool(&mut cmd, "building the footprint stub");
-    let (lib_a, lib_so) = if b.quick {
-        (b.lib.clone(), b.lib.with_extension("so"))
-    } else {
-        let small_dir = b.out.join("small");
-        // One crate type per build: Cargo does not apply LTO to a crate that is also an rlib
-        // (as Cargo.toml lists it, for the tests), so `cargo build` would measure it without.
-        for crate_type in ["staticlib", "cdylib"] {
+    // One crate type per build: Cargo does not apply LTO to a crate that is also an rlib (as
+    // Cargo.toml lists it, for the tests), so `cargo build` would measure it without.
+    let build_small = |dir: &str, crate_types: &[&str], features: &[&str]| -> PathBuf {
+        let small_dir = b.out.join(dir);
+        for crate_type in crate_types {
             let mut cmd = Process::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
             cmd.args(["rustc", "--profile", "small", "--quiet", "--lib", "-p", "media-collection"])
-                .args(["--crate-type", crate_type, "--manifest-path"])
+                .args(["--crate-type", crate_type])
+                .args(features)
+                .arg("--manifest-path")
                 .arg(b.repo.join("Cargo.toml"))
                 .arg("--target-dir")
                 .arg(&small_dir);
             profile(&mut cmd);
-            run_tool(&mut cmd, &format!("building the {crate_type} with the small profile"));
+            run_tool(&mut cmd, &format!("building the {crate_type} with the small profile {features:?}"));
         }
-        (small_dir.join("small/libmedia_collection.a"), small_dir.join("small/libmedia_collection.so"))
+        small_dir.join("small")
     };
+    let (lib_a, lib_so) = if b.quick {
+        (b.lib.clone(), b.lib.with_extension("so"))
+    } else {
+        let dir = build_small("small", &["staticlib", "cdylib"], &[]);
+        (dir.join("libmedia_collection.a"), dir.join("libmedia_collection.so"))
+    };
+    // The library without its optional features (Media Edge, the offline store): what a player
+    // that uses neither links (docs/packaging.md, "Features"). Full run only.
+    let minimal_a = (!b.quick).then(|| {
+        build_small("small-minimal", &["staticlib"], &["--no-default-features"]).join("libmedia_collection.a")
+    });
     let stub_a = stub_dir.join("release/libmc_footprint_stub.a");
     let stub_so = stub_dir.join("release/libmc_footprint_stub.so");
     let link = |name: &str, lib: Option<&Path>, extra: &[&str]| -> u64 {
@@ -1019,6 +1030,7 @@ fn section_footprint(b: &mut Bench) {
     let none = link("player_none", None, &["-DMC_FOOTPRINT_NO_LIBRARY"]);
     let stub = link("player_stub", Some(&stub_a), &[]);
     let ours = link("player_ours", Some(&lib_a), &[]);
+    let minimal = minimal_a.as_deref().map(|lib| link("player_minimal", Some(lib), &[]));
     let kib = |v: u64| format!("{:.1} KiB", v as f64 / 1024.0);
     let mode = if b.quick { "release, no LTO (quick)" } else { "small profile: fat LTO, opt-level s" };
     b.row(
@@ -1049,6 +1061,16 @@ fn section_footprint(b: &mut Bench) {
     } else {
         b.judged(
             "our own code (library - stub), static",
+            kib(own),
+            "stub baseline".into(),
+            "<= 400 KiB (stretch: 200 KiB)",
+            own <= 400 * 1024,
+        );
+    }
+    if let Some(minimal) = minimal {
+        let own = minimal.saturating_sub(stub);
+        b.judged(
+            "the same, built without the edge and offline features",
             kib(own),
             "stub baseline".into(),
             "<= 400 KiB (stretch: 200 KiB)",
