@@ -670,8 +670,15 @@ impl mc_client_config {
 /// Appends `name=value` to `out` for each listed field of `c` that differs from `d`.
 macro_rules! changed {
     ($out:ident, $c:ident, $d:ident; $($field:ident),* $(,)?) => {
-        $( if $c.$field != $d.$field { $out.push(format!("{}={}", stringify!($field), $c.$field)); } )*
+        $( if $c.$field != $d.$field { note(&mut $out, stringify!($field), &$c.$field); } )*
     };
+}
+
+/// `name=value` into `out`: one call per changed option, so that the formatting is here once
+/// rather than at each of the fifty options (about 4 KiB of code; docs/performance.md).
+#[inline(never)]
+fn note(out: &mut Vec<String>, name: &str, value: &dyn std::fmt::Display) {
+    out.push(format!("{name}={value}"));
 }
 
 impl mc_client_config {
@@ -695,7 +702,7 @@ impl mc_client_config {
             ("edge_config_id", c.edge_config_id),
         ] {
             if !p.is_null() {
-                out.push(format!("{name}={}", crate::ffi::error::quote(&text(p))));
+                note(&mut out, name, &crate::ffi::error::quote(&text(p)));
             }
         }
         for (name, set) in [
@@ -712,7 +719,7 @@ impl mc_client_config {
             ("clock_wall_ms", c.clock_wall_ms.is_some()),
         ] {
             if set {
-                out.push(format!("{name}=(set)"));
+                note(&mut out, name, &"(set)");
             }
         }
         changed!(out, c, d;
