@@ -1,7 +1,7 @@
 //! Hit contents (tracker.md §5): params and customMetadata per event type, the standard
 //! metadata mapping, and the "QoE only when changed" memory.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::core::{AdBreakInfo, AdInfo, ChapterInfo, ErrorSource, Identity, MediaType, Metadata, Qoe, TrackerConfig};
 
@@ -67,7 +67,7 @@ fn put(p: &mut Map<String, Value>, key: &str, v: Value) {
 
 /// A JSON number; non-finite values (never let through by validation) become 0.
 fn num(v: f64) -> Value {
-    json!(if v.is_finite() { v } else { 0.0 })
+    Value::from(if v.is_finite() { v } else { 0.0 })
 }
 
 fn non_empty(s: &Option<String>) -> Option<&str> {
@@ -90,10 +90,10 @@ fn split_metadata(md: &Metadata, table: &[(&str, &str)], params: &mut Map<String
     for (k, v) in md.iter().filter(|(k, _)| valid_metadata_key(k)) {
         match table.iter().find(|(from, _)| from == k) {
             Some((_, to)) => {
-                params.insert((*to).to_owned(), json!(v));
+                params.insert((*to).to_owned(), Value::from(v.as_str()));
             }
             None => {
-                custom.insert(k.clone(), json!(v));
+                custom.insert(k.clone(), Value::from(v.as_str()));
             }
         }
     }
@@ -109,67 +109,70 @@ pub(crate) fn session_start(
 ) -> (Map<String, Value>, Map<String, Value>) {
     let m = &ctx.media;
     let mut p = Map::new();
-    put(&mut p, "media.id", json!(m.id));
-    put(&mut p, "media.name", json!(m.name));
+    put(&mut p, "media.id", Value::from(m.id.as_str()));
+    put(&mut p, "media.name", Value::from(m.name.as_str()));
     put(&mut p, "media.length", num(m.length));
-    put(&mut p, "media.contentType", json!(m.content_type));
+    put(&mut p, "media.contentType", Value::from(m.content_type.as_str()));
     let stream_type = match m.media_type {
         MediaType::Video => "video",
         MediaType::Audio => "audio",
     };
-    put(&mut p, "media.streamType", json!(stream_type));
-    put(&mut p, "media.resume", json!(resume || m.resumed));
-    put(&mut p, "media.downloaded", json!(tracker.downloaded));
+    put(&mut p, "media.streamType", Value::from(stream_type));
+    put(&mut p, "media.resume", Value::from(resume || m.resumed));
+    put(&mut p, "media.downloaded", Value::from(tracker.downloaded));
     let custom = split_metadata(&ctx.metadata, &STANDARD_MEDIA, &mut p);
-    put(&mut p, "media.channel", json!(channel(identity, tracker)));
-    put(&mut p, "media.playerName", json!(player_name(identity, tracker)));
+    put(&mut p, "media.channel", Value::from(channel(identity, tracker)));
+    put(&mut p, "media.playerName", Value::from(player_name(identity, tracker)));
     if let Some(v) = non_empty(&identity.app_version) {
-        put(&mut p, "media.sdkVersion", json!(v));
+        put(&mut p, "media.sdkVersion", Value::from(v));
     }
     if !identity.library_version.is_empty() {
-        put(&mut p, "media.libraryVersion", json!(identity.library_version));
+        put(&mut p, "media.libraryVersion", Value::from(identity.library_version.as_str()));
     }
-    put(&mut p, "analytics.trackingServer", json!(identity.tracking_server));
-    put(&mut p, "analytics.reportSuite", json!(identity.report_suite));
-    put(&mut p, "analytics.enableSSL", json!(true));
+    put(&mut p, "analytics.trackingServer", Value::from(identity.tracking_server.as_str()));
+    put(&mut p, "analytics.reportSuite", Value::from(identity.report_suite.as_str()));
+    put(&mut p, "analytics.enableSSL", Value::from(true));
     if let Some(v) = non_empty(&identity.visitor_id) {
-        put(&mut p, "analytics.visitorId", json!(v));
+        put(&mut p, "analytics.visitorId", Value::from(v));
     }
     if let Some(v) = non_empty(&identity.aid) {
-        put(&mut p, "analytics.aid", json!(v));
+        put(&mut p, "analytics.aid", Value::from(v));
     }
-    put(&mut p, "visitor.marketingCloudOrgId", json!(identity.org_id));
+    put(&mut p, "visitor.marketingCloudOrgId", Value::from(identity.org_id.as_str()));
     if let Some(v) = non_empty(&identity.ecid) {
-        put(&mut p, "visitor.marketingCloudUserId", json!(v));
+        put(&mut p, "visitor.marketingCloudUserId", Value::from(v));
     }
     if let Some(v) = identity.aam_location_hint {
-        put(&mut p, "visitor.aamLocationHint", json!(v));
+        put(&mut p, "visitor.aamLocationHint", Value::from(v));
     }
     if !identity.customer_ids.is_empty() {
         // Inserted one by one (a later id of the same type wins, as with collect): collecting
         // into the map would sort first, with a copy of the sort for this one pair type.
         let mut ids = Map::new();
         for c in &identity.customer_ids {
-            ids.insert(c.id_type.clone(), json!({ "id": c.id, "authState": c.auth_state }));
+            let mut id = Map::new();
+            put(&mut id, "id", Value::from(c.id.as_str()));
+            put(&mut id, "authState", Value::from(c.auth_state));
+            ids.insert(c.id_type.clone(), Value::Object(id));
         }
         put(&mut p, "visitor.customerIDs", Value::Object(ids));
     }
     if let Some(v) = non_empty(&identity.app_installation_id) {
-        put(&mut p, "appInstallationId", json!(v));
+        put(&mut p, "appInstallationId", Value::from(v));
     }
     if identity.opt_out_server_side_forwarding {
-        put(&mut p, "analytics.optOutServerSideForwarding", json!(true));
+        put(&mut p, "analytics.optOutServerSideForwarding", Value::from(true));
     }
     if identity.opt_out_share {
-        put(&mut p, "analytics.optOutShare", json!(true));
+        put(&mut p, "analytics.optOutShare", Value::from(true));
     }
     (p, custom)
 }
 
 pub(crate) fn ad_break_start(b: &AdBreakInfo) -> Map<String, Value> {
     let mut p = Map::new();
-    put(&mut p, "media.ad.podFriendlyName", json!(b.name));
-    put(&mut p, "media.ad.podIndex", json!(b.position));
+    put(&mut p, "media.ad.podFriendlyName", Value::from(b.name.as_str()));
+    put(&mut p, "media.ad.podIndex", Value::from(b.position));
     put(&mut p, "media.ad.podSecond", num(b.start_time));
     p
 }
@@ -181,20 +184,20 @@ pub(crate) fn ad_start(
     md: &Metadata,
 ) -> (Map<String, Value>, Map<String, Value>) {
     let mut p = Map::new();
-    put(&mut p, "media.ad.id", json!(ad.id));
-    put(&mut p, "media.ad.name", json!(ad.name));
+    put(&mut p, "media.ad.id", Value::from(ad.id.as_str()));
+    put(&mut p, "media.ad.name", Value::from(ad.name.as_str()));
     put(&mut p, "media.ad.length", num(ad.length));
-    put(&mut p, "media.ad.podPosition", json!(ad.position));
+    put(&mut p, "media.ad.podPosition", Value::from(ad.position));
     let custom = split_metadata(md, &STANDARD_AD, &mut p);
-    put(&mut p, "media.ad.playerName", json!(player_name(identity, tracker)));
+    put(&mut p, "media.ad.playerName", Value::from(player_name(identity, tracker)));
     (p, custom)
 }
 
 /// chapterStart: all chapter metadata is custom (no standard mapping).
 pub(crate) fn chapter_start(c: &ChapterInfo, md: &Metadata) -> (Map<String, Value>, Map<String, Value>) {
     let mut p = Map::new();
-    put(&mut p, "media.chapter.friendlyName", json!(c.name));
-    put(&mut p, "media.chapter.index", json!(c.position));
+    put(&mut p, "media.chapter.friendlyName", Value::from(c.name.as_str()));
+    put(&mut p, "media.chapter.index", Value::from(c.position));
     put(&mut p, "media.chapter.offset", num(c.start_time));
     put(&mut p, "media.chapter.length", num(c.length));
     let custom = split_metadata(md, &[], &mut p);
@@ -203,7 +206,7 @@ pub(crate) fn chapter_start(c: &ChapterInfo, md: &Metadata) -> (Map<String, Valu
 
 pub(crate) fn state(name: &str) -> Map<String, Value> {
     let mut p = Map::new();
-    put(&mut p, "media.state.name", json!(name));
+    put(&mut p, "media.state.name", Value::from(name));
     p
 }
 
@@ -211,7 +214,7 @@ pub(crate) fn state(name: &str) -> Map<String, Value> {
 /// set.
 pub(crate) fn qoe_map(q: Option<Qoe>) -> Map<String, Value> {
     // `max` maps NaN and negatives to 0 and `as` saturates: never a panic, never a float.
-    let int = |v: f64| json!(v.max(0.0) as i64);
+    let int = |v: f64| Value::from(v.max(0.0) as i64);
     let mut m = Map::new();
     if let Some(q) = q {
         put(&mut m, "media.qoe.bitrate", int(q.bitrate));
@@ -258,12 +261,12 @@ impl QoeMemory {
             }
             QoeMode::Error { id, source } => {
                 let mut m = cur;
-                m.insert(QOE_ERROR_ID.into(), json!(id));
+                m.insert(QOE_ERROR_ID.into(), Value::from(id));
                 let source = match source {
                     ErrorSource::Player => "player",
                     ErrorSource::External => "external",
                 };
-                m.insert(QOE_ERROR_SOURCE.into(), json!(source));
+                m.insert(QOE_ERROR_SOURCE.into(), Value::from(source));
                 // The memory includes the error fields, so the next hit re-sends the plain QoE.
                 self.last = m.clone();
                 m
@@ -282,6 +285,8 @@ impl QoeMemory {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
