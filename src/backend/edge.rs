@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 use std::sync::{Mutex, PoisonError};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::{Backend, HttpRequest, SessionRoute, UploadPart, Verdict, resumed_start};
 use crate::core::Outcome;
@@ -125,7 +125,11 @@ impl MediaEdge {
         let entry = |id: &str, state: &str, primary_taken: &mut bool| {
             let primary = !*primary_taken;
             *primary_taken = true;
-            json!([{ "id": id, "authenticatedState": state, "primary": primary }])
+            Value::Array(vec![obj(&mut [
+                ("id", id.into()),
+                ("authenticatedState", state.into()),
+                ("primary", primary.into()),
+            ])])
         };
         if let Some(ecid) = params.get("visitor.marketingCloudUserId").and_then(Value::as_str) {
             map.insert("ECID".into(), entry(ecid, "ambiguous", &mut primary_taken));
@@ -148,16 +152,16 @@ impl MediaEdge {
     }
 
     fn envelope(xdm: Value) -> Vec<u8> {
-        serde_json::to_vec(&json!({ "events": [{ "xdm": xdm }] })).unwrap_or_default()
+        serde_json::to_vec(&obj(&mut [("events", Value::Array(vec![obj(&mut [("xdm", xdm)])]))])).unwrap_or_default()
     }
 
     /// The downloaded item of one hit (§5.6): no sessionID.
     fn downloaded_item(event: &Event) -> Value {
-        json!({
-            "mediaEventType": format!("media.{}", edge_type(event.event_type)),
-            "mediaEventTimestamp": iso8601(event.player_time.ts),
-            "mediaCollection": media_collection(event, None),
-        })
+        obj(&mut [
+            ("mediaEventType", format!("media.{}", edge_type(event.event_type)).into()),
+            ("mediaEventTimestamp", iso8601(event.player_time.ts).into()),
+            ("mediaCollection", media_collection(event, None)),
+        ])
     }
 }
 
@@ -236,7 +240,7 @@ impl Backend for MediaEdge {
         if acked >= batch.len() {
             return Vec::new();
         }
-        let mut head = json!({ "eventType": "media.downloaded" });
+        let mut head = obj(&mut [("eventType", "media.downloaded".into())]);
         if let Some(ids) = self.identity_map(&start.params) {
             head["identityMap"] = ids;
         }
@@ -290,19 +294,29 @@ fn edge_type(t: EventType) -> &'static str {
     }
 }
 
+/// A JSON object of `fields` (each value taken, Null left behind): one function in place of the
+/// insertions `json!` writes out at each object literal (docs/performance.md, Footprint).
+fn obj(fields: &mut [(&str, Value)]) -> Value {
+    let mut m = Map::new();
+    for (k, v) in fields {
+        m.insert((*k).to_owned(), std::mem::take(v));
+    }
+    Value::Object(m)
+}
+
 /// `events[0].xdm` of an online event.
 pub(crate) fn xdm(event: &Event, sid: Option<&str>) -> Value {
-    json!({
-        "eventType": format!("media.{}", edge_type(event.event_type)),
-        "timestamp": iso8601(event.player_time.ts),
-        "mediaCollection": media_collection(event, sid),
-    })
+    obj(&mut [
+        ("eventType", format!("media.{}", edge_type(event.event_type)).into()),
+        ("timestamp", iso8601(event.player_time.ts).into()),
+        ("mediaCollection", media_collection(event, sid)),
+    ])
 }
 
 /// A number as the integer Edge wants: rounded half away from zero; not finite → 0.
 fn int(v: &Value) -> Option<Value> {
     let f = v.as_f64()?;
-    Some(json!(if f.is_finite() { f.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64 } else { 0 }))
+    Some(Value::from(if f.is_finite() { f.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64 } else { 0 }))
 }
 
 /// `from` keys of `params` copied to `to` keys of `into`, numbers rounded when `integer`.
@@ -391,9 +405,9 @@ const QOE_DETAILS: &[(&str, &str, bool)] = &[
 fn media_collection(event: &Event, sid: Option<&str>) -> Value {
     let mut mc = Map::new();
     if let Some(sid) = sid {
-        mc.insert("sessionID".into(), json!(sid));
+        mc.insert("sessionID".into(), sid.into());
     }
-    mc.insert("playhead".into(), int(&json!(event.player_time.playhead)).unwrap_or(json!(0)));
+    mc.insert("playhead".into(), int(&Value::from(event.player_time.playhead)).unwrap_or(Value::from(0)));
     let p = &event.params;
     let mut details = |key: &str, table: &[(&str, &str, bool)]| {
         let mut d = Map::new();
@@ -406,16 +420,16 @@ fn media_collection(event: &Event, sid: Option<&str>) -> Value {
         EventType::AdStart => details("advertisingDetails", AD_DETAILS),
         EventType::ChapterStart => details("chapterDetails", CHAPTER_DETAILS),
         EventType::StateStart | EventType::StateEnd => {
-            let name = p.get("media.state.name").cloned().unwrap_or(json!(""));
+            let name = p.get("media.state.name").cloned().unwrap_or_else(|| "".into());
             let list = if event.event_type == EventType::StateStart { "statesStart" } else { "statesEnd" };
-            mc.insert(list.into(), json!([{ "name": name }]));
+            mc.insert(list.into(), Value::Array(vec![obj(&mut [("name", name)])]));
         }
         EventType::StatesUpdate => {
             for list in ["statesStart", "statesEnd"] {
                 if let Some(items) = p.get(list).and_then(Value::as_array) {
                     let names: Vec<Value> = items
                         .iter()
-                        .map(|i| json!({ "name": i.get("media.state.name").cloned().unwrap_or(json!("")) }))
+                        .map(|i| obj(&mut [("name", i.get("media.state.name").cloned().unwrap_or_else(|| "".into()))]))
                         .collect();
                     mc.insert(list.into(), Value::Array(names));
                 }
@@ -423,12 +437,12 @@ fn media_collection(event: &Event, sid: Option<&str>) -> Value {
         }
         EventType::Error => {
             let q = &event.qoe_data;
-            let name = q.get("media.qoe.errorID").cloned().unwrap_or(json!(""));
+            let name = q.get("media.qoe.errorID").cloned().unwrap_or_else(|| "".into());
             let source = match q.get("media.qoe.errorSource").and_then(Value::as_str) {
                 Some("external") => "external",
                 _ => "player",
             };
-            mc.insert("errorDetails".into(), json!({ "name": name, "source": source }));
+            mc.insert("errorDetails".into(), obj(&mut [("name", name), ("source", source.into())]));
         }
         _ => {}
     }
@@ -443,7 +457,10 @@ fn media_collection(event: &Event, sid: Option<&str>) -> Value {
         let items: Vec<Value> = event
             .custom_metadata
             .iter()
-            .map(|(k, v)| json!({ "name": k, "value": v.as_str().map_or_else(|| v.to_string(), str::to_owned) }))
+            .map(|(k, v)| {
+                let value = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                obj(&mut [("name", k.as_str().into()), ("value", value.into())])
+            })
             .collect();
         mc.insert("customMetadata".into(), Value::Array(items));
     }
