@@ -17,7 +17,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
 use crate::backend::{Backend, BackendConfig, UploadPart, Verdict};
 use crate::config::Callbacks;
@@ -110,7 +110,10 @@ pub fn build_batch(records: &[Vec<u8>]) -> Option<Vec<Value>> {
     let last = out.last()?;
     if !ended {
         let pt = last["playerTime"].clone();
-        out.push(json!({"playerTime": pt, "eventType": "sessionEnd"}));
+        let mut end = Map::new();
+        end.insert("playerTime".into(), pt);
+        end.insert("eventType".into(), "sessionEnd".into());
+        out.push(Value::Object(end));
     }
     Some(out)
 }
@@ -451,6 +454,8 @@ impl Offline {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::store::StoreConfig;
 
