@@ -300,6 +300,64 @@ fn sequential_requests_reuse_one_connection() {
     assert!(reqs.iter().all(|r| r.conn == 0));
 }
 
+/// Pooled handles keep the URL they were last given and point libcurl at the body in place:
+/// each request must still carry exactly its own path, body and length, whatever the handle
+/// sent before (same URL again, another one, a longer or shorter body, none at all).
+#[test]
+fn reused_handles_send_each_request_with_its_own_path_and_body() {
+    let server = canned("204 No Content", &[]);
+    let mut t = transport(&server.url());
+    let long = format!("{{\"pad\":\"{}\"}}", "y".repeat(3000)).into_bytes();
+    let sent: Vec<(&str, Vec<u8>)> = vec![
+        ("/api/v1/sessions/a/events", b"{\"n\":1}".to_vec()),
+        ("/api/v1/sessions/a/events", long.clone()),
+        ("/api/v1/sessions/a/events", b"{}".to_vec()),
+        ("/api/v1/sessions/b/events", Vec::new()),
+        ("/api/v1/sessions/a/events", b"{\"n\":5}".to_vec()),
+    ];
+    for (id, (path, body)) in sent.iter().enumerate() {
+        if id == 3 {
+            // A changed slow-link guard applies from the next transfer on.
+            t.set_low_speed(10, Duration::from_secs(2));
+        }
+        t.start(id as u64, path, body.clone()).unwrap();
+        assert_eq!(one(&mut t), http(204));
+    }
+    // Two at once, then again the other way round: the two pooled handles swap URLs and bodies.
+    for round in 0..2u64 {
+        let (first, second) = if round == 0 { ("c", "d") } else { ("d", "c") };
+        t.start(10 + 2 * round, &format!("/api/v1/sessions/{first}/events"), first.as_bytes().to_vec()).unwrap();
+        t.start(11 + 2 * round, &format!("/api/v1/sessions/{second}/events"), second.repeat(700).into_bytes()).unwrap();
+        let mut done = drive(&mut t, 2, Duration::from_secs(5));
+        done.sort_by_key(|(id, _)| *id);
+        assert_eq!(done, [(10 + 2 * round, http(204)), (11 + 2 * round, http(204))]);
+    }
+
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), sent.len() + 4);
+    for (r, (path, body)) in reqs.iter().zip(&sent) {
+        assert_eq!(r.line, format!("POST {path} HTTP/1.1"));
+        assert_eq!(&r.body, body, "{path}");
+        assert_eq!(r.header("content-length"), Some(body.len().to_string().as_str()));
+        assert_eq!(r.header("content-type"), Some("application/json"));
+    }
+    let mut pairs: Vec<(String, Vec<u8>)> = reqs[sent.len()..]
+        .iter()
+        .map(|r| (r.line.split(' ').nth(1).unwrap_or_default().to_owned(), r.body.clone()))
+        .collect();
+    pairs.sort();
+    let expect = |sid: &str, body: Vec<u8>| (format!("/api/v1/sessions/{sid}/events"), body);
+    assert_eq!(
+        pairs,
+        [
+            expect("c", b"c".to_vec()),
+            expect("c", "c".repeat(700).into_bytes()),
+            expect("d", b"d".to_vec()),
+            expect("d", "d".repeat(700).into_bytes()),
+        ]
+    );
+}
+
 #[test]
 fn three_transfers_run_concurrently() {
     // Each request is held until all three have arrived: a transport that ran them one at a

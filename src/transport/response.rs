@@ -60,6 +60,21 @@ pub(crate) struct Sink {
     body: Vec<u8>,
     overflow: Option<Overflow>,
     abort: Arc<Abort>,
+    /// What the transport last set on the handle, kept with it so that a pooled handle's next
+    /// transfer sets only what differs (`super::Transport::start`).
+    pub(crate) applied: Applied,
+}
+
+/// The request side of a handle: what it was last set to, and the body of the transfer in flight,
+/// which libcurl reads in place (CURLOPT_POSTFIELDS), so it is not copied per request.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    /// The URL set with CURLOPT_URL, NUL-terminated; empty before the first transfer.
+    pub(crate) url: Vec<u8>,
+    /// The slow-link guard (bytes per second, whole seconds) set on the handle.
+    pub(crate) low_speed: Option<(u32, u64)>,
+    /// The request body; libcurl holds a pointer to it until the handle is recycled.
+    pub(crate) body: Vec<u8>,
 }
 
 impl Sink {
@@ -74,6 +89,7 @@ impl Sink {
             body: Vec::new(),
             overflow: None,
             abort,
+            applied: Applied::default(),
         }
     }
 
