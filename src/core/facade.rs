@@ -40,6 +40,8 @@ pub struct Core {
     restarts: HashMap<TrackerId, VecDeque<Instant>>,
     /// The latest time seen (restarts found while polling happen then).
     last_now: Option<Stamp>,
+    /// The hits of the tracker step under way, reused from step to step (`step`).
+    hits: Vec<Hit>,
     rng: XorShift,
 }
 
@@ -50,9 +52,9 @@ fn route(
     notices: &mut Notices,
     tracker: TrackerId,
     downloaded: bool,
-    hits: Vec<Hit>,
+    hits: &mut Vec<Hit>,
 ) {
-    for h in hits {
+    for h in hits.drain(..) {
         if downloaded {
             stored.entry(tracker).or_default().push(h.event);
         } else {
@@ -83,6 +85,7 @@ impl Core {
             next_key: 0,
             restarts: HashMap::new(),
             last_now: None,
+            hits: Vec::new(),
             // Restart delays draw from their own sequence, so adding one does not shift the
             // delivery's backoffs.
             rng: XorShift::new(seed.rotate_left(32) ^ 0xA5A5_5A5A_A5A5_5A5A),
@@ -140,7 +143,7 @@ impl Core {
             next_key: &mut self.next_key,
         };
         t.remove(&mut env, now);
-        route(&mut self.delivery, &mut self.stored, &mut self.notices, id, t.downloaded(), hits);
+        route(&mut self.delivery, &mut self.stored, &mut self.notices, id, t.downloaded(), &mut hits);
         self.delivery.close_tracker(id);
         self.reschedule(id);
     }
@@ -185,7 +188,7 @@ impl Core {
     /// deadline. Returns what the step returned.
     fn step<R>(&mut self, id: TrackerId, f: impl FnOnce(&mut Tracker, &mut Env) -> R) -> Option<R> {
         let t = self.trackers.get_mut(&id)?;
-        let mut hits = Vec::new();
+        let mut hits = std::mem::take(&mut self.hits);
         let mut env = Env {
             config: &self.config,
             stats: &self.stats,
@@ -195,7 +198,8 @@ impl Core {
         };
         let r = f(t, &mut env);
         let downloaded = t.downloaded();
-        route(&mut self.delivery, &mut self.stored, &mut self.notices, id, downloaded, hits);
+        route(&mut self.delivery, &mut self.stored, &mut self.notices, id, downloaded, &mut hits);
+        self.hits = hits;
         self.reschedule(id);
         Some(r)
     }

@@ -237,7 +237,13 @@ impl Tracker {
         self.fire_due(env, snap.at, snap.qoe);
         let playhead = if usable_playhead(snap.playhead) { snap.playhead } else { self.last_playhead };
         self.last_playhead = playhead;
-        self.run(env, VecDeque::from([Held { at: snap.at, playhead, qoe: snap.qoe, call }]));
+        let held = Held { at: snap.at, playhead, qoe: snap.qoe, call };
+        if self.session.as_ref().is_some_and(|s| s.preroll.is_some()) {
+            self.run(env, VecDeque::from([held]));
+        } else {
+            // What `run` does with one call and no pre-roll window, without a queue to allocate.
+            self.process(env, held);
+        }
     }
 
     /// Fires every deadline due at `now` (pre-roll release, pings, content start, idle timeout,
