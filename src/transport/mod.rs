@@ -200,6 +200,8 @@ pub struct Transport {
     pollfds: Vec<libc::pollfd>,
     /// The URL of the request being started, NUL-terminated; reused from request to request.
     url: Vec<u8>,
+    /// The transfers libcurl reported done in one `perform`, by token; reused likewise.
+    done: Vec<(usize, Result<(), curl::Error>)>,
     /// Sockets the last `wait` found ready, for the next `perform`.
     ready: Vec<(Socket, Events)>,
     /// The last `wait` timed out with transfers in flight: a timer is due (libcurl's, or the
@@ -279,6 +281,7 @@ impl Transport {
             wake,
             pollfds,
             url: Vec::new(),
+            done: Vec::new(),
             ready: Vec::new(),
             timed_out: false,
         })
@@ -345,13 +348,17 @@ impl Transport {
         Ok(())
     }
 
-    /// Transfers started and not yet returned by `perform` or `abort_all`.
     /// The body of the response that completed transfer `id` (empty when there was none),
     /// taken once; kept aside so that [`Completion`] stays a small comparable value.
     pub fn take_body(&mut self, id: u64) -> Vec<u8> {
+        // The MC API answers without bodies: most of the time there is nothing to look up.
+        if self.bodies.is_empty() {
+            return Vec::new();
+        }
         self.bodies.remove(&id).unwrap_or_default()
     }
 
+    /// Transfers started and not yet returned by `perform` or `abort_all`.
     pub fn in_flight(&self) -> usize {
         self.running.len()
     }
@@ -364,14 +371,15 @@ impl Transport {
             return Vec::new();
         }
         let performed = self.drive();
-        let mut done: Vec<(usize, Result<(), curl::Error>)> = Vec::new();
+        let mut done = std::mem::take(&mut self.done);
         self.multi.messages(|msg| {
             if let (Ok(token), Some(result)) = (msg.token(), msg.result()) {
                 done.push((token, result));
             }
         });
         let mut finished: Vec<(u64, Completion)> =
-            done.into_iter().filter_map(|(token, result)| self.finish(token, result)).collect();
+            done.drain(..).filter_map(|(token, result)| self.finish(token, result)).collect();
+        self.done = done;
         if let Err(e) = performed {
             // A multi-level error (out of memory, a broken internal state) may leave transfers
             // that never finish: end them all so their sessions can retry.

@@ -168,6 +168,11 @@ impl Handler for Sink {
             self.retry_after = None;
             return true;
         }
+        // Only the two names below matter: other lines (Date, Content-Length, ...) are passed
+        // over on their first letter.
+        if !matches!(line.trim_ascii_start().first(), Some(b'l' | b'L' | b'r' | b'R')) {
+            return true;
+        }
         if let Some((name, value)) = split_header(line) {
             if name.eq_ignore_ascii_case(b"location") && self.location.is_none() {
                 self.location = text(value);
@@ -209,6 +214,25 @@ mod tests {
         ));
         assert_eq!(s.take_location().as_deref(), Some("/api/v1/sessions/abc"));
         assert_eq!(s.take_retry_after().as_deref(), Some("120"));
+    }
+
+    #[test]
+    fn other_headers_pass_and_lookalike_names_do_not_count() {
+        let mut s = Sink::new(64, 1024, Arc::new(Abort::new()));
+        assert!(feed(
+            &mut s,
+            &[
+                "HTTP/1.1 503 Service Unavailable\r\n",
+                "Date: Thu, 03 Dec 2026 14:00:00 GMT\r\n",
+                "X-Location: /api/v1/sessions/wrong\r\n",
+                "Retry-After-Hint: 1\r\n",
+                "Content-Length: 0\r\n",
+                " retry-after: 7\r\n",
+                "\r\n",
+            ]
+        ));
+        assert_eq!(s.take_location(), None);
+        assert_eq!(s.take_retry_after().as_deref(), Some("7"));
     }
 
     #[test]
