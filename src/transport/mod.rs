@@ -525,28 +525,23 @@ impl Transport {
         self.url.push(0);
         let (limit, time) = self.low_speed;
         let low_speed = (limit, time.as_secs());
-        let raw = easy.raw();
-        let applied = &mut easy.get_mut().applied;
-        if applied.url != self.url {
+        if easy.get_ref().applied.url != self.url {
             // The path has no NUL (`start` refuses control bytes) and neither has the checked
             // base URL, so this is the one terminating NUL.
             let url =
                 CStr::from_bytes_with_nul(&self.url).map_err(|_| curl::Error::new(curl_sys::CURLE_URL_MALFORMAT))?;
-            applied.url.clear();
-            check(setopt_str(raw, curl_sys::CURLOPT_URL, url))?;
-            applied.url.extend_from_slice(&self.url);
+            easy.get_mut().applied.url.clear();
+            check(setopt_str(easy, curl_sys::CURLOPT_URL, url))?;
+            easy.get_mut().applied.url.extend_from_slice(&self.url);
         }
-        applied.body = body;
-        set_body(raw, &applied.body)?;
-        if applied.low_speed != Some(low_speed) {
-            applied.low_speed = None;
-            check(setopt_long(raw, curl_sys::CURLOPT_LOW_SPEED_LIMIT, c_long::from(limit)))?;
-            check(setopt_long(
-                raw,
-                curl_sys::CURLOPT_LOW_SPEED_TIME,
-                c_long::try_from(low_speed.1).unwrap_or(c_long::MAX),
-            ))?;
-            applied.low_speed = Some(low_speed);
+        easy.get_mut().applied.body = body;
+        set_body(easy, &easy.get_ref().applied.body)?;
+        if easy.get_ref().applied.low_speed != Some(low_speed) {
+            easy.get_mut().applied.low_speed = None;
+            check(setopt_long(easy, curl_sys::CURLOPT_LOW_SPEED_LIMIT, c_long::from(limit)))?;
+            let seconds = c_long::try_from(low_speed.1).unwrap_or(c_long::MAX);
+            check(setopt_long(easy, curl_sys::CURLOPT_LOW_SPEED_TIME, seconds))?;
+            easy.get_mut().applied.low_speed = Some(low_speed);
         }
         Ok(())
     }
@@ -557,7 +552,7 @@ impl Transport {
             let _ = easy.take_error_buf();
             // libcurl no longer points at the last body, which is then released (downloaded
             // batches can be large).
-            let _ = set_body(easy.raw(), &[]);
+            let _ = set_body(&easy, &[]);
             easy.get_mut().applied.body = Vec::new();
             self.idle.push(easy);
         }
@@ -596,13 +591,13 @@ impl Transport {
         }
         // Answers from a proxy's CONNECT are not the MC API's: keep them out of the header caps.
         // Older libcurl lacks the option; the status-line reset in Sink covers it there.
-        let _ = setopt_long(easy.raw(), CURLOPT_SUPPRESS_CONNECT_HEADERS, 1);
+        let _ = setopt_long(&easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1);
         // Kept-alive connections through NATs and set-top-box routers survive idle gaps
         // between pings.
         easy.tcp_keepalive(true).map_err(|e| fail("CURLOPT_TCP_KEEPALIVE", e))?;
         // Reconnect (and re-validate the certificate) at least hourly on a reused connection.
         // Unknown before libcurl 7.80: then connections live by MAXAGE_CONN alone.
-        let _ = setopt_long(easy.raw(), CURLOPT_MAXLIFETIME_CONN, 3600);
+        let _ = setopt_long(&easy, CURLOPT_MAXLIFETIME_CONN, 3600);
         // libcurl reads 0 as "no timeout", so a zero from the config becomes 1 ms.
         easy.connect_timeout(cfg.connect_timeout.max(Duration::from_millis(1)))
             .map_err(|e| fail("CURLOPT_CONNECTTIMEOUT_MS", e))?;
@@ -707,11 +702,11 @@ fn set_protocols(
     str_option: curl_sys::CURLoption,
     mask_option: curl_sys::CURLoption,
 ) -> Result<(), String> {
-    match setopt_str(easy.raw(), str_option, c"http,https") {
+    match setopt_str(easy, str_option, c"http,https") {
         curl_sys::CURLE_OK => Ok(()),
         curl_sys::CURLE_UNKNOWN_OPTION => {
             let mask = c_long::from(curl_sys::CURLPROTO_HTTP | curl_sys::CURLPROTO_HTTPS);
-            match setopt_long(easy.raw(), mask_option, mask) {
+            match setopt_long(easy, mask_option, mask) {
                 curl_sys::CURLE_OK => Ok(()),
                 code => Err(format!("transport: protocol restriction: {}", curl::Error::new(code))),
             }
@@ -720,30 +715,30 @@ fn set_protocols(
     }
 }
 
-fn setopt_long(easy: *mut curl_sys::CURL, option: curl_sys::CURLoption, value: c_long) -> curl_sys::CURLcode {
-    // SAFETY: `easy` is a live handle owned by the transport, used on this thread only, and
+fn setopt_long(easy: &Easy2<Sink>, option: curl_sys::CURLoption, value: c_long) -> curl_sys::CURLcode {
+    // SAFETY: `raw()` is the live handle owned by `easy`, used on this thread only, and
     // `option` is a CURLOPTTYPE_LONG option, which libcurl reads as a long.
-    unsafe { curl_sys::curl_easy_setopt(easy, option, value) }
+    unsafe { curl_sys::curl_easy_setopt(easy.raw(), option, value) }
 }
 
-fn setopt_str(easy: *mut curl_sys::CURL, option: curl_sys::CURLoption, value: &CStr) -> curl_sys::CURLcode {
+fn setopt_str(easy: &Easy2<Sink>, option: curl_sys::CURLoption, value: &CStr) -> curl_sys::CURLcode {
     // SAFETY: as in `setopt_long`; `option` is a string option, and libcurl copies string
     // arguments (since 7.17.0), so `value` need not outlive the call.
-    unsafe { curl_sys::curl_easy_setopt(easy, option, value.as_ptr()) }
+    unsafe { curl_sys::curl_easy_setopt(easy.raw(), option, value.as_ptr()) }
 }
 
 /// Points the handle's POST body at `body` without copying it (CURLOPT_POSTFIELDS), the size
 /// first so that libcurl never reads past it. `body` must stay where it is, unchanged, until the
-/// handle is pointed elsewhere: the handle's `Applied::body` (or a static empty slice) is.
-fn set_body(easy: *mut curl_sys::CURL, body: &[u8]) -> Result<(), curl::Error> {
+/// handle is pointed elsewhere: the handle's own `Applied::body` (or a static empty slice) is.
+fn set_body(easy: &Easy2<Sink>, body: &[u8]) -> Result<(), curl::Error> {
     let size = curl_sys::curl_off_t::try_from(body.len()).unwrap_or(curl_sys::curl_off_t::MAX);
     // SAFETY: a live handle, on this thread; CURLOPT_POSTFIELDSIZE_LARGE reads a curl_off_t and
     // CURLOPT_POSTFIELDS a pointer that libcurl reads (never writes) during later transfers, as
     // long as the caller keeps `body` in place, as documented above. A slice's pointer is never
     // NULL (NULL would make libcurl read the body through the read callback instead).
     unsafe {
-        check(curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_POSTFIELDSIZE_LARGE, size))?;
-        check(curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_POSTFIELDS, body.as_ptr()))
+        check(curl_sys::curl_easy_setopt(easy.raw(), curl_sys::CURLOPT_POSTFIELDSIZE_LARGE, size))?;
+        check(curl_sys::curl_easy_setopt(easy.raw(), curl_sys::CURLOPT_POSTFIELDS, body.as_ptr()))
     }
 }
 
