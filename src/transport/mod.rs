@@ -435,19 +435,28 @@ impl Transport {
         result
     }
 
+    /// libcurl's timer, while a transfer runs. With none running `perform` does not drive
+    /// libcurl, so a timer left from the last transfer would stay due for ever and the worker's
+    /// `wait`, or a host told to wait that long, would spin on it.
+    fn curl_timer(&self) -> Option<Instant> {
+        if self.running.is_empty() { None } else { lock(&self.watch).timer }
+    }
+
     /// Blocks until a transfer needs attention, the [`Waker`] is woken, or `timeout` passes
     /// (`None`: no deadline of our own). A wakeup that came while not waiting ends the next
     /// wait at once, so none is lost.
     pub fn wait(&mut self, timeout: Option<Duration>) {
         let now = Instant::now();
         let mut bound = timeout.unwrap_or(WAIT_FOREVER);
+        if !self.running.is_empty() {
+            bound = bound.min(MAX_WAIT_WHILE_BUSY);
+        }
+        // libcurl's own deadline (timeouts, connect retries, ...) comes before ours.
+        if let Some(t) = self.curl_timer() {
+            bound = bound.min(t.saturating_duration_since(now));
+        }
         {
             let mut w = lock(&self.watch);
-            if !self.running.is_empty() {
-                // libcurl's own deadline (timeouts, connect retries, ...) comes before ours.
-                let curl_bound = w.timer.map_or(MAX_WAIT_WHILE_BUSY, |t| t.saturating_duration_since(now));
-                bound = bound.min(curl_bound.min(MAX_WAIT_WHILE_BUSY));
-            }
             if w.changed {
                 w.changed = false;
                 self.pollfds.truncate(1);

@@ -34,15 +34,10 @@ impl Transport {
         watched
     }
 
-    /// How long until libcurl's own timer expires; None when it has none, or when no transfer
-    /// is in flight: `perform` then does not drive libcurl, so a timer left over from the last
-    /// transfer would stay due and the host would spin on a timeout of 0 (the worker's `wait`
-    /// ignores it likewise).
+    /// How long until libcurl's own timer expires; None when it has none (or no transfer runs,
+    /// `curl_timer`).
     pub fn socket_timer(&self) -> Option<Duration> {
-        if self.running.is_empty() {
-            return None;
-        }
-        lock(&self.watch).timer.map(|t| t.saturating_duration_since(Instant::now()))
+        self.curl_timer().map(|t| t.saturating_duration_since(Instant::now()))
     }
 
     /// The host saw `fd` ready (`WATCH_*` bits): the next `perform` hands it to libcurl.
@@ -60,5 +55,23 @@ impl Transport {
     /// Resets the wake-up descriptor after the host saw it readable.
     pub fn drain_wake(&self) {
         self.wake.drain();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::TransportConfig;
+
+    /// The host's busy loop, deterministically: after the last transfer libcurl may leave a
+    /// timer that is already due (its clock in whole ms); with nothing running `perform` does
+    /// not drive libcurl, so that timer must not be reported as a deadline.
+    #[test]
+    fn a_timer_left_by_the_last_transfer_is_no_deadline_once_none_runs() {
+        let base_url = "http://127.0.0.1:9".to_owned();
+        let t = Transport::new(TransportConfig { base_url, ..TransportConfig::default() }).expect("transport");
+        lock(&t.watch).timer = Some(Instant::now());
+        assert_eq!(t.in_flight(), 0);
+        assert_eq!(t.socket_timer(), None);
     }
 }
