@@ -439,66 +439,23 @@ fn a_libuv_loop_drives_the_client_through_the_watch_and_timer_callbacks() {
 /// with a timeout of 0 until the next event: a busy loop.)
 #[test]
 fn an_idle_host_loop_never_spins_between_events() {
+    use common::host_loop::poll_once;
     use media_collection::ffi::client::*;
-    use media_collection::ffi::host::*;
     use media_collection::ffi::tracker::*;
     use media_collection::ffi::types::*;
     use media_collection::status::mc_status;
 
-    // One pass of a poll() loop: returns the timeout the client asked for.
-    fn turn(client: mc_client_t, max_ms: i32) -> (i32, u32) {
-        let (mut fds, mut evs) = ([0i32; 16], [0u32; 16]);
-        let mut w: mc_host_wait = unsafe { std::mem::zeroed() };
-        assert_eq!(mc_host_wait_init_sized(&mut w, std::mem::size_of_val(&w)), mc_status::MC_OK);
-        assert_eq!(mc_client_host_poll(client, fds.as_mut_ptr(), evs.as_mut_ptr(), 16, &mut w), mc_status::MC_OK);
-        let mut p: Vec<libc::pollfd> = (0..w.n_fds)
-            .map(|i| {
-                let events = if evs[i] & MC_WATCH_READ != 0 { libc::POLLIN } else { 0 }
-                    | if evs[i] & MC_WATCH_WRITE != 0 { libc::POLLOUT } else { 0 };
-                libc::pollfd { fd: fds[i], events, revents: 0 }
-            })
-            .collect();
-        let timeout = if w.timeout_ms < 0 || w.timeout_ms > max_ms { max_ms } else { w.timeout_ms };
-        let n = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, timeout) };
-        if n == 0 && timeout == w.timeout_ms {
-            assert_eq!(mc_client_drive(client, MC_DRIVE_TIMEOUT, 0), mc_status::MC_OK);
-        }
-        for q in p.iter().filter(|q| q.revents != 0) {
-            let r = if q.revents & libc::POLLIN != 0 { MC_WATCH_READ } else { 0 }
-                | if q.revents & libc::POLLOUT != 0 { MC_WATCH_WRITE } else { 0 }
-                | if q.revents & (libc::POLLERR | libc::POLLHUP) != 0 { MC_WATCH_ERROR } else { 0 };
-            assert_eq!(mc_client_drive(client, q.fd, r), mc_status::MC_OK);
-        }
-        (w.timeout_ms, w.transfers)
-    }
-    fn delivered(client: mc_client_t) -> u64 {
-        let mut st = mc_stats::defaults();
-        assert_eq!(mc_client_stats(client, &mut st), mc_status::MC_OK);
-        st.events_delivered
-    }
-
     let collector = Collector::start(Options::default()).expect("collector");
     let endpoint = std::ffi::CString::new(collector.base_url()).unwrap();
-    let mut cfg: mc_client_config = unsafe { std::mem::zeroed() };
-    mc_client_config_init_sized(&mut cfg, std::mem::size_of_val(&cfg));
-    cfg.endpoint = endpoint.as_ptr();
-    cfg.tracking_server = c"idle.sc.omtrdc.net".as_ptr();
-    cfg.report_suite = c"idle".as_ptr();
-    cfg.org_id = c"IDLE@AdobeOrg".as_ptr();
+    let mut cfg = common::ffi::config(&endpoint);
     cfg.threading = MC_THREADING_HOST;
-    cfg.preroll_window_ms = 0;
     cfg.ping_interval_ms = 600_000;
     cfg.content_start_delay_ms = 600_000;
     let mut client = 0;
     assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
     let mut t = 0;
     assert_eq!(mc_tracker_new(client, std::ptr::null(), &mut t), mc_status::MC_OK);
-    let mut m: mc_media_info = unsafe { std::mem::zeroed() };
-    mc_media_info_init_sized(&mut m, std::mem::size_of_val(&m));
-    m.id = c"idle-host".as_ptr();
-    m.name = c"Idle".as_ptr();
-    m.content_type = c"vod".as_ptr();
-    m.length = 600.0;
+    let m = common::ffi::media(c"idle-host", 600.0);
     assert_eq!(mc_track_session_start(t, &m, std::ptr::null(), 0), mc_status::MC_OK);
 
     let events = 200u64;
@@ -508,20 +465,20 @@ fn an_idle_host_loop_never_spins_between_events() {
         let s = if i % 2 == 0 { mc_track_play(t) } else { mc_track_pause(t) };
         assert_eq!(s, mc_status::MC_OK);
         // sessionStart, then this event.
-        while delivered(client) < i + 2 {
+        while common::ffi::stats(client).events_delivered < i + 2 {
             assert!(Instant::now() < deadline, "event {i} not delivered");
-            turn(client, 1000);
+            poll_once(client, 1000);
         }
         // Nothing queued, nothing on the wire: the next turn's wait is the ping's, not 0.
-        let (timeout, transfers) = turn(client, 0);
-        if transfers == 0 && timeout == 0 {
+        let w = poll_once(client, 0);
+        if w.transfers == 0 && w.timeout_ms == 0 {
             zero_while_idle += 1;
         }
     }
     assert_eq!(zero_while_idle, 0, "timeouts of 0 with nothing to do, in {events} events");
     let (start, mut turns) = (Instant::now(), 0);
     while start.elapsed() < Duration::from_millis(300) {
-        turn(client, 100);
+        poll_once(client, 100);
         turns += 1;
     }
     assert!(turns <= 6, "{turns} turns in 300 ms of an idle loop");

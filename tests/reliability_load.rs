@@ -95,18 +95,11 @@ fn l1_many_threads_no_loss_no_duplicates_order_kept_and_an_exact_overflow_count(
 fn tracker_churn_leaves_no_tracker_behind() {
     use media_collection::ffi::client::*;
     use media_collection::ffi::tracker::*;
-    use media_collection::ffi::types::*;
     use media_collection::status::mc_status;
 
     let collector = Collector::start(Options::default()).expect("collector");
     let endpoint = std::ffi::CString::new(collector.base_url()).unwrap();
-    let mut cfg: mc_client_config = unsafe { std::mem::zeroed() };
-    mc_client_config_init_sized(&mut cfg, std::mem::size_of_val(&cfg));
-    cfg.endpoint = endpoint.as_ptr();
-    cfg.tracking_server = c"churn.sc.omtrdc.net".as_ptr();
-    cfg.report_suite = c"churn".as_ptr();
-    cfg.org_id = c"CHURN@AdobeOrg".as_ptr();
-    cfg.preroll_window_ms = 0;
+    let mut cfg = common::ffi::config(&endpoint);
     cfg.queue_capacity = 64;
     let mut client = 0;
     assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
@@ -125,12 +118,7 @@ fn tracker_churn_leaves_no_tracker_behind() {
             s => panic!("mc_tracker_new: {s:?}"),
         }
         let id = std::ffi::CString::new(format!("churn-{i}")).unwrap();
-        let mut m: mc_media_info = unsafe { std::mem::zeroed() };
-        mc_media_info_init_sized(&mut m, std::mem::size_of_val(&m));
-        m.id = id.as_ptr();
-        m.name = c"Churn".as_ptr();
-        m.content_type = c"vod".as_ptr();
-        m.length = 60.0;
+        let m = common::ffi::media(&id, 60.0);
         for s in [mc_track_session_start(t, &m, std::ptr::null(), 0), mc_track_play(t)] {
             assert!(matches!(s, mc_status::MC_OK | mc_status::MC_ERR_QUEUE_FULL), "{s:?}");
             refused += (s == mc_status::MC_ERR_QUEUE_FULL) as u64;
@@ -139,9 +127,7 @@ fn tracker_churn_leaves_no_tracker_behind() {
     }
     let flushed = mc_client_flush(client, 30_000);
     assert!(matches!(flushed, mc_status::MC_OK | mc_status::MC_ERR_DELIVERY), "{flushed:?}");
-    let mut st: mc_stats = unsafe { std::mem::zeroed() };
-    mc_stats_init_sized(&mut st, std::mem::size_of_val(&st));
-    assert_eq!(mc_client_stats(client, &mut st), mc_status::MC_OK);
+    let st = common::ffi::stats(client);
     assert_eq!(mc_client_free(client, 2000), mc_status::MC_OK);
 
     assert_eq!(st.queue_overflow, refused, "every refused call counted");
@@ -166,18 +152,11 @@ fn tracker_churn_leaves_no_tracker_behind() {
 fn the_worker_thread_never_preempts_the_player_on_wake_up() {
     use media_collection::ffi::client::*;
     use media_collection::ffi::tracker::*;
-    use media_collection::ffi::types::*;
     use media_collection::status::mc_status;
 
     let collector = Collector::start(Options::default()).expect("collector");
     let endpoint = std::ffi::CString::new(collector.base_url()).unwrap();
-    let mut cfg: mc_client_config = unsafe { std::mem::zeroed() };
-    mc_client_config_init_sized(&mut cfg, std::mem::size_of_val(&cfg));
-    cfg.endpoint = endpoint.as_ptr();
-    cfg.tracking_server = c"batch.sc.omtrdc.net".as_ptr();
-    cfg.report_suite = c"batch".as_ptr();
-    cfg.org_id = c"BATCH@AdobeOrg".as_ptr();
-    cfg.preroll_window_ms = 0;
+    let cfg = common::ffi::config(&endpoint);
     let mut client = 0;
     assert_eq!(mc_client_new(&cfg, &mut client), mc_status::MC_OK);
 
@@ -200,12 +179,7 @@ fn the_worker_thread_never_preempts_the_player_on_wake_up() {
 
     let mut t = 0;
     assert_eq!(mc_tracker_new(client, std::ptr::null(), &mut t), mc_status::MC_OK);
-    let mut m: mc_media_info = unsafe { std::mem::zeroed() };
-    mc_media_info_init_sized(&mut m, std::mem::size_of_val(&m));
-    m.id = c"batch-1".as_ptr();
-    m.name = c"Batch".as_ptr();
-    m.content_type = c"vod".as_ptr();
-    m.length = 60.0;
+    let m = common::ffi::media(c"batch-1", 60.0);
     assert_eq!(mc_track_session_start(t, &m, std::ptr::null(), 0), mc_status::MC_OK);
     assert_eq!(mc_track_play(t), mc_status::MC_OK);
     assert_eq!(mc_track_session_end(t), mc_status::MC_OK);

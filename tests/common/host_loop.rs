@@ -59,6 +59,52 @@ struct Wait {
     fds: Vec<(i32, u32)>,
 }
 
+fn poll_state(client: mc_client_t) -> Wait {
+    let mut fds = [0i32; MAX_FDS];
+    let mut events = [0u32; MAX_FDS];
+    let mut wait = mc_host_wait::defaults();
+    let status = mc_client_host_poll(client, fds.as_mut_ptr(), events.as_mut_ptr(), MAX_FDS, &mut wait);
+    assert_eq!(status, mc_status::MC_OK, "mc_client_host_poll");
+    Wait { wait, fds: fds.into_iter().zip(events).take(wait.n_fds).collect() }
+}
+
+/// One poll() on the client's descriptors for at most `cap_ms` (and no longer than the client
+/// allows), then a drive per ready descriptor, or one for the timeout when none was.
+fn turn(client: mc_client_t, w: &Wait, cap_ms: i32) {
+    let mut pfds: Vec<libc::pollfd> = w
+        .fds
+        .iter()
+        .map(|&(fd, ev)| libc::pollfd {
+            fd,
+            events: (if ev & MC_WATCH_READ != 0 { libc::POLLIN } else { 0 })
+                | (if ev & MC_WATCH_WRITE != 0 { libc::POLLOUT } else { 0 }),
+            revents: 0,
+        })
+        .collect();
+    let timeout = if w.wait.timeout_ms < 0 { cap_ms } else { w.wait.timeout_ms.min(cap_ms) };
+    // SAFETY: `pfds` is a live array of `pfds.len()` entries.
+    let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout) };
+    assert!(n >= 0, "poll: {}", std::io::Error::last_os_error());
+    if n == 0 {
+        assert_eq!(mc_client_drive(client, MC_DRIVE_TIMEOUT, 0), mc_status::MC_OK, "drive (timeout)");
+        return;
+    }
+    for p in pfds.iter().filter(|p| p.revents != 0) {
+        let ready = (if p.revents & libc::POLLIN != 0 { MC_WATCH_READ } else { 0 })
+            | (if p.revents & libc::POLLOUT != 0 { MC_WATCH_WRITE } else { 0 })
+            | (if p.revents & (libc::POLLERR | libc::POLLHUP) != 0 { MC_WATCH_ERROR } else { 0 });
+        assert_eq!(mc_client_drive(client, p.fd, ready), mc_status::MC_OK, "drive fd {}", p.fd);
+    }
+}
+
+/// One pass of a plain poll() loop on the system clock: asks the client what to wait for,
+/// waits at most `cap_ms`, drives it. Returns what the client asked for.
+pub fn poll_once(client: mc_client_t, cap_ms: i32) -> mc_host_wait {
+    let w = poll_state(client);
+    turn(client, &w, cap_ms);
+    w.wait
+}
+
 /// Drives one host-driven client on its virtual clock from the test's thread.
 pub struct HostLoop<'a> {
     pub client: mc_client_t,
@@ -67,41 +113,11 @@ pub struct HostLoop<'a> {
 
 impl HostLoop<'_> {
     fn poll_state(&self) -> Wait {
-        let mut fds = [0i32; MAX_FDS];
-        let mut events = [0u32; MAX_FDS];
-        let mut wait = mc_host_wait::defaults();
-        let status = mc_client_host_poll(self.client, fds.as_mut_ptr(), events.as_mut_ptr(), MAX_FDS, &mut wait);
-        assert_eq!(status, mc_status::MC_OK, "mc_client_host_poll");
-        Wait { wait, fds: fds.into_iter().zip(events).take(wait.n_fds).collect() }
+        poll_state(self.client)
     }
 
-    /// One poll() on the client's descriptors for at most `cap_ms` (and no longer than the
-    /// client allows), then a drive per ready descriptor, or one for the timeout when none was.
     fn turn(&self, w: &Wait, cap_ms: i32) {
-        let mut pfds: Vec<libc::pollfd> = w
-            .fds
-            .iter()
-            .map(|&(fd, ev)| libc::pollfd {
-                fd,
-                events: (if ev & MC_WATCH_READ != 0 { libc::POLLIN } else { 0 })
-                    | (if ev & MC_WATCH_WRITE != 0 { libc::POLLOUT } else { 0 }),
-                revents: 0,
-            })
-            .collect();
-        let timeout = if w.wait.timeout_ms < 0 { cap_ms } else { w.wait.timeout_ms.min(cap_ms) };
-        // SAFETY: `pfds` is a live array of `pfds.len()` entries.
-        let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout) };
-        assert!(n >= 0, "poll: {}", std::io::Error::last_os_error());
-        if n == 0 {
-            assert_eq!(mc_client_drive(self.client, MC_DRIVE_TIMEOUT, 0), mc_status::MC_OK, "drive (timeout)");
-            return;
-        }
-        for p in pfds.iter().filter(|p| p.revents != 0) {
-            let ready = (if p.revents & libc::POLLIN != 0 { MC_WATCH_READ } else { 0 })
-                | (if p.revents & libc::POLLOUT != 0 { MC_WATCH_WRITE } else { 0 })
-                | (if p.revents & (libc::POLLERR | libc::POLLHUP) != 0 { MC_WATCH_ERROR } else { 0 });
-            assert_eq!(mc_client_drive(self.client, p.fd, ready), mc_status::MC_OK, "drive fd {}", p.fd);
-        }
+        turn(self.client, w, cap_ms)
     }
 
     /// Drives the client until it is idle at the current virtual instant: no request in

@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 pub mod faultnet;
+pub mod ffi;
 pub mod host_loop;
 pub mod rel;
 pub mod tls;
